@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import datetime as dt
+import os
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from tests.servers import LocalServer
+
+_PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ca_file: Path) -> Path:
+    """Every test: trust only the test CA, no proxies, and a private home for config and logs."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    for name in _PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    home = tmp_path / "home"
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"),
+                     ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+        (home / sub).mkdir(parents=True)
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def _server_context(ca: trustme.CA, *identities: str, **kwargs: object) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*identities, **kwargs).configure_cert(context)  # type: ignore[arg-type]
+    return context
+
+
+@pytest.fixture(scope="session")
+def http_server() -> Iterator[LocalServer]:
+    server = LocalServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def https_server(ca: trustme.CA) -> Iterator[LocalServer]:
+    server = LocalServer(_server_context(ca, "127.0.0.1", "localhost"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def expired_server(ca: trustme.CA) -> Iterator[LocalServer]:
+    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)
+    context = _server_context(
+        ca, "127.0.0.1", not_before=past - dt.timedelta(days=90), not_after=past
+    )
+    server = LocalServer(context)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def wrong_host_server(ca: trustme.CA) -> Iterator[LocalServer]:
+    server = LocalServer(_server_context(ca, "other.example"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def unknown_issuer_server() -> Iterator[LocalServer]:
+    server = LocalServer(_server_context(trustme.CA(), "127.0.0.1"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_hang_server(ca: trustme.CA) -> Iterator[LocalServer]:
+    server = LocalServer(_server_context(ca, "127.0.0.1"))
+    server.tls_handshake_hangs = True
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_env() -> None:
+    # A developer's own proxy settings must not leak into the servers' clients.
+    for name in _PROXY_VARS:
+        os.environ.pop(name, None)
+        os.environ.pop(name.upper(), None)

@@ -1,0 +1,180 @@
+"""Real HTTP, HTTPS and DoH servers on 127.0.0.1 whose paths misbehave on purpose."""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+import struct
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+Route = Callable[["Handler"], None]
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: LocalServer
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            if self.server.tls_handshake_hangs:
+                self.server.stopping.wait()
+                raise ConnectionAbortedError("stopped")
+            self.request.do_handshake()
+        super().setup()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    @property
+    def query(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        self.server.hits.append(path)
+        route = self.server.routes.get(path)
+        if route is None:
+            self.reply(404, b"no such route")
+            return
+        route(self)
+
+    def reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def reset(self) -> None:
+        """Abort with a TCP RST rather than a clean close."""
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raw = self.connection.unwrap() if isinstance(self.connection, ssl.SSLSocket) else self.connection
+        raw.close()
+        self.close_connection = True
+
+
+class LocalServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.routes: dict[str, Route] = {}
+        self.hits: list[str] = []
+        self.stopping = threading.Event()
+        self.tls_handshake_hangs = False
+        self.scheme = "https" if tls else "http"
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def url(self, path: str = "/") -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
+
+    def route(self, path: str, handler: Route) -> str:
+        self.routes[path] = handler
+        return self.url(path)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # broken and aborted connections are the point of these servers
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+
+
+# Behaviours, each a route handler.
+
+
+def ok(body: bytes = b"ok", status: int = 200, content_type: str = "text/plain") -> Route:
+    return lambda h: h.reply(status, body, {"Content-Type": content_type})
+
+
+def hang(h: Handler) -> None:
+    """Accept and read the request, then never answer."""
+    h.server.stopping.wait()
+    h.close_connection = True
+
+
+def slow(seconds: float, body: bytes = b"ok") -> Route:
+    def route(h: Handler) -> None:
+        if not h.server.stopping.wait(seconds):
+            h.reply(200, body)
+
+    return route
+
+
+def reset_mid_response(h: Handler) -> None:
+    h.send_response(200)
+    h.send_header("Content-Length", "100000")
+    h.end_headers()
+    h.wfile.write(b"x" * 100)
+    h.reset()
+
+
+def endless(h: Handler) -> None:
+    """A body that never ends: 64 KiB chunks until the client gives up."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/plain")
+    h.end_headers()
+    chunk = b"y" * 65536
+    sent = 0
+    try:
+        while not h.server.stopping.is_set() and sent < 1 << 30:
+            h.wfile.write(chunk)
+            sent += len(chunk)
+    except OSError:
+        pass
+    h.server.bytes_sent = sent  # type: ignore[attr-defined]
+    h.close_connection = True
+
+
+def redirect(location: str, status: int = 302) -> Route:
+    return lambda h: h.reply(status, b"", {"Location": location})
+
+
+def doh(answers: dict[str, tuple[int, list[str]]]) -> Route:
+    """A JSON DNS-over-HTTPS resolver answering from ``answers`` (name -> (rcode, addresses))."""
+
+    def route(h: Handler) -> None:
+        name = h.query.get("name", "")
+        rcode, addresses = answers.get(name, (3, []))
+        document = {
+            "Status": rcode,
+            "Question": [{"name": name, "type": 1}],
+            "Answer": [{"name": name, "type": 1, "TTL": 60, "data": a} for a in addresses],
+        }
+        h.reply(200, json.dumps(document).encode(), {"Content-Type": "application/dns-json"})
+
+    return route
+
+
+def refused_port() -> int:
+    """A port on 127.0.0.1 where nothing listens, so connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

@@ -1,0 +1,280 @@
+"""Each probe behaviour against a real local server: layer, error class and latency."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests import servers
+from tests.helpers import control, cycle, probe, probe_control, resolver, service
+from tests.servers import LocalServer
+from traywatch.catalog import BodyMatch
+from traywatch.model import DnsStatus, Layer, Outcome
+
+
+def test_healthy_https(https_server: LocalServer) -> None:
+    url = https_server.route("/healthy", servers.ok(b"hello"))
+    result = probe(url)
+    assert result.outcome is Outcome.OK
+    assert result.layer is Layer.HTTP
+    assert result.status_code == 200
+    layers = dict(result.layer_ms)
+    assert Layer.TCP in layers and Layer.TLS in layers and Layer.HTTP in layers
+    assert 0 < result.latency_ms < 2000
+
+
+def test_healthy_tls_edge_stops_after_handshake(https_server: LocalServer) -> None:
+    result = probe(f"tls://127.0.0.1:{https_server.port}")
+    assert result.outcome is Outcome.OK
+    assert result.layer is Layer.TLS
+    assert https_server.hits.count("/") == 0  # no HTTP request was sent
+
+
+def test_tcp_edge_connects_only(http_server: LocalServer) -> None:
+    result = probe(f"tcp://127.0.0.1:{http_server.port}")
+    assert (result.outcome, result.layer) == (Outcome.OK, Layer.TCP)
+
+
+@pytest.mark.parametrize("scheme", ["http", "tls", "tcp"])
+def test_refused(scheme: str) -> None:
+    port = servers.refused_port()
+    result = probe(f"{scheme}://127.0.0.1:{port}/")
+    assert result.outcome is Outcome.REFUSED
+    assert result.layer is Layer.TCP
+
+
+def test_accepts_then_hangs_times_out_at_http(http_server: LocalServer) -> None:
+    url = http_server.route("/hang", servers.hang)
+    started = time.perf_counter()
+    result = probe(url, timeout=0.5)
+    elapsed = time.perf_counter() - started
+    assert result.outcome is Outcome.TIMEOUT
+    assert result.layer is Layer.HTTP
+    assert elapsed < 1.5
+
+
+def test_tls_handshake_hang_times_out_at_tls(tls_hang_server: LocalServer) -> None:
+    result = probe(f"tls://127.0.0.1:{tls_hang_server.port}", timeout=0.5)
+    assert (result.outcome, result.layer) == (Outcome.TIMEOUT, Layer.TLS)
+
+
+def test_reset_mid_response(http_server: LocalServer) -> None:
+    url = http_server.route("/reset", servers.reset_mid_response)
+    result = probe(url)
+    assert result.outcome is Outcome.RESET
+    assert result.layer is Layer.HTTP
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_server_error_status(http_server: LocalServer, status: int) -> None:
+    url = http_server.route(f"/status{status}", servers.ok(b"oops", status=status))
+    result = probe(url)
+    assert result.outcome is Outcome.HTTP_STATUS
+    assert result.status_code == status
+    assert result.layer is Layer.HTTP
+    assert f"answers HTTP {status}" in result.detail
+
+
+def test_web_front_answering_403_is_up(http_server: LocalServer) -> None:
+    url = http_server.route("/forbidden", servers.ok(b"no bots", status=403))
+    assert probe(url).outcome is Outcome.OK
+
+
+def test_slow_answer_is_measured(http_server: LocalServer) -> None:
+    url = http_server.route("/slow", servers.slow(0.4))
+    result = probe(url)
+    assert result.outcome is Outcome.OK
+    assert result.latency_ms >= 400
+
+
+def test_expired_certificate(expired_server: LocalServer) -> None:
+    url = expired_server.route("/", servers.ok())
+    result = probe(url)
+    assert (result.outcome, result.layer) == (Outcome.CERT_EXPIRED, Layer.TLS)
+
+
+def test_certificate_for_another_host(wrong_host_server: LocalServer) -> None:
+    result = probe(f"tls://127.0.0.1:{wrong_host_server.port}")
+    assert (result.outcome, result.layer) == (Outcome.CERT_WRONG_HOST, Layer.TLS)
+
+
+def test_certificate_from_unknown_issuer(unknown_issuer_server: LocalServer) -> None:
+    url = unknown_issuer_server.route("/", servers.ok())
+    result = probe(url)
+    assert (result.outcome, result.layer) == (Outcome.CERT_UNKNOWN_ISSUER, Layer.TLS)
+
+
+def test_ssl_cert_file_is_honoured(https_server: LocalServer, monkeypatch: pytest.MonkeyPatch,
+                                   tmp_path: object) -> None:
+    url = https_server.route("/trust", servers.ok())
+    assert probe(url).outcome is Outcome.OK
+    # Trust a different CA only: the same server is now an unknown issuer.
+    import trustme
+
+    other = tmp_path / "other.pem"  # type: ignore[operator]
+    trustme.CA().cert_pem.write_to_path(str(other))
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))
+    assert probe(url).outcome is Outcome.CERT_UNKNOWN_ISSUER
+
+
+def test_invalid_names_fail_at_system_dns() -> None:
+    result = probe("https://traywatch-test.invalid/")
+    assert result.layer is Layer.DNS
+    assert result.outcome in (Outcome.NXDOMAIN, Outcome.SERVFAIL)
+
+
+def test_name_resolving_to_loopback_is_sinkholed(http_server: LocalServer) -> None:
+    result = probe(f"http://localhost:{http_server.port}/")
+    assert result.outcome is Outcome.SINKHOLED
+    assert result.layer is Layer.DNS
+    assert "127.0.0.1" in result.addresses
+
+
+def test_oversize_body_is_capped_and_fast(http_server: LocalServer) -> None:
+    url = http_server.route("/endless", servers.endless)
+    started = time.perf_counter()
+    result = probe(url, timeout=5)
+    assert time.perf_counter() - started < 2
+    assert result.outcome is Outcome.OK
+    assert result.body_truncated
+
+
+def test_oversize_body_on_control_is_unexpected(http_server: LocalServer) -> None:
+    url = http_server.route("/endless-control", servers.endless)
+    result = probe_control(control("big", url, body="success"), timeout=5)
+    assert result.outcome is Outcome.UNEXPECTED_BODY
+    assert result.body_truncated
+
+
+def test_redirect_loop_is_bounded(http_server: LocalServer) -> None:
+    http_server.route("/loop-a", servers.redirect("/loop-b"))
+    url = http_server.route("/loop-b", servers.redirect("/loop-a"))
+    result = probe(url)
+    assert result.outcome is Outcome.REDIRECT_LOOP
+    assert http_server.hits.count("/loop-a") <= 1
+
+
+def test_endless_redirect_chain_is_bounded(http_server: LocalServer) -> None:
+    counter = {"n": 0}
+
+    def onwards(h: servers.Handler) -> None:
+        counter["n"] += 1
+        h.reply(302, b"", {"Location": f"/chain?n={counter['n']}"})
+
+    url = http_server.route("/chain", onwards)
+    result = probe(url)
+    assert result.outcome is Outcome.REDIRECT_LOOP
+    assert counter["n"] == 6  # the first request and five redirects, then it stops
+
+
+def test_redirect_to_allowed_domain_is_followed(http_server: LocalServer) -> None:
+    http_server.route("/home", servers.ok(b"home"))
+    url = http_server.route("/start", servers.redirect("/home"))
+    result = probe(url)
+    assert result.outcome is Outcome.OK
+    assert http_server.hits[-1] == "/home"
+
+
+def test_redirect_to_unexpected_host_is_not_followed(http_server: LocalServer) -> None:
+    url = http_server.route("/away", servers.redirect("http://login.portal.example/"))
+    result = probe(url)
+    assert result.outcome is Outcome.REDIRECT_OFFSITE
+    assert result.redirect_to == "http://login.portal.example/"
+
+
+def test_control_expected_empty_204(http_server: LocalServer) -> None:
+    url = http_server.route("/generate_204", servers.ok(b"", status=204))
+    ctl = control("g", url, status=(204, 200), body="", match=BodyMatch.EXACT)
+    assert probe_control(ctl).outcome is Outcome.OK
+
+
+def test_control_answering_login_page_is_unexpected(http_server: LocalServer) -> None:
+    url = http_server.route("/portal-204", servers.ok(b"<html>Please log in</html>", content_type="text/html"))
+    ctl = control("g", url, status=(204, 200), body="", match=BodyMatch.EXACT)
+    result = probe_control(ctl)
+    assert result.outcome is Outcome.UNEXPECTED_BODY
+
+
+def test_control_redirect_is_never_followed(http_server: LocalServer) -> None:
+    http_server.route("/login", servers.ok(b"<html>login</html>"))
+    url = http_server.route("/portal-redirect", servers.redirect("/login"))
+    result = probe_control(control("c", url))
+    assert result.outcome is Outcome.REDIRECT_OFFSITE
+    assert "/login" not in http_server.hits[-1:]
+
+
+def test_doh_answers(https_server: LocalServer) -> None:
+    url = https_server.route("/dns-query", servers.doh({
+        "ok.example": (0, ["157.240.1.35"]),
+        "gone.example": (3, []),
+        "broken.example": (2, []),
+    }))
+    obs = cycle(
+        [service("a", "https://ok.example/", "https://gone.example/", "https://broken.example/")],
+        [],
+        [resolver("local", url)],
+    )
+    by_name = {a.name: a for a in obs.doh}
+    assert by_name["ok.example"].status is DnsStatus.NOERROR
+    assert by_name["ok.example"].addresses == ("157.240.1.35",)
+    assert by_name["gone.example"].status is DnsStatus.NXDOMAIN
+    assert by_name["broken.example"].status is DnsStatus.SERVFAIL
+
+
+def test_doh_that_hangs_is_unavailable_within_timeout(https_server: LocalServer) -> None:
+    url = https_server.route("/dns-hang", servers.hang)
+    started = time.perf_counter()
+    obs = cycle([service("a", "https://x.example/")], [], [resolver("r", url)], timeout=0.5)
+    assert time.perf_counter() - started < 1.5
+    assert obs.doh[0].status is DnsStatus.UNAVAILABLE
+
+
+def test_doh_answering_nonsense_is_unavailable(https_server: LocalServer) -> None:
+    url = https_server.route("/dns-garbage", servers.ok(b"\x00\xffnot json"))
+    obs = cycle([service("a", "https://x.example/")], [], [resolver("r", url)])
+    assert obs.doh[0].status is DnsStatus.UNAVAILABLE
+
+
+def test_proxy_from_environment_is_used(http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def proxy(h: servers.Handler) -> None:
+        seen.append(h.path)
+        h.reply(200, b"via proxy")
+
+    http_server.route("/through-proxy", proxy)
+    monkeypatch.setenv("HTTP_PROXY", http_server.url())
+    result = probe("http://unreachable.invalid/through-proxy")
+    # The proxy resolves the name, so the .invalid host still answers through it.
+    assert result.outcome is Outcome.OK
+    assert seen == ["http://unreachable.invalid/through-proxy"]
+
+
+def test_user_agent_names_traywatch(http_server: LocalServer) -> None:
+    agents: list[str] = []
+
+    def record(h: servers.Handler) -> None:
+        agents.append(h.headers.get("User-Agent", ""))
+        h.reply(200, b"ok")
+
+    url = http_server.route("/ua", record)
+    probe(url)
+    from traywatch import __version__
+
+    assert agents == [f"traywatch/{__version__} (connectivity check)"]
+
+
+def test_whole_cycle_is_bounded_by_timeout(http_server: LocalServer, https_server: LocalServer) -> None:
+    hang_url = http_server.route("/cycle-hang", servers.hang)
+    ok_url = http_server.route("/cycle-ok", servers.ok(b"success"))
+    started = time.perf_counter()
+    obs = cycle(
+        [service(f"s{i}", hang_url, ok_url) for i in range(10)],
+        [control("c", ok_url), control("h", hang_url)],
+        [resolver("r", https_server.route("/dns-hang2", servers.hang))],
+        timeout=0.6,
+    )
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.6 * 1.5
+    assert sum(p.outcome is Outcome.TIMEOUT for p in obs.services) == 10

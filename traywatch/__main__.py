@@ -1,0 +1,5 @@
+import sys
+
+from traywatch.cli import main
+
+sys.exit(main())

@@ -1,0 +1,303 @@
+"""What is watched: services, independent control endpoints and DoH resolvers, read from TOML.
+
+The shipped catalog (``traywatch/data/catalog.toml``) and a user's config use the same format; a
+user entry with the id of a shipped one replaces it, and ``enabled = false`` alone switches it off.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from dataclasses import dataclass, replace
+from typing import TypeVar
+from importlib import resources
+from urllib.parse import urlsplit
+
+from traywatch.model import Layer, Role
+from traywatch.tomlreader import Node, TomlDocument
+
+
+class BodyMatch(enum.Enum):
+    EXACT = "exact"
+    PREFIX = "prefix"
+    CONTAINS = "contains"
+
+
+_SCHEME_LAYER = {"http": Layer.HTTP, "https": Layer.HTTP, "tls": Layer.TLS, "tcp": Layer.TCP}
+_DEFAULT_PORT = {"http": 80, "https": 443, "tls": 443}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One URL to probe. ``tls://`` and ``tcp://`` stop at that layer (for messaging edges)."""
+
+    id: str
+    role: Role
+    url: str
+    expect_status: tuple[int, ...] = ()  # empty: any 2xx
+    expect_body: str | None = None
+    body_match: BodyMatch = BodyMatch.PREFIX
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.url).scheme
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url)
+        return parts.port or _DEFAULT_PORT.get(parts.scheme, 0)
+
+    @property
+    def top_layer(self) -> Layer:
+        return _SCHEME_LAYER[self.scheme]
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.scheme in ("https", "tls")
+
+    @property
+    def host_is_ip(self) -> bool:
+        return is_ip_literal(self.host)
+
+    def status_ok(self, status: int) -> bool:
+        if self.expect_status:
+            return status in self.expect_status
+        if self.role is Role.CONTROL:
+            return 200 <= status < 300
+        # A web front that answers at all, even 403 or 429, is up; 451 is a legal block.
+        return status < 500 and status != 451
+
+    def body_ok(self, body: str) -> bool:
+        if self.expect_body is None:
+            return True
+        if self.body_match is BodyMatch.EXACT:
+            return body.strip() == self.expect_body.strip()
+        if self.body_match is BodyMatch.CONTAINS:
+            return self.expect_body in body
+        return body.startswith(self.expect_body)
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    domains: tuple[str, ...]
+    endpoints: tuple[Endpoint, ...]
+    enabled: bool = True
+
+    def allows_redirect_to(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        if any(host == e.host for e in self.endpoints):
+            return True
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+@dataclass(frozen=True)
+class Control:
+    """An endpoint run by someone other than Meta whose healthy answer is documented."""
+
+    id: str
+    name: str
+    operator: str
+    endpoint: Endpoint
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Resolver:
+    """A DNS-over-HTTPS resolver answering ``application/dns-json``; best addressed by IP."""
+
+    id: str
+    name: str
+    url: str
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Catalog:
+    services: tuple[Service, ...]
+    controls: tuple[Control, ...]
+    resolvers: tuple[Resolver, ...]
+
+    def enabled(self) -> Catalog:
+        return Catalog(
+            tuple(s for s in self.services if s.enabled),
+            tuple(c for c in self.controls if c.enabled),
+            tuple(r for r in self.resolvers if r.enabled),
+        )
+
+    def overlaid(self, other: CatalogOverlay) -> Catalog:
+        return Catalog(
+            _overlay(self.services, other.services, other.toggles),
+            _overlay(self.controls, other.controls, other.toggles),
+            _overlay(self.resolvers, other.resolvers, other.toggles),
+        )
+
+
+@dataclass(frozen=True)
+class CatalogOverlay:
+    """A user's additions: whole entries, plus on/off switches for entries found by id."""
+
+    services: tuple[Service, ...] = ()
+    controls: tuple[Control, ...] = ()
+    resolvers: tuple[Resolver, ...] = ()
+    toggles: tuple[tuple[str, bool], ...] = ()
+
+
+_Entry = TypeVar("_Entry", Service, Control, Resolver)
+
+
+def _overlay(
+    base: tuple[_Entry, ...], extra: tuple[_Entry, ...], toggles: tuple[tuple[str, bool], ...]
+) -> tuple[_Entry, ...]:
+    by_id = {item.id: item for item in base}
+    for item in extra:
+        by_id[item.id] = item
+    for item_id, enabled in toggles:
+        if item_id in by_id:
+            by_id[item_id] = replace(by_id[item_id], enabled=enabled)
+    return tuple(by_id.values())
+
+
+def is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+_ENDPOINT_KEYS = {"id", "role", "url", "expect_status", "expect_body", "body_match"}
+_SERVICE_KEYS = {"id", "name", "domains", "endpoint", "enabled"}
+_CONTROL_KEYS = {"id", "name", "operator", "url", "expect_status", "expect_body", "body_match", "enabled"}
+_RESOLVER_KEYS = {"id", "name", "url", "enabled"}
+
+
+def _read_endpoint(node: Node, role: Role, endpoint_id: str | None = None) -> Endpoint:
+    url = node.string("url", required=True)
+    parts = urlsplit(url)
+    allowed = ("http", "https") if role is Role.CONTROL else tuple(_SCHEME_LAYER)
+    if parts.scheme not in allowed:
+        raise node.error("url", f"expected a URL starting with {' or '.join(s + '://' for s in allowed)}, got {url!r}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise node.error("url", f"the port in {url!r} is not a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise node.error("url", f"expected a URL with a host name, got {url!r}")
+    if parts.scheme == "tcp" and port is None:
+        raise node.error("url", f"a tcp:// URL needs a port, like tcp://{parts.hostname}:443")
+    match_text = node.string("body_match", BodyMatch.PREFIX.value)
+    try:
+        body_match = BodyMatch(match_text)
+    except ValueError:
+        raise node.error("body_match", f"expected one of exact, prefix, contains, got {match_text!r}") from None
+    statuses = node.integers("expect_status")
+    for status in statuses:
+        if not 100 <= status <= 599:
+            raise node.error("expect_status", f"expected HTTP status codes (100-599), got {status}")
+    if role is not Role.CONTROL:
+        role_text = node.string("role", "web")
+        try:
+            role = Role(role_text)
+        except ValueError:
+            raise node.error("role", f"expected 'web' or 'edge', got {role_text!r}") from None
+        if role is Role.CONTROL:
+            raise node.error("role", "expected 'web' or 'edge'; controls go in [[control]]")
+    return Endpoint(
+        id=endpoint_id if endpoint_id is not None else node.string("id", required=True),
+        role=role,
+        url=url,
+        expect_status=statuses,
+        expect_body=node.string("expect_body"),
+        body_match=body_match,
+    )
+
+
+def _read_service(node: Node) -> Service:
+    node.reject_unknown(_SERVICE_KEYS)
+    endpoints = []
+    for ep_node in node.tables("endpoint"):
+        ep_node.reject_unknown(_ENDPOINT_KEYS)
+        endpoints.append(_read_endpoint(ep_node, Role.WEB))
+    if not endpoints:
+        raise node.error(None, "a service needs at least one [[service.endpoint]] with a url")
+    ids = [e.id for e in endpoints]
+    if len(set(ids)) != len(ids):
+        raise node.error("endpoint", "endpoint ids must be unique within a service")
+    service_id = node.string("id", required=True)
+    return Service(
+        id=service_id,
+        name=node.string("name", service_id),
+        domains=tuple(d.lower().strip(".") for d in node.strings("domains")),
+        endpoints=tuple(endpoints),
+        enabled=node.boolean("enabled", True),
+    )
+
+
+def _read_control(node: Node) -> Control:
+    node.reject_unknown(_CONTROL_KEYS)
+    control_id = node.string("id", required=True)
+    return Control(
+        id=control_id,
+        name=node.string("name", control_id),
+        operator=node.string("operator", ""),
+        endpoint=_read_endpoint(node, Role.CONTROL, endpoint_id="check"),
+        enabled=node.boolean("enabled", True),
+    )
+
+
+def _read_resolver(node: Node) -> Resolver:
+    node.reject_unknown(_RESOLVER_KEYS)
+    url = node.string("url", required=True)
+    if urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
+        raise node.error("url", f"expected an https:// URL of a DNS-over-HTTPS resolver, got {url!r}")
+    resolver_id = node.string("id", required=True)
+    return Resolver(
+        id=resolver_id,
+        name=node.string("name", resolver_id),
+        url=url,
+        enabled=node.boolean("enabled", True),
+    )
+
+
+def _is_toggle(node: Node) -> bool:
+    return set(node.data) <= {"id", "enabled"} and "enabled" in node.data
+
+
+def read_overlay(root: Node) -> CatalogOverlay:
+    """Read ``[[service]]``, ``[[control]]`` and ``[[resolver]]`` entries from a document."""
+    toggles: list[tuple[str, bool]] = []
+    groups: dict[str, list[Node]] = {"service": [], "control": [], "resolver": []}
+    for key, nodes in groups.items():
+        for node in root.tables(key):
+            if _is_toggle(node):
+                toggles.append((node.string("id", required=True), node.boolean("enabled", True)))
+            else:
+                nodes.append(node)
+    overlay = CatalogOverlay(
+        services=tuple(_read_service(n) for n in groups["service"]),
+        controls=tuple(_read_control(n) for n in groups["control"]),
+        resolvers=tuple(_read_resolver(n) for n in groups["resolver"]),
+        toggles=tuple(toggles),
+    )
+    for key, items in (("service", overlay.services), ("control", overlay.controls), ("resolver", overlay.resolvers)):
+        ids = [i.id for i in items]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise root.error(key, f"the id {duplicates[0]!r} is used by more than one [[{key}]]")
+    return overlay
+
+
+EMPTY = Catalog((), (), ())
+
+
+def shipped_catalog() -> Catalog:
+    """The catalog that ships inside the package."""
+    source = resources.files("traywatch").joinpath("data/catalog.toml")
+    doc = TomlDocument(f"<shipped>/{source.name}", source.read_text(encoding="utf-8"))
+    return EMPTY.overlaid(read_overlay(doc.root()))

@@ -1,0 +1,85 @@
+"""The command line: ``traywatch check`` runs one cycle headless; plain ``traywatch`` starts the tray."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from traywatch import __version__
+from traywatch.config import load_config
+from traywatch.errors import TraywatchError
+from traywatch.paths import Paths
+from traywatch.report import EXIT_INTERNAL, EXIT_USAGE, exit_code, to_json, to_text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="traywatch",
+        description="Is it your connection, your network, or is Meta down?",
+    )
+    parser.add_argument("--version", action="version", version=f"traywatch {__version__}")
+    parser.add_argument("--config", type=Path, help="use this config file instead of the default")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    check = commands.add_parser(
+        "check",
+        help="run one check and print the verdict",
+        description="Run one check cycle and print the verdict. Exit status: 0 all clear, "
+        "1 a Meta service is down, slow or its DNS fails, 2 usage or config error, "
+        "3 the problem is on your side (connection, captive portal, DNS, unstable, blocked), "
+        "4 internal error.",
+    )
+    check.add_argument("--json", action="store_true", help="print a JSON document (docs/check-json.md)")
+    check.add_argument("--config", type=Path, dest="check_config", help="use this config file")
+    check.add_argument("--timeout", type=float, help="seconds each probe, and so the whole cycle, may take")
+    return parser
+
+
+def run_check(config_path: Path | None, as_json: bool, timeout: float | None) -> int:
+    from traywatch.probes import ProbeSettings, run_cycle
+    from traywatch.verdict import decide
+
+    path = config_path or Paths.default().config_file
+    config = load_config(path, required=config_path is not None)
+    settings = ProbeSettings(
+        timeout=config.check.timeout,
+        slow_ms=config.check.slow_ms,
+        max_redirects=config.check.max_redirects,
+        body_cap=config.check.body_cap,
+    )
+    if timeout is not None:
+        settings = replace(settings, timeout=timeout)
+    observations = asyncio.run(run_cycle(config.catalog, settings))
+    verdict = decide(observations)
+    if as_json:
+        print(json.dumps(to_json(verdict, observations), indent=2))
+    else:
+        print(to_text(verdict, observations))
+    return exit_code(verdict)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "check" and args.timeout is not None and not 0.1 <= args.timeout <= 120:
+        parser.error("--timeout must be between 0.1 and 120 seconds")
+    try:
+        if args.command == "check":
+            return run_check(args.check_config or args.config, args.json, args.timeout)
+        from traywatch.app import run_app
+
+        return run_app(args.config, verbose=args.verbose)
+    except TraywatchError as exc:
+        print(f"traywatch: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last line of defence: a short message, never a traceback dump
+        print(f"traywatch: internal error ({type(exc).__name__}); run with --verbose for details", file=sys.stderr)
+        if args.verbose:
+            raise
+        return EXIT_INTERNAL

@@ -1,0 +1,25 @@
+"""Errors meant for people: each has a short title and a message that says what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class TraywatchError(Exception):
+    """An error a person will read; ``title`` fits a dialog title, ``message`` the body."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(f"{title}: {message}")
+        self.title = title
+        self.message = message
+
+
+class ConfigError(TraywatchError):
+    """A config or catalog file that cannot be used, with where and what was expected."""
+
+    def __init__(self, path: Path | str, where: str, problem: str) -> None:
+        self.path = Path(path)
+        self.where = where
+        self.problem = problem
+        location = f"{self.path}: {where}" if where else str(self.path)
+        super().__init__("Invalid configuration", f"{location}: {problem}")

@@ -1,0 +1,147 @@
+"""What one probe cycle observed: plain, frozen data shared by probes, verdict and reports."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Layer(enum.Enum):
+    """The protocol layer a probe reached or failed at, bottom first."""
+
+    DNS = "dns"
+    TCP = "tcp"
+    TLS = "tls"
+    HTTP = "http"
+
+
+class Role(enum.Enum):
+    """What an endpoint is for: a service's web front, its messaging edge, or a control."""
+
+    WEB = "web"
+    EDGE = "edge"
+    CONTROL = "control"
+
+
+class Outcome(enum.Enum):
+    """The error class of one probe; OK when every layer answered as expected."""
+
+    OK = "ok"
+    NXDOMAIN = "nxdomain"
+    SERVFAIL = "servfail"
+    NO_ADDRESS = "no_address"
+    SINKHOLED = "sinkholed"
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    RESET = "reset"
+    CERT_EXPIRED = "cert_expired"
+    CERT_WRONG_HOST = "cert_wrong_host"
+    CERT_UNKNOWN_ISSUER = "cert_unknown_issuer"
+    CERT_INVALID = "cert_invalid"
+    TLS_ERROR = "tls_error"
+    HTTP_STATUS = "http_status"
+    UNEXPECTED_BODY = "unexpected_body"
+    REDIRECT_OFFSITE = "redirect_offsite"
+    REDIRECT_LOOP = "redirect_loop"
+    MALFORMED = "malformed"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+    @property
+    def is_certificate(self) -> bool:
+        return self in _CERTIFICATE_OUTCOMES
+
+    @property
+    def is_dns(self) -> bool:
+        return self in _DNS_OUTCOMES
+
+
+_CERTIFICATE_OUTCOMES = frozenset(
+    {
+        Outcome.CERT_EXPIRED,
+        Outcome.CERT_WRONG_HOST,
+        Outcome.CERT_UNKNOWN_ISSUER,
+        Outcome.CERT_INVALID,
+    }
+)
+_DNS_OUTCOMES = frozenset(
+    {Outcome.NXDOMAIN, Outcome.SERVFAIL, Outcome.NO_ADDRESS, Outcome.SINKHOLED}
+)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One endpoint probed through its layers.
+
+    ``layer`` is the last layer attempted: where it failed, or the top layer on success.
+    """
+
+    target_id: str
+    endpoint_id: str
+    role: Role
+    url: str
+    host: str
+    outcome: Outcome
+    layer: Layer
+    latency_ms: float
+    detail: str = ""
+    status_code: int | None = None
+    addresses: tuple[str, ...] = ()
+    layer_ms: tuple[tuple[Layer, float], ...] = ()
+    redirect_to: str | None = None
+    body_truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.OK
+
+    @property
+    def counted(self) -> bool:
+        """False for probes that were not attempted and must not sway a verdict."""
+        return self.outcome is not Outcome.SKIPPED
+
+    @property
+    def key(self) -> str:
+        return f"{self.target_id}/{self.endpoint_id}"
+
+
+class DnsStatus(enum.Enum):
+    """A DNS-over-HTTPS answer, or why there was none."""
+
+    NOERROR = "noerror"
+    NXDOMAIN = "nxdomain"
+    SERVFAIL = "servfail"
+    OTHER_RCODE = "other_rcode"
+    UNAVAILABLE = "unavailable"  # the resolver itself could not be reached or answered nonsense
+
+    @property
+    def answered(self) -> bool:
+        """The resolver was reached and gave a DNS answer (whatever the rcode)."""
+        return self is not DnsStatus.UNAVAILABLE
+
+
+@dataclass(frozen=True)
+class DohAnswer:
+    resolver_id: str
+    name: str
+    status: DnsStatus
+    latency_ms: float
+    addresses: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Observations:
+    """Everything one cycle saw; the sole input to the verdict."""
+
+    services: tuple[ProbeResult, ...]
+    controls: tuple[ProbeResult, ...]
+    doh: tuple[DohAnswer, ...]
+    slow_ms: float
+    started_at: float = 0.0
+    duration_ms: float = 0.0
+    service_names: tuple[tuple[str, str], ...] = field(default=())
+
+    def service_name(self, service_id: str) -> str:
+        return dict(self.service_names).get(service_id, service_id)

@@ -1,0 +1,90 @@
+"""Turn the exceptions of sockets, ssl, getaddrinfo and httpx into an Outcome and a short detail."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+
+import httpx
+
+from traywatch.model import Outcome
+
+# OpenSSL X509_V_ERR_* codes, as carried by ssl.SSLCertVerificationError.verify_code.
+_CERT_CODES = {
+    10: Outcome.CERT_EXPIRED,  # certificate has expired
+    9: Outcome.CERT_INVALID,  # certificate is not yet valid
+    18: Outcome.CERT_UNKNOWN_ISSUER,  # self-signed certificate
+    19: Outcome.CERT_UNKNOWN_ISSUER,  # self-signed certificate in chain
+    20: Outcome.CERT_UNKNOWN_ISSUER,  # unable to get local issuer certificate
+    21: Outcome.CERT_UNKNOWN_ISSUER,  # unable to verify the first certificate
+    62: Outcome.CERT_WRONG_HOST,  # hostname mismatch
+    64: Outcome.CERT_WRONG_HOST,  # IP address mismatch
+}
+
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.ENETDOWN, errno.EHOSTDOWN}
+_RESET = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
+
+_GAI_NODATA = getattr(socket, "EAI_NODATA", None)
+
+
+def classify_gaierror(exc: socket.gaierror) -> tuple[Outcome, str]:
+    code = exc.errno
+    if code == socket.EAI_NONAME:
+        return Outcome.NXDOMAIN, "name does not exist (NXDOMAIN)"
+    if _GAI_NODATA is not None and code == _GAI_NODATA:
+        return Outcome.NO_ADDRESS, "name has no address"
+    if code in (socket.EAI_AGAIN, socket.EAI_FAIL):
+        return Outcome.SERVFAIL, "resolver failed (SERVFAIL or no answer)"
+    return Outcome.ERROR, f"lookup failed: {exc.strerror or exc}"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def classify_exception(exc: BaseException) -> tuple[Outcome, str]:
+    """Name what went wrong, looking through wrapped exceptions to the socket-level cause."""
+    chain = _chain(exc)
+    for item in chain:
+        if isinstance(item, ssl.SSLCertVerificationError):
+            outcome = _CERT_CODES.get(item.verify_code, Outcome.CERT_INVALID)
+            return outcome, f"certificate rejected: {item.verify_message}"
+        if isinstance(item, socket.gaierror):
+            return classify_gaierror(item)
+        if isinstance(item, ConnectionRefusedError):
+            return Outcome.REFUSED, "connection refused"
+        if isinstance(item, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return Outcome.RESET, "connection reset"
+        if isinstance(item, ssl.SSLError):
+            if "EOF" in str(item) or "UNEXPECTED_EOF" in str(item):
+                return Outcome.RESET, "connection closed during the TLS handshake"
+            return Outcome.TLS_ERROR, f"TLS handshake failed: {item.reason or item}"
+        if isinstance(item, (TimeoutError, httpx.TimeoutException)):
+            return Outcome.TIMEOUT, "timed out"
+        if isinstance(item, OSError) and item.errno is not None:
+            if item.errno in _UNREACHABLE:
+                return Outcome.UNREACHABLE, f"network unreachable ({item.strerror})"
+            if item.errno in _RESET:
+                return Outcome.RESET, "connection reset"
+            if item.errno == errno.ECONNREFUSED:
+                return Outcome.REFUSED, "connection refused"
+    first = chain[0]
+    if isinstance(first, httpx.RemoteProtocolError):
+        text = str(first)
+        if "without sending" in text or "closed connection" in text:
+            return Outcome.RESET, f"server closed the connection early ({text})"
+        return Outcome.MALFORMED, f"malformed HTTP answer ({text})"
+    if isinstance(first, (httpx.ReadError, httpx.WriteError)):
+        return Outcome.RESET, "connection broke while talking"
+    if isinstance(first, httpx.UnsupportedProtocol):
+        return Outcome.ERROR, str(first)
+    if isinstance(first, httpx.DecodingError):
+        return Outcome.MALFORMED, f"malformed HTTP answer ({first})"
+    # Never echo arbitrary exception text: it could quote a URL with credentials.
+    return Outcome.ERROR, f"unexpected error ({type(first).__name__})"

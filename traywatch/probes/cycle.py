@@ -1,0 +1,89 @@
+"""One cycle: every service endpoint, control and DoH lookup at once, bounded by one timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from traywatch import __version__
+from traywatch.catalog import Catalog, Control, Resolver
+from traywatch.model import DnsStatus, DohAnswer, Observations, ProbeResult
+from traywatch.probes import doh
+from traywatch.probes.endpoint import ProbeContext, probe_endpoint
+from traywatch.probes.tls import verifying_context
+
+USER_AGENT = f"traywatch/{__version__} (connectivity check)"
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    timeout: float = 5.0
+    slow_ms: float = 2500.0
+    max_redirects: int = 5
+    body_cap: int = 4096
+    extra_ca: Path | None = None
+
+
+def _never_redirect(host: str) -> bool:
+    return False
+
+
+def _control_probe(control: Control, context: ProbeContext) -> asyncio.Future[ProbeResult]:
+    return asyncio.ensure_future(probe_endpoint(control.id, control.endpoint, context, _never_redirect))
+
+
+async def _bounded_doh(client: httpx.AsyncClient, resolver: Resolver, name: str, timeout: float) -> DohAnswer:
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(timeout):
+            return await doh.query(client, resolver, name)
+    except TimeoutError:
+        elapsed = round((time.perf_counter() - started) * 1000.0, 1)
+        return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed, detail=f"no answer within {timeout:g} s")
+
+
+async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
+    """Probe everything concurrently; returns after at most about ``settings.timeout`` seconds."""
+    started_wall = time.time()
+    started = time.perf_counter()
+    tls = verifying_context(settings.extra_ca)
+    timeout = httpx.Timeout(settings.timeout)
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    # No keep-alive for probes: every request must show its own DNS, TCP and TLS layers.
+    probe_client = httpx.AsyncClient(
+        verify=tls, trust_env=True, timeout=timeout, headers=headers,
+        limits=httpx.Limits(max_keepalive_connections=0),
+    )
+    doh_client = httpx.AsyncClient(verify=tls, trust_env=True, timeout=timeout, headers=headers)
+    async with probe_client, doh_client:
+        context = ProbeContext(probe_client, tls, settings.timeout, settings.max_redirects, settings.body_cap)
+        service_tasks = [
+            asyncio.ensure_future(probe_endpoint(service.id, endpoint, context, service.allows_redirect_to))
+            for service in catalog.services
+            for endpoint in service.endpoints
+        ]
+        control_tasks = [_control_probe(control, context) for control in catalog.controls]
+        names = list(dict.fromkeys(
+            e.host for s in catalog.services for e in s.endpoints if not e.host_is_ip
+        ))
+        doh_tasks = [
+            asyncio.ensure_future(_bounded_doh(doh_client, r, name, settings.timeout))
+            for r in catalog.resolvers
+            for name in names
+        ]
+        services = await asyncio.gather(*service_tasks)
+        controls = await asyncio.gather(*control_tasks)
+        answers = await asyncio.gather(*doh_tasks)
+    return Observations(
+        services=tuple(services),
+        controls=tuple(controls),
+        doh=tuple(answers),
+        slow_ms=settings.slow_ms,
+        started_at=started_wall,
+        duration_ms=round((time.perf_counter() - started) * 1000.0, 1),
+        service_names=tuple((s.id, s.name) for s in catalog.services),
+    )

@@ -1,0 +1,62 @@
+"""The system resolver, with a deadline it cannot overrun, and a test for sinkholed answers."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import threading
+from dataclasses import dataclass
+
+from traywatch.model import Outcome
+from traywatch.probes.classify import classify_gaierror
+
+
+@dataclass(frozen=True)
+class Lookup:
+    outcome: Outcome
+    addresses: tuple[str, ...] = ()
+    detail: str = ""
+
+
+async def resolve(host: str, port: int) -> Lookup:
+    """getaddrinfo in a daemon thread: a resolver that hangs can neither hold the cycle past its
+    deadline (the caller's timeout cancels the wait) nor keep the process from exiting."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[list[tuple[object, ...]]] = loop.create_future()
+
+    def deliver(result: list[tuple[object, ...]] | BaseException) -> None:
+        if future.done():
+            return
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+    def work() -> None:
+        result: list[tuple[object, ...]] | BaseException
+        try:
+            result = list(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except BaseException as exc:  # handed to the event loop, never lost in the thread
+            result = exc
+        try:
+            loop.call_soon_threadsafe(deliver, result)
+        except RuntimeError:
+            pass  # the loop has closed: nobody waits for this answer any more
+
+    threading.Thread(target=work, name=f"resolve {host}", daemon=True).start()
+    try:
+        infos = await future
+    except socket.gaierror as exc:
+        outcome, detail = classify_gaierror(exc)
+        return Lookup(outcome, detail=detail)
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))  # type: ignore[index]
+    if not addresses:
+        return Lookup(Outcome.NO_ADDRESS, detail="name has no address")
+    return Lookup(Outcome.OK, addresses)
+
+
+def is_sinkhole(address: str) -> bool:
+    """0.0.0.0, loopback, private and link-local answers for a public name mean a filter."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_unspecified or ip.is_loopback or ip.is_private or ip.is_link_local

@@ -1,0 +1,65 @@
+"""DNS-over-HTTPS with JSON answers (``application/dns-json``), to compare with the system resolver."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+
+from traywatch.catalog import Resolver
+from traywatch.model import DnsStatus, DohAnswer
+from traywatch.probes.classify import classify_exception
+
+_RCODES = {0: DnsStatus.NOERROR, 2: DnsStatus.SERVFAIL, 3: DnsStatus.NXDOMAIN}
+_ANSWER_CAP = 64 * 1024
+
+
+def parse_answer(resolver_id: str, name: str, payload: bytes, latency_ms: float) -> DohAnswer:
+    def unavailable(why: str) -> DohAnswer:
+        return DohAnswer(resolver_id, name, DnsStatus.UNAVAILABLE, latency_ms, detail=why)
+
+    try:
+        document = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return unavailable("answer is not JSON")
+    if not isinstance(document, dict) or not isinstance(document.get("Status"), int):
+        return unavailable("answer has no DNS status")
+    status = _RCODES.get(document["Status"], DnsStatus.OTHER_RCODE)
+    answers = document.get("Answer", [])
+    addresses: tuple[str, ...] = ()
+    if isinstance(answers, list):
+        addresses = tuple(
+            str(a["data"])
+            for a in answers
+            if isinstance(a, dict) and a.get("type") in (1, 28) and isinstance(a.get("data"), str)
+        )
+    return DohAnswer(resolver_id, name, status, latency_ms, addresses, f"rcode {document['Status']}")
+
+
+async def query(client: httpx.AsyncClient, resolver: Resolver, name: str) -> DohAnswer:
+    started = time.perf_counter()
+
+    def elapsed() -> float:
+        return round((time.perf_counter() - started) * 1000.0, 1)
+
+    try:
+        async with client.stream(
+            "GET",
+            resolver.url,
+            params={"name": name, "type": "A"},
+            headers={"accept": "application/dns-json"},
+        ) as response:
+            payload = bytearray()
+            async for chunk in response.aiter_raw():
+                payload.extend(chunk)
+                if len(payload) > _ANSWER_CAP:
+                    return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail="answer too large")
+            if response.status_code != 200:
+                return DohAnswer(
+                    resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail=f"HTTP {response.status_code}"
+                )
+    except (httpx.HTTPError, OSError) as exc:
+        _, detail = classify_exception(exc)
+        return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail=detail)
+    return parse_answer(resolver.id, name, bytes(payload), elapsed())

@@ -1,0 +1,93 @@
+"""An HTTP probe on httpx: bounded redirects, capped bodies, and the layer each failure was in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from traywatch.catalog import Endpoint
+from traywatch.model import Layer, Outcome, Role
+from traywatch.probes.progress import Progress
+
+# httpcore reports each step of a request to the "trace" extension; these starts mark layers.
+_LAYER_EVENTS = {
+    "connection.connect_tcp.started": Layer.TCP,
+    "connection.start_tls.started": Layer.TLS,
+    "http11.send_request_headers.started": Layer.HTTP,
+    "http2.send_request_headers.started": Layer.HTTP,
+}
+_DONE_EVENTS = {"connection.connect_tcp.complete", "connection.start_tls.complete"}
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    outcome: Outcome
+    detail: str
+    status_code: int | None = None
+    redirect_to: str | None = None
+    body_truncated: bool = False
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    """Read at most ``cap`` bytes of the raw body; a huge or endless body costs no more."""
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        body.extend(chunk)
+        if len(body) > cap:
+            return bytes(body[:cap]), True
+    return bytes(body), False
+
+
+async def probe_http(
+    client: httpx.AsyncClient,
+    endpoint: Endpoint,
+    allows_redirect: Callable[[str], bool],
+    progress: Progress,
+    *,
+    max_redirects: int,
+    body_cap: int,
+) -> HttpAnswer:
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        layer = _LAYER_EVENTS.get(event)
+        if layer is not None:
+            progress.enter(layer)
+        elif event in _DONE_EVENTS:
+            progress.done()
+
+    url = httpx.URL(endpoint.url)
+    seen = {str(url)}
+    for _ in range(max_redirects + 1):
+        request = client.build_request("GET", url, extensions={"trace": trace})
+        response = await client.send(request, stream=True)
+        try:
+            if response.has_redirect_location:
+                target = url.join(response.headers["location"])
+                where = f"{response.status_code} redirect to {target.host or '?'}"
+                if endpoint.role is Role.CONTROL or not allows_redirect(target.host):
+                    # A control never redirects when the network is open: this is a portal's doing.
+                    return HttpAnswer(Outcome.REDIRECT_OFFSITE, where, response.status_code, str(target))
+                if str(target) in seen:
+                    return HttpAnswer(Outcome.REDIRECT_LOOP, f"redirect loop at {target}", response.status_code, str(target))
+                seen.add(str(target))
+                url = target
+                continue
+            body, truncated = await _read_capped(response, body_cap)
+            progress.done()
+            status = response.status_code
+            if not endpoint.status_ok(status):
+                return HttpAnswer(Outcome.HTTP_STATUS, f"answers HTTP {status}", status, body_truncated=truncated)
+            if not endpoint.body_ok(body.decode("utf-8", "replace")):
+                size = f"more than {body_cap} bytes" if truncated else f"{len(body)} bytes"
+                return HttpAnswer(
+                    Outcome.UNEXPECTED_BODY,
+                    f"answers {status} with an unexpected body ({size})",
+                    status,
+                    body_truncated=truncated,
+                )
+            return HttpAnswer(Outcome.OK, f"answers {status}", status, body_truncated=truncated)
+        finally:
+            await response.aclose()
+    return HttpAnswer(Outcome.REDIRECT_LOOP, f"more than {max_redirects} redirects", None, str(url))

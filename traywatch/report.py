@@ -1,0 +1,125 @@
+"""Render a verdict for people (a headline and a table) and for scripts (stable JSON)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from traywatch import __version__
+from traywatch.model import DohAnswer, Observations, ProbeResult
+from traywatch.verdict import Side, Verdict
+
+JSON_SCHEMA = 1
+
+EXIT_ALL_CLEAR = 0
+EXIT_THEM = 1
+EXIT_USAGE = 2
+EXIT_YOU = 3
+EXIT_INTERNAL = 4
+
+_EXIT_BY_SIDE = {Side.NONE: EXIT_ALL_CLEAR, Side.THEM: EXIT_THEM, Side.YOU: EXIT_YOU}
+
+
+def exit_code(verdict: Verdict) -> int:
+    return _EXIT_BY_SIDE[verdict.kind.side]
+
+
+def redact_url(url: str) -> str:
+    """Drop user:password@ from a URL so credentials never reach output or logs."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _probe_json(probe: ProbeResult) -> dict[str, Any]:
+    return {
+        "id": probe.endpoint_id if probe.role.value != "control" else probe.target_id,
+        "role": probe.role.value,
+        "url": redact_url(probe.url),
+        "host": probe.host,
+        "ok": probe.ok,
+        "outcome": probe.outcome.value,
+        "layer": probe.layer.value,
+        "detail": probe.detail,
+        "latency_ms": probe.latency_ms,
+        "status_code": probe.status_code,
+        "addresses": list(probe.addresses),
+        "layers_ms": {layer.value: ms for layer, ms in probe.layer_ms},
+        "redirect_to": redact_url(probe.redirect_to) if probe.redirect_to else None,
+        "body_truncated": probe.body_truncated,
+    }
+
+
+def _doh_json(answer: DohAnswer) -> dict[str, Any]:
+    return {
+        "resolver": answer.resolver_id,
+        "name": answer.name,
+        "status": answer.status.value,
+        "addresses": list(answer.addresses),
+        "latency_ms": answer.latency_ms,
+        "detail": answer.detail,
+    }
+
+
+def to_json(verdict: Verdict, obs: Observations) -> dict[str, Any]:
+    """The documented ``traywatch check --json`` document (docs/check-json.md)."""
+    checked = dt.datetime.fromtimestamp(obs.started_at, tz=dt.timezone.utc)
+    return {
+        "schema": JSON_SCHEMA,
+        "traywatch": __version__,
+        "checked_at": checked.isoformat(timespec="seconds"),
+        "duration_ms": obs.duration_ms,
+        "verdict": {
+            "kind": verdict.kind.value,
+            "side": verdict.kind.side.value,
+            "headline": verdict.headline,
+            "explanation": verdict.explanation,
+            "evidence": list(verdict.evidence),
+            "affected": list(verdict.affected),
+        },
+        "exit_code": exit_code(verdict),
+        "controls": {
+            "ok": verdict.controls_ok,
+            "total": verdict.controls_total,
+            "results": [_probe_json(p) for p in obs.controls],
+        },
+        "services": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "state": s.state.value,
+                "reason": s.reason,
+                "endpoints": [_probe_json(p) for p in s.probes],
+            }
+            for s in verdict.services
+        ],
+        "dns": [_doh_json(a) for a in obs.doh],
+    }
+
+
+def _row(name: str, probe: ProbeResult) -> tuple[str, ...]:
+    result = "ok" if probe.ok else probe.outcome.value.replace("_", " ")
+    latency = f"{probe.latency_ms:.0f} ms"
+    return (name, probe.host, result, probe.layer.value, probe.detail, latency)
+
+
+def to_text(verdict: Verdict, obs: Observations) -> str:
+    rows: list[tuple[str, ...]] = [("", "HOST", "RESULT", "LAYER", "DETAIL", "LATENCY")]
+    for status in verdict.services:
+        for index, probe in enumerate(status.probes):
+            rows.append(_row(status.name if index == 0 else "", probe))
+    for index, probe in enumerate(obs.controls):
+        rows.append(_row("Controls" if index == 0 else "", probe))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths[4] = min(widths[4], 48)
+    lines = [verdict.headline, verdict.explanation, ""]
+    for row in rows:
+        cells = [cell[: widths[i]].ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, row[-1].rjust(widths[-1])]).rstrip())
+    lines.append("")
+    lines.append(f"Checked in {obs.duration_ms / 1000:.1f} s; controls {verdict.controls_ok}/{verdict.controls_total} ok.")
+    return "\n".join(lines)

@@ -1,0 +1,310 @@
+"""The verdict: a pure function from one cycle's observations to what is wrong, and why.
+
+The rules, in the order they are tried (docs/verdicts.md has them as a table):
+
+1. Controls answer with a login page or a redirect, at least as often as they answer right:
+   captive portal.
+2. No control answers right: if every named control failed at DNS while a DoH resolver (reached
+   by IP) answered, your DNS is broken; otherwise it is your connection.
+3. Named controls all fail at DNS while an IP-literal control or DoH works: your DNS is broken.
+4. Fewer than 60 % of the controls answer right: your connection is unstable.
+5. Your side is fine. A Meta host that resolves to a local address, fails only locally at DNS while
+   DoH resolves it, presents a certificate from an unknown issuer, answers 451, or is reset during
+   the handshake: blocked on this network.
+6. A Meta host fails at DNS locally *and* DoH answers SERVFAIL for it (4 October 2021): Meta's DNS.
+7. Any service endpoint fails: it's not your wifi, that service is down, with the failing layer.
+8. Any service endpoint is slower than the slow threshold: degraded.
+9. All clear.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from traywatch.catalog import is_ip_literal
+from traywatch.model import DnsStatus, DohAnswer, Layer, Observations, Outcome, ProbeResult
+
+
+class Side(enum.Enum):
+    NONE = "none"
+    THEM = "them"
+    YOU = "you"
+
+
+class VerdictKind(enum.Enum):
+    ALL_CLEAR = "all_clear"
+    SERVICE_DOWN = "service_down"
+    DEGRADED = "degraded"
+    META_DNS = "meta_dns"
+    LOCAL_DNS = "local_dns"
+    CAPTIVE_PORTAL = "captive_portal"
+    OFFLINE = "offline"
+    UNSTABLE = "unstable"
+    BLOCKED = "blocked"
+
+    @property
+    def side(self) -> Side:
+        if self is VerdictKind.ALL_CLEAR:
+            return Side.NONE
+        if self in (VerdictKind.SERVICE_DOWN, VerdictKind.DEGRADED, VerdictKind.META_DNS):
+            return Side.THEM
+        return Side.YOU
+
+
+class ServiceState(enum.Enum):
+    UP = "up"
+    SLOW = "slow"
+    DOWN = "down"
+    BLOCKED = "blocked"
+    UNKNOWN = "unknown"  # not judged: your own connection is not working
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    id: str
+    name: str
+    state: ServiceState
+    probes: tuple[ProbeResult, ...]
+    reason: str = ""
+
+    @property
+    def failing(self) -> tuple[ProbeResult, ...]:
+        return tuple(p for p in self.probes if p.counted and not p.ok)
+
+    @property
+    def failing_layer(self) -> Layer | None:
+        failing = self.failing
+        return failing[0].layer if failing else None
+
+    @property
+    def latency_ms(self) -> float | None:
+        done = [p.latency_ms for p in self.probes if p.ok]
+        return max(done) if done else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: VerdictKind
+    headline: str
+    explanation: str
+    evidence: tuple[str, ...]
+    services: tuple[ServiceStatus, ...]
+    controls_ok: int
+    controls_total: int
+
+    @property
+    def affected(self) -> tuple[str, ...]:
+        """Ids of the services this verdict is about (down, blocked or slow)."""
+        bad = (ServiceState.DOWN, ServiceState.BLOCKED, ServiceState.SLOW)
+        return tuple(s.id for s in self.services if s.state in bad)
+
+
+# Answers that only come from something standing between you and the control: a login page.
+_PORTAL_SIGNS = frozenset(
+    {Outcome.HTTP_STATUS, Outcome.UNEXPECTED_BODY, Outcome.REDIRECT_OFFSITE, Outcome.REDIRECT_LOOP}
+)
+_HEALTHY_SHARE = 0.6
+
+
+def describe(probe: ProbeResult) -> str:
+    """One line of evidence: host, what happened, and at which layer."""
+    if probe.ok:
+        return f"{probe.host}: {probe.detail or 'ok'} ({probe.latency_ms:.0f} ms)"
+    return f"{probe.host}: {probe.detail} ({probe.layer.value})"
+
+
+def join_names(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    if len(names) > 3:
+        return f"{', '.join(names[:2])} and {len(names) - 2} more"
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _doh_for(name: str, answers: Iterable[DohAnswer]) -> list[DohAnswer]:
+    return [a for a in answers if a.name == name and a.status.answered]
+
+
+def _block_sign(probe: ProbeResult, answers: Sequence[DohAnswer]) -> str | None:
+    """Evidence that this network, not Meta, stops the probe; None if there is none."""
+    if probe.outcome is Outcome.SINKHOLED:
+        return f"{probe.host} resolves to {probe.addresses[0] if probe.addresses else 'a local address'} on this network"
+    if probe.outcome is Outcome.CERT_UNKNOWN_ISSUER:
+        return f"{probe.host} presents a certificate from an unknown issuer (interception)"
+    if probe.outcome is Outcome.HTTP_STATUS and probe.status_code == 451:
+        return f"{probe.host} answers 451 Unavailable For Legal Reasons"
+    if probe.outcome is Outcome.RESET and probe.layer in (Layer.TCP, Layer.TLS):
+        return f"{probe.host} is reset during the {probe.layer.value.upper()} handshake"
+    if probe.outcome.is_dns and probe.layer is Layer.DNS:
+        resolved = [a for a in _doh_for(probe.host, answers) if a.status is DnsStatus.NOERROR and a.addresses]
+        if resolved:
+            return f"{probe.host} does not resolve on this network, but {resolved[0].resolver_id} DoH resolves it"
+    return None
+
+
+def _meta_dns_sign(probe: ProbeResult, answers: Sequence[DohAnswer]) -> str | None:
+    if not (probe.outcome.is_dns and probe.layer is Layer.DNS) or probe.outcome is Outcome.SINKHOLED:
+        return None
+    doh = _doh_for(probe.host, answers)
+    if doh and all(a.status in (DnsStatus.SERVFAIL, DnsStatus.OTHER_RCODE) for a in doh):
+        return f"{probe.host}: SERVFAIL from your resolver and from {', '.join(a.resolver_id for a in doh)} DoH"
+    return None
+
+
+def _statuses(obs: Observations, state_of: dict[str, tuple[ServiceState, str]]) -> tuple[ServiceStatus, ...]:
+    grouped: dict[str, list[ProbeResult]] = {}
+    for probe in obs.services:
+        grouped.setdefault(probe.target_id, []).append(probe)
+    statuses = []
+    for sid, probes in grouped.items():
+        state, reason = state_of.get(sid, (ServiceState.UP, ""))
+        statuses.append(ServiceStatus(sid, obs.service_name(sid), state, tuple(probes), reason))
+    return tuple(statuses)
+
+
+def decide(obs: Observations) -> Verdict:
+    controls = [c for c in obs.controls if c.counted]
+    ok = [c for c in controls if c.ok]
+    portal = [c for c in controls if c.outcome in _PORTAL_SIGNS]
+    failed = [c for c in controls if not c.ok and c.outcome not in _PORTAL_SIGNS]
+    total = len(controls)
+    score = f"{len(ok)}/{total} checks"
+
+    def verdict(kind: VerdictKind, headline: str, explanation: str, evidence: Iterable[str],
+                states: dict[str, tuple[ServiceState, str]] | None = None) -> Verdict:
+        if states is None:
+            # Your side is broken: say nothing about the services rather than something wrong.
+            states = {p.target_id: (ServiceState.UNKNOWN, "not judged") for p in obs.services}
+        return Verdict(kind, headline, explanation, tuple(evidence), _statuses(obs, states), len(ok), total)
+
+    control_evidence = [f"control {describe(c)}" for c in controls]
+    if portal and len(portal) >= len(ok):
+        first = portal[0]
+        return verdict(
+            VerdictKind.CAPTIVE_PORTAL,
+            "This network wants you to sign in",
+            f"{first.host} should answer plainly but {first.detail}: a captive portal. Open a browser to sign in.",
+            control_evidence,
+        )
+
+    named = [c for c in controls if not is_ip_literal(c.host)]
+    named_dns_failed = bool(named) and all(c.outcome.is_dns and c.layer is Layer.DNS for c in named)
+    ip_ok = any(is_ip_literal(c.host) for c in ok)
+    doh_answered = any(a.status.answered for a in obs.doh)
+    doh_note = [f"DoH {a.resolver_id}: {a.status.value} for {a.name}" for a in obs.doh[:3]]
+
+    if named_dns_failed and (ip_ok or doh_answered):
+        works = "an IP-address check" if ip_ok else "DNS-over-HTTPS"
+        return verdict(
+            VerdictKind.LOCAL_DNS,
+            "Your DNS is broken",
+            f"Names do not resolve with your network's resolver, while {works} works. "
+            "Try another DNS server or restart the router.",
+            [*control_evidence, *doh_note],
+        )
+    if not ok:
+        return verdict(
+            VerdictKind.OFFLINE,
+            "It's your connection",
+            f"None of {total} independent checks answer ({_first_reason(failed)}). Meta is not the problem.",
+            control_evidence,
+        )
+    if len(ok) / total < _HEALTHY_SHARE:
+        return verdict(
+            VerdictKind.UNSTABLE,
+            "Your connection is unstable",
+            f"Only {score} answer right; the rest fail ({_first_reason(failed)}).",
+            control_evidence,
+        )
+
+    answers = obs.doh
+    states: dict[str, tuple[ServiceState, str]] = {}
+    blocked: dict[str, list[str]] = {}
+    meta_dns: dict[str, list[str]] = {}
+    down: dict[str, list[ProbeResult]] = {}
+    slow: dict[str, list[ProbeResult]] = {}
+    for probe in obs.services:
+        if not probe.counted:
+            continue
+        if probe.ok:
+            if probe.latency_ms > obs.slow_ms:
+                slow.setdefault(probe.target_id, []).append(probe)
+            continue
+        sign = _block_sign(probe, answers)
+        if sign:
+            blocked.setdefault(probe.target_id, []).append(sign)
+            continue
+        sign = _meta_dns_sign(probe, answers)
+        if sign:
+            meta_dns.setdefault(probe.target_id, []).append(sign)
+        down.setdefault(probe.target_id, []).append(probe)
+
+    for sid, probes in slow.items():
+        states[sid] = (ServiceState.SLOW, f"slow: {max(p.latency_ms for p in probes) / 1000:.1f} s")
+    for sid, probes in down.items():
+        states[sid] = (ServiceState.DOWN, describe(probes[0]))
+    for sid, signs in blocked.items():
+        states[sid] = (ServiceState.BLOCKED, signs[0])
+
+    def names(ids: Iterable[str]) -> list[str]:
+        return [obs.service_name(i) for i in ids]
+
+    works = f"your connection works: {score}"
+    if blocked:
+        signs = [s for group in blocked.values() for s in group]
+        return verdict(
+            VerdictKind.BLOCKED,
+            f"{join_names(names(blocked))} {'is' if len(blocked) == 1 else 'are'} blocked on this network",
+            f"{signs[0]}; {works}. A school, office, ISP or country filter, not an outage.",
+            [*signs, *control_evidence],
+            states,
+        )
+    if meta_dns:
+        signs = [s for group in meta_dns.values() for s in group]
+        return verdict(
+            VerdictKind.META_DNS,
+            "It's not your wifi — Meta's DNS is failing",
+            f"{join_names(names(meta_dns))}: names do not resolve anywhere, not with your resolver nor with "
+            f"public DNS; {works}.",
+            [*signs, *control_evidence],
+            states,
+        )
+    if down:
+        down_names = names(down)
+        first = next(iter(down.values()))[0]
+        verb = "is" if len(down_names) == 1 else "are"
+        return verdict(
+            VerdictKind.SERVICE_DOWN,
+            f"It's not your wifi — {join_names(down_names)} {verb} down",
+            f"{_short(first)}; {works}.",
+            [describe(p) for group in down.values() for p in group] + control_evidence,
+            states,
+        )
+    if slow:
+        slowest = max((p for group in slow.values() for p in group), key=lambda p: p.latency_ms)
+        return verdict(
+            VerdictKind.DEGRADED,
+            f"{join_names(names(slow))} {'is' if len(slow) == 1 else 'are'} slow",
+            f"{slowest.host} took {slowest.latency_ms / 1000:.1f} s (slow above {obs.slow_ms / 1000:.1f} s); {works}.",
+            [describe(p) for group in slow.values() for p in group] + control_evidence,
+            states,
+        )
+    return verdict(
+        VerdictKind.ALL_CLEAR,
+        "All clear",
+        f"Every Meta service answers; {works}.",
+        control_evidence,
+        states,
+    )
+
+
+def _short(probe: ProbeResult) -> str:
+    return f"{probe.host} {probe.detail}" if probe.detail.startswith("answers") else f"{probe.host}: {probe.detail}"
+
+
+def _first_reason(failed: Sequence[ProbeResult]) -> str:
+    if not failed:
+        return "no answer"
+    return f"{failed[0].host}: {failed[0].detail}"
