@@ -35,8 +35,12 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ca_file: Path)
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
     home = tmp_path / "home"
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"),
-                     ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+    ):
         (home / sub).mkdir(parents=True)
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("HOME", str(home))
@@ -65,10 +69,8 @@ def https_server(ca: trustme.CA) -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="session")
 def expired_server(ca: trustme.CA) -> Iterator[LocalServer]:
-    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)
-    context = _server_context(
-        ca, "127.0.0.1", not_before=past - dt.timedelta(days=90), not_after=past
-    )
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    context = _server_context(ca, "127.0.0.1", not_before=past - dt.timedelta(days=90), not_after=past)
     server = LocalServer(context)
     yield server
     server.stop()

@@ -18,8 +18,14 @@ def service(sid: str, *urls: str, domains: Sequence[str] = (), name: str | None 
     return Service(sid, name or sid.capitalize(), tuple(domains), endpoints)
 
 
-def control(cid: str, url: str, *, status: Sequence[int] = (200,), body: str | None = "success",
-            match: BodyMatch = BodyMatch.PREFIX) -> Control:
+def control(
+    cid: str,
+    url: str,
+    *,
+    status: Sequence[int] = (200,),
+    body: str | None = "success",
+    match: BodyMatch = BodyMatch.PREFIX,
+) -> Control:
     return Control(cid, cid, "test", Endpoint("check", Role.CONTROL, url, tuple(status), body, match))
 
 
@@ -27,8 +33,14 @@ def resolver(rid: str, url: str) -> Resolver:
     return Resolver(rid, rid, url)
 
 
-def cycle(services: Sequence[Service], controls: Sequence[Control], resolvers: Sequence[Resolver] = (),
-          *, timeout: float = 2.0, slow_ms: float = 2500.0) -> Observations:
+def cycle(
+    services: Sequence[Service],
+    controls: Sequence[Control],
+    resolvers: Sequence[Resolver] = (),
+    *,
+    timeout: float = 2.0,
+    slow_ms: float = 2500.0,
+) -> Observations:
     catalog = Catalog(tuple(services), tuple(controls), tuple(resolvers))
     return asyncio.run(run_cycle(catalog, ProbeSettings(timeout=timeout, slow_ms=slow_ms)))
 

@@ -63,6 +63,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class LocalServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # many probes connect at once; the default backlog of 5 drops SYNs
     block_on_close = False
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:

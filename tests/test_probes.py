@@ -105,8 +105,9 @@ def test_certificate_from_unknown_issuer(unknown_issuer_server: LocalServer) -> 
     assert (result.outcome, result.layer) == (Outcome.CERT_UNKNOWN_ISSUER, Layer.TLS)
 
 
-def test_ssl_cert_file_is_honoured(https_server: LocalServer, monkeypatch: pytest.MonkeyPatch,
-                                   tmp_path: object) -> None:
+def test_ssl_cert_file_is_honoured(
+    https_server: LocalServer, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
     url = https_server.route("/trust", servers.ok())
     assert probe(url).outcome is Outcome.OK
     # Trust a different CA only: the same server is now an unknown issuer.
@@ -205,11 +206,16 @@ def test_control_redirect_is_never_followed(http_server: LocalServer) -> None:
 
 
 def test_doh_answers(https_server: LocalServer) -> None:
-    url = https_server.route("/dns-query", servers.doh({
-        "ok.example": (0, ["157.240.1.35"]),
-        "gone.example": (3, []),
-        "broken.example": (2, []),
-    }))
+    url = https_server.route(
+        "/dns-query",
+        servers.doh(
+            {
+                "ok.example": (0, ["157.240.1.35"]),
+                "gone.example": (3, []),
+                "broken.example": (2, []),
+            }
+        ),
+    )
     obs = cycle(
         [service("a", "https://ok.example/", "https://gone.example/", "https://broken.example/")],
         [],

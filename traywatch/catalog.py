@@ -9,8 +9,8 @@ from __future__ import annotations
 import enum
 import ipaddress
 from dataclasses import dataclass, replace
-from typing import TypeVar
 from importlib import resources
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from traywatch.model import Layer, Role

@@ -56,6 +56,9 @@ def load_config(path: Path, *, required: bool = False) -> Config:
     base = shipped_catalog() if include_defaults else EMPTY
     catalog = base.overlaid(read_overlay(root)).enabled()
     if not catalog.controls:
-        raise root.error("control", "no control endpoints are enabled; at least one is needed to tell your connection from Meta's")
+        raise root.error(
+            "control",
+            "no control endpoints are enabled; at least one is needed to tell your connection from Meta's",
+        )
     extra = {k: v for k, v in root.data.items() if k not in _TOP_LEVEL}
     return Config(check, catalog, path, extra)

@@ -65,9 +65,7 @@ _CERTIFICATE_OUTCOMES = frozenset(
         Outcome.CERT_INVALID,
     }
 )
-_DNS_OUTCOMES = frozenset(
-    {Outcome.NXDOMAIN, Outcome.SERVFAIL, Outcome.NO_ADDRESS, Outcome.SINKHOLED}
-)
+_DNS_OUTCOMES = frozenset({Outcome.NXDOMAIN, Outcome.SERVFAIL, Outcome.NO_ADDRESS, Outcome.SINKHOLED})
 
 
 @dataclass(frozen=True)

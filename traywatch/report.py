@@ -67,7 +67,7 @@ def _doh_json(answer: DohAnswer) -> dict[str, Any]:
 
 def to_json(verdict: Verdict, obs: Observations) -> dict[str, Any]:
     """The documented ``traywatch check --json`` document (docs/check-json.md)."""
-    checked = dt.datetime.fromtimestamp(obs.started_at, tz=dt.timezone.utc)
+    checked = dt.datetime.fromtimestamp(obs.started_at, tz=dt.UTC)
     return {
         "schema": JSON_SCHEMA,
         "traywatch": __version__,
@@ -121,5 +121,6 @@ def to_text(verdict: Verdict, obs: Observations) -> str:
         cells = [cell[: widths[i]].ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, row[-1].rjust(widths[-1])]).rstrip())
     lines.append("")
-    lines.append(f"Checked in {obs.duration_ms / 1000:.1f} s; controls {verdict.controls_ok}/{verdict.controls_total} ok.")
+    controls = f"{verdict.controls_ok}/{verdict.controls_total}"
+    lines.append(f"Checked in {obs.duration_ms / 1000:.1f} s; controls {controls} ok.")
     return "\n".join(lines)

@@ -71,9 +71,7 @@ class TomlDocument:
         return start if start else None
 
 
-def _nth_line(
-    lines: list[str], start: int, pattern: str, n: int, stop_at_header: bool = False
-) -> int | None:
+def _nth_line(lines: list[str], start: int, pattern: str, n: int, stop_at_header: bool = False) -> int | None:
     regex = re.compile(pattern)
     seen = 0
     for index in range(start, len(lines)):
@@ -144,9 +142,7 @@ class Node:
             raise self.error(key, "expected a non-empty string")
         return value
 
-    def number(
-        self, key: str, default: float, *, minimum: float | None = None, maximum: float | None = None
-    ) -> float:
+    def number(self, key: str, default: float, *, minimum: float | None = None, maximum: float | None = None) -> float:
         value = float(self._get(key, (int, float), "a number", default))
         if minimum is not None and value < minimum:
             raise self.error(key, f"expected a number of at least {minimum:g}, got {value:g}")
@@ -154,9 +150,7 @@ class Node:
             raise self.error(key, f"expected a number of at most {maximum:g}, got {value:g}")
         return value
 
-    def integer(
-        self, key: str, default: int, *, minimum: int | None = None, maximum: int | None = None
-    ) -> int:
+    def integer(self, key: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
         value: int = self._get(key, (int,), "an integer", default)
         if minimum is not None and value < minimum:
             raise self.error(key, f"expected an integer of at least {minimum}, got {value}")

@@ -130,7 +130,8 @@ def _doh_for(name: str, answers: Iterable[DohAnswer]) -> list[DohAnswer]:
 def _block_sign(probe: ProbeResult, answers: Sequence[DohAnswer]) -> str | None:
     """Evidence that this network, not Meta, stops the probe; None if there is none."""
     if probe.outcome is Outcome.SINKHOLED:
-        return f"{probe.host} resolves to {probe.addresses[0] if probe.addresses else 'a local address'} on this network"
+        where = probe.addresses[0] if probe.addresses else "a local address"
+        return f"{probe.host} resolves to {where} on this network"
     if probe.outcome is Outcome.CERT_UNKNOWN_ISSUER:
         return f"{probe.host} presents a certificate from an unknown issuer (interception)"
     if probe.outcome is Outcome.HTTP_STATUS and probe.status_code == 451:
@@ -172,8 +173,13 @@ def decide(obs: Observations) -> Verdict:
     total = len(controls)
     score = f"{len(ok)}/{total} checks"
 
-    def verdict(kind: VerdictKind, headline: str, explanation: str, evidence: Iterable[str],
-                states: dict[str, tuple[ServiceState, str]] | None = None) -> Verdict:
+    def verdict(
+        kind: VerdictKind,
+        headline: str,
+        explanation: str,
+        evidence: Iterable[str],
+        states: dict[str, tuple[ServiceState, str]] | None = None,
+    ) -> Verdict:
         if states is None:
             # Your side is broken: say nothing about the services rather than something wrong.
             states = {p.target_id: (ServiceState.UNKNOWN, "not judged") for p in obs.services}

@@ -55,7 +55,10 @@ async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     # No keep-alive for probes: every request must show its own DNS, TCP and TLS layers.
     probe_client = httpx.AsyncClient(
-        verify=tls, trust_env=True, timeout=timeout, headers=headers,
+        verify=tls,
+        trust_env=True,
+        timeout=timeout,
+        headers=headers,
         limits=httpx.Limits(max_keepalive_connections=0),
     )
     doh_client = httpx.AsyncClient(verify=tls, trust_env=True, timeout=timeout, headers=headers)
@@ -67,9 +70,7 @@ async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
             for endpoint in service.endpoints
         ]
         control_tasks = [_control_probe(control, context) for control in catalog.controls]
-        names = list(dict.fromkeys(
-            e.host for s in catalog.services for e in s.endpoints if not e.host_is_ip
-        ))
+        names = list(dict.fromkeys(e.host for s in catalog.services for e in s.endpoints if not e.host_is_ip))
         doh_tasks = [
             asyncio.ensure_future(_bounded_doh(doh_client, r, name, settings.timeout))
             for r in catalog.resolvers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -39,10 +40,9 @@ async def resolve(host: str, port: int) -> Lookup:
             result = list(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
         except BaseException as exc:  # handed to the event loop, never lost in the thread
             result = exc
-        try:
+        # If the loop has closed, nobody waits for this answer any more.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(deliver, result)
-        except RuntimeError:
-            pass  # the loop has closed: nobody waits for this answer any more
 
     threading.Thread(target=work, name=f"resolve {host}", daemon=True).start()
     try:

@@ -70,7 +70,8 @@ async def probe_http(
                     # A control never redirects when the network is open: this is a portal's doing.
                     return HttpAnswer(Outcome.REDIRECT_OFFSITE, where, response.status_code, str(target))
                 if str(target) in seen:
-                    return HttpAnswer(Outcome.REDIRECT_LOOP, f"redirect loop at {target}", response.status_code, str(target))
+                    loop = f"redirect loop at {target}"
+                    return HttpAnswer(Outcome.REDIRECT_LOOP, loop, response.status_code, str(target))
                 seen.add(str(target))
                 url = target
                 continue

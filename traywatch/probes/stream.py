@@ -35,4 +35,6 @@ async def connect(
             await writer.start_tls(context, server_hostname=host)
             progress.done()
     finally:
-        writer.close()
+        # Abort rather than close: a TLS close waits for the peer's close_notify (30 s by
+        # default), and a probe has nothing more to say.
+        writer.transport.abort()

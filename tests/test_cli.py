@@ -1,0 +1,198 @@
+"""``traywatch check`` as a process: text, JSON, exit codes, and a real offline network."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import servers
+from tests.servers import LocalServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_check(
+    *args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = (), timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: PLW1510 - callers assert on the exit code
+        [*prefix, sys.executable, "-m", "traywatch", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or dict(os.environ),
+        cwd=ROOT,
+    )
+
+
+def local_config(tmp_path: Path, http_server: LocalServer, https_server: LocalServer, *, messenger_status: int) -> Path:
+    web = https_server.route(f"/cli-web-{messenger_status}", servers.ok(b"hi", status=messenger_status))
+    ctl = http_server.route("/cli-control", servers.ok(b"success"))
+    path = tmp_path / "local.toml"
+    path.write_text(
+        f"""
+[check]
+timeout = 2
+
+[catalog]
+include_defaults = false
+
+[[service]]
+id = "messenger"
+name = "Messenger"
+  [[service.endpoint]]
+  id = "web"
+  url = "{web}"
+  [[service.endpoint]]
+  id = "chat"
+  role = "edge"
+  url = "tls://127.0.0.1:{https_server.port}"
+
+[[control]]
+id = "local"
+name = "Local control"
+url = "{ctl}"
+expect_body = "success"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_check_json_all_clear(tmp_path: Path, http_server: LocalServer, https_server: LocalServer) -> None:
+    config = local_config(tmp_path, http_server, https_server, messenger_status=200)
+    proc = run_check("--json", "--config", str(config))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["schema"] == 1
+    assert doc["verdict"]["kind"] == "all_clear"
+    assert doc["exit_code"] == 0
+    assert doc["controls"] == {"ok": 1, "total": 1, "results": doc["controls"]["results"]}
+    endpoints = doc["services"][0]["endpoints"]
+    assert [e["id"] for e in endpoints] == ["web", "chat"]
+    assert endpoints[0]["layer"] == "http" and endpoints[0]["status_code"] == 200
+    assert endpoints[1]["layer"] == "tls" and endpoints[1]["outcome"] == "ok"
+    assert set(endpoints[0]["layers_ms"]) == {"tcp", "tls", "http"}
+
+
+def test_check_text_service_down(tmp_path: Path, http_server: LocalServer, https_server: LocalServer) -> None:
+    config = local_config(tmp_path, http_server, https_server, messenger_status=503)
+    proc = run_check("--config", str(config))
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "It's not your wifi — Messenger is down"
+    assert "answers HTTP 503" in lines[1]
+    row = next(line for line in lines if line.startswith("Messenger"))
+    assert "http_status" not in row and "http status" in row and " http " in row
+
+
+def test_check_bad_config_exits_2_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[check]\ntimeout = 'soon'\n", encoding="utf-8")
+    proc = run_check("--config", str(bad))
+    assert proc.returncode == 2
+    assert str(bad) in proc.stderr and "check.timeout" in proc.stderr and "expected a number" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_usage_error_exits_2() -> None:
+    proc = run_check("--timeout", "-1")
+    assert proc.returncode == 2
+
+
+def test_credentials_in_urls_never_reach_output(tmp_path: Path, http_server: LocalServer) -> None:
+    ctl = http_server.route("/cli-secret", servers.ok(b"success"))
+    config = tmp_path / "secret.toml"
+    config.write_text(
+        f"""
+[catalog]
+include_defaults = false
+[[control]]
+id = "c"
+url = "{ctl.replace("http://", "http://alice:hunter2@")}"
+""",
+        encoding="utf-8",
+    )
+    for args in (("--json",), ()):
+        proc = run_check(*args, "--config", str(config))
+        assert "hunter2" not in proc.stdout + proc.stderr
+        assert proc.returncode == 0, proc.stderr
+
+
+# A real "no network": a namespace with only loopback.
+
+
+def _netns_available() -> bool:
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+@pytest.fixture
+def netns() -> Iterator[str]:
+    if not _netns_available():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run as root with iproute2 to test a real offline network")
+        pytest.skip("needs root and iproute2 (ip netns)")
+    name = f"tw-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+        shutil.rmtree(f"/etc/netns/{name}", ignore_errors=True)
+
+
+@pytest.mark.netns
+def test_offline_namespace_says_your_connection(netns: str) -> None:
+    started = time.perf_counter()
+    proc = run_check("--json", prefix=("ip", "netns", "exec", netns))
+    elapsed = time.perf_counter() - started
+    assert proc.returncode == 3, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["verdict"]["kind"] == "offline"
+    assert doc["verdict"]["headline"] == "It's your connection"
+    assert doc["controls"]["ok"] == 0 and doc["controls"]["total"] >= 5
+    assert elapsed < 5.0  # the default probe timeout bounds the cycle
+
+
+@pytest.mark.netns
+def test_offline_with_a_silent_resolver_is_bounded_by_timeout(netns: str) -> None:
+    """A resolver that never answers would make getaddrinfo wait 10 s or more; the cycle must not."""
+    Path(f"/etc/netns/{netns}").mkdir(parents=True, exist_ok=True)
+    Path(f"/etc/netns/{netns}/resolv.conf").write_text("nameserver 127.0.0.1\noptions timeout:5 attempts:2\n")
+    subprocess.run(["ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up"], check=True)
+    blackhole = subprocess.Popen(
+        [
+            "ip",
+            "netns",
+            "exec",
+            netns,
+            sys.executable,
+            "-c",
+            "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', 53));"
+            "print('ready', flush=True)\nwhile True: s.recv(512)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert blackhole.stdout is not None and blackhole.stdout.readline().strip() == "ready"
+        started = time.perf_counter()
+        proc = run_check("--json", "--timeout", "1.5", prefix=("ip", "netns", "exec", netns))
+        elapsed = time.perf_counter() - started
+    finally:
+        blackhole.kill()
+        blackhole.communicate()
+    assert proc.returncode == 3, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["verdict"]["kind"] == "offline"
+    outcomes = {r["outcome"] for r in doc["controls"]["results"]}
+    assert "timeout" in outcomes
+    assert elapsed < 1.5 + 1.5  # the timeout plus process start-up, not the resolver's 10 s

@@ -1,0 +1,146 @@
+"""Config and catalog files: merging over the shipped catalog, and errors that say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from traywatch.catalog import shipped_catalog
+from traywatch.config import load_config
+from traywatch.errors import ConfigError
+from traywatch.model import Role
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_catalog_has_services_controls_and_resolvers() -> None:
+    catalog = shipped_catalog()
+    ids = {s.id for s in catalog.services}
+    assert ids == {"messenger", "instagram", "whatsapp", "facebook", "threads"}
+    for svc in catalog.services:
+        roles = {e.role for e in svc.endpoints}
+        assert roles == {Role.WEB, Role.EDGE}, svc.id  # web front and messaging edge
+    assert len(catalog.controls) >= 5
+    assert any(c.endpoint.host_is_ip for c in catalog.controls)
+    assert {r.url for r in catalog.resolvers} == {"https://1.1.1.1/dns-query", "https://8.8.8.8/resolve"}
+    assert all(r.url.split("/")[2][0].isdigit() for r in catalog.resolvers)  # by IP literal
+    assert "workplace" not in ids
+
+
+def test_missing_default_config_means_defaults(tmp_path: Path) -> None:
+    config = load_config(tmp_path / "nope.toml")
+    assert config.check.timeout == 5.0
+    assert len(config.catalog.services) == 5
+
+
+def test_missing_explicit_config_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_config(tmp_path / "nope.toml", required=True)
+
+
+def test_user_adds_custom_service_and_disables_one(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[check]
+timeout = 3
+
+[[service]]
+id = "workplace"
+name = "Workplace"
+domains = ["workplace.com"]
+  [[service.endpoint]]
+  id = "web"
+  url = "https://example.workplace.com/"
+
+[[service]]
+id = "threads"
+enabled = false
+""",
+    )
+    config = load_config(path)
+    ids = [s.id for s in config.catalog.services]
+    assert "workplace" in ids and "threads" not in ids and "messenger" in ids
+    assert config.check.timeout == 3
+
+
+def test_user_replaces_a_shipped_control(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[[control]]
+id = "google"
+url = "http://192.0.2.1/generate_204"
+expect_status = [204]
+""",
+    )
+    google = next(c for c in load_config(path).catalog.controls if c.id == "google")
+    assert google.endpoint.url == "http://192.0.2.1/generate_204"
+
+
+def test_without_defaults_only_user_entries(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[catalog]
+include_defaults = false
+[[control]]
+id = "mine"
+url = "http://127.0.0.1:9/"
+""",
+    )
+    config = load_config(path)
+    assert config.catalog.services == ()
+    assert [c.id for c in config.catalog.controls] == ["mine"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[check]\ntimeout = 'fast'\n", "line 2, key check.timeout: expected a number, got a string"),
+        ("[check]\ntimeout = true\n", "expected a number, got true or false"),
+        ("[check]\ntimeout = 0\n", "expected a number of at least 0.2"),
+        ("[check]\ntimout = 3\n", "unknown key 'timout'"),
+        (
+            "[[service]]\nid = 'x'\n[[service.endpoint]]\nid = 'web'\nurl = 'ftp://x/'\n",
+            "line 5, key service[0].endpoint[0].url: expected a URL starting with http:// or https:// or tls:// or tcp://",
+        ),
+        ("[[service]]\nid = 'x'\n", "a service needs at least one [[service.endpoint]]"),
+        ("[[control]]\nid = 'c'\nurl = 'tls://x:443'\n", "expected a URL starting with http:// or https://"),
+        ("[[control]]\nid = 'c'\nurl = 'http://x/'\nbody_match = 'regex'\n", "expected one of exact, prefix, contains"),
+        ("[[control]]\nurl = 'http://x/'\n", "missing key 'id'"),
+        ("[[service]]\nid='a'\n[[service.endpoint]]\nid='w'\nurl='tcp://host'\n", "a tcp:// URL needs a port"),
+        ("[[control]]\nid = 'c'\nurl = 'http://x:99999/'\n", "not a number from 1 to 65535"),
+        ("check = [\n", "not valid TOML"),
+        ("[catalog]\ninclude_defaults = false\n", "no control endpoints are enabled"),
+    ],
+)
+def test_invalid_config_names_file_key_and_expectation(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in info.value.message
+    assert expected in info.value.message
+
+
+def test_toml_syntax_error_gives_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "[check]\ntimeout = 3\nslow_ms = = 4\n")
+    with pytest.raises(ConfigError, match="line 3"):
+        load_config(path)
+
+
+def test_binary_garbage_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)
+
+
+def test_unknown_top_level_keys_are_kept(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[future]\nthing = 1\n"))
+    assert config.extra == {"future": {"thing": 1}}

@@ -1,0 +1,325 @@
+"""The verdict rules, table-driven over hand-made observations (no network)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from traywatch.model import DnsStatus, DohAnswer, Layer, Observations, Outcome, ProbeResult, Role
+from traywatch.verdict import ServiceState, Side, VerdictKind, decide, join_names
+
+OK_LAYER = {Role.WEB: Layer.HTTP, Role.EDGE: Layer.TLS, Role.CONTROL: Layer.HTTP}
+
+
+def p(
+    target: str,
+    host: str,
+    outcome: Outcome = Outcome.OK,
+    layer: Layer | None = None,
+    *,
+    role: Role = Role.WEB,
+    status: int | None = None,
+    ms: float = 50.0,
+    detail: str = "",
+    addresses: tuple[str, ...] = (),
+) -> ProbeResult:
+    return ProbeResult(
+        target_id=target,
+        endpoint_id=host.split(".", maxsplit=1)[0],
+        role=role,
+        url=f"https://{host}/",
+        host=host,
+        outcome=outcome,
+        layer=layer or OK_LAYER[role],
+        latency_ms=ms,
+        detail=detail or outcome.value,
+        status_code=status,
+        addresses=addresses,
+    )
+
+
+def ctl(host: str, outcome: Outcome = Outcome.OK, layer: Layer = Layer.HTTP, **kw: object) -> ProbeResult:
+    return p(host.split(".", maxsplit=1)[0], host, outcome, layer, role=Role.CONTROL, **kw)  # type: ignore[arg-type]
+
+
+CONTROLS_OK = (
+    ctl("connectivitycheck.gstatic.com"),
+    ctl("captive.apple.com"),
+    ctl("detectportal.firefox.com"),
+    ctl("nmcheck.gnome.org"),
+    ctl("1.1.1.1"),
+)
+NAMED = ("connectivitycheck.gstatic.com", "captive.apple.com", "detectportal.firefox.com", "nmcheck.gnome.org")
+MESSENGER_OK = (p("messenger", "www.messenger.com"), p("messenger", "edge-chat.messenger.com", role=Role.EDGE))
+INSTAGRAM_OK = (p("instagram", "www.instagram.com"), p("instagram", "edge-chat.instagram.com", role=Role.EDGE))
+
+
+def doh(name: str, status: DnsStatus, *addresses: str, resolver: str = "cloudflare") -> DohAnswer:
+    return DohAnswer(resolver, name, status, 20.0, tuple(addresses))
+
+
+@dataclass
+class Case:
+    name: str
+    services: tuple[ProbeResult, ...]
+    controls: tuple[ProbeResult, ...]
+    expect: VerdictKind
+    doh: tuple[DohAnswer, ...] = ()
+    headline: str = ""
+    states: dict[str, ServiceState] = field(default_factory=dict)
+
+
+CASES = [
+    Case(
+        "healthy",
+        MESSENGER_OK + INSTAGRAM_OK,
+        CONTROLS_OK,
+        VerdictKind.ALL_CLEAR,
+        headline="All clear",
+        states={"messenger": ServiceState.UP, "instagram": ServiceState.UP},
+    ),
+    Case(
+        "messenger web 503",
+        (
+            p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503"),
+            MESSENGER_OK[1],
+            *INSTAGRAM_OK,
+        ),
+        CONTROLS_OK,
+        VerdictKind.SERVICE_DOWN,
+        headline="It's not your wifi — Messenger is down",
+        states={"messenger": ServiceState.DOWN, "instagram": ServiceState.UP},
+    ),
+    Case(
+        "messaging edge fails while the site loads (Nov 2021)",
+        (
+            MESSENGER_OK[0],
+            p("messenger", "edge-chat.messenger.com", Outcome.TIMEOUT, Layer.TLS, role=Role.EDGE),
+            *INSTAGRAM_OK,
+        ),
+        CONTROLS_OK,
+        VerdictKind.SERVICE_DOWN,
+        headline="It's not your wifi — Messenger is down",
+    ),
+    Case(
+        "two services down make one verdict",
+        (
+            p("messenger", "www.messenger.com", Outcome.REFUSED, Layer.TCP),
+            MESSENGER_OK[1],
+            p("instagram", "www.instagram.com", Outcome.RESET, Layer.HTTP),
+            INSTAGRAM_OK[1],
+        ),
+        CONTROLS_OK,
+        VerdictKind.SERVICE_DOWN,
+        headline="It's not your wifi — Messenger and Instagram are down",
+    ),
+    Case(
+        "slow service",
+        (p("messenger", "www.messenger.com", ms=4000), MESSENGER_OK[1], *INSTAGRAM_OK),
+        CONTROLS_OK,
+        VerdictKind.DEGRADED,
+        headline="Messenger is slow",
+        states={"messenger": ServiceState.SLOW},
+    ),
+    Case(
+        "Meta's DNS fails everywhere (Oct 2021)",
+        (
+            p("messenger", "www.messenger.com", Outcome.SERVFAIL, Layer.DNS),
+            p("messenger", "edge-chat.messenger.com", Outcome.SERVFAIL, Layer.DNS, role=Role.EDGE),
+            *INSTAGRAM_OK,
+        ),
+        CONTROLS_OK,
+        VerdictKind.META_DNS,
+        doh=(
+            doh("www.messenger.com", DnsStatus.SERVFAIL),
+            doh("edge-chat.messenger.com", DnsStatus.SERVFAIL),
+            doh("www.instagram.com", DnsStatus.NOERROR, "157.240.1.1"),
+        ),
+        headline="It's not your wifi — Meta's DNS is failing",
+        states={"messenger": ServiceState.DOWN},
+    ),
+    Case(
+        "name gone everywhere is a plain outage, not a DNS failure",
+        (p("messenger", "www.messenger.com", Outcome.NXDOMAIN, Layer.DNS), MESSENGER_OK[1]),
+        CONTROLS_OK,
+        VerdictKind.SERVICE_DOWN,
+        doh=(doh("www.messenger.com", DnsStatus.NXDOMAIN),),
+    ),
+    Case(
+        "system resolver fails but DoH is unreachable: down at DNS, no guess",
+        (p("messenger", "www.messenger.com", Outcome.SERVFAIL, Layer.DNS), MESSENGER_OK[1]),
+        CONTROLS_OK,
+        VerdictKind.SERVICE_DOWN,
+    ),
+    Case(
+        "offline: every control fails",
+        (p("messenger", "www.messenger.com", Outcome.UNREACHABLE, Layer.TCP),),
+        tuple(ctl(h, Outcome.UNREACHABLE, Layer.TCP) for h in (*NAMED, "1.1.1.1")),
+        VerdictKind.OFFLINE,
+        headline="It's your connection",
+        states={"messenger": ServiceState.UNKNOWN},
+    ),
+    Case(
+        "offline with no DNS and no working DoH",
+        MESSENGER_OK,
+        (*(ctl(h, Outcome.SERVFAIL, Layer.DNS) for h in NAMED), ctl("1.1.1.1", Outcome.TIMEOUT, Layer.TCP)),
+        VerdictKind.OFFLINE,
+        doh=(doh("www.messenger.com", DnsStatus.UNAVAILABLE),),
+    ),
+    Case(
+        "local DNS broken: names fail, IP-literal control works",
+        (p("messenger", "www.messenger.com", Outcome.SERVFAIL, Layer.DNS),),
+        (*(ctl(h, Outcome.SERVFAIL, Layer.DNS) for h in NAMED), ctl("1.1.1.1")),
+        VerdictKind.LOCAL_DNS,
+        headline="Your DNS is broken",
+    ),
+    Case(
+        "local DNS broken: only DoH proves the network works",
+        (p("messenger", "www.messenger.com", Outcome.NXDOMAIN, Layer.DNS),),
+        tuple(ctl(h, Outcome.NXDOMAIN, Layer.DNS) for h in NAMED),
+        VerdictKind.LOCAL_DNS,
+        doh=(doh("www.messenger.com", DnsStatus.NOERROR, "157.240.1.1"),),
+    ),
+    Case(
+        "captive portal: controls redirect",
+        MESSENGER_OK,
+        (
+            *(ctl(h, Outcome.REDIRECT_OFFSITE, status=302) for h in NAMED),
+            ctl("1.1.1.1", Outcome.CERT_WRONG_HOST, Layer.TLS),
+        ),
+        VerdictKind.CAPTIVE_PORTAL,
+        headline="This network wants you to sign in",
+    ),
+    Case(
+        "captive portal: controls answer a login page",
+        (p("messenger", "www.messenger.com", Outcome.CERT_WRONG_HOST, Layer.TLS),),
+        (*(ctl(h, Outcome.UNEXPECTED_BODY, status=200) for h in NAMED[:3]), ctl("1.1.1.1", Outcome.TIMEOUT)),
+        VerdictKind.CAPTIVE_PORTAL,
+    ),
+    Case(
+        "one operator changing its answer is not a portal",
+        MESSENGER_OK,
+        (ctl(NAMED[0], Outcome.UNEXPECTED_BODY), *CONTROLS_OK[1:]),
+        VerdictKind.ALL_CLEAR,
+    ),
+    Case(
+        "one control failing is not instability",
+        MESSENGER_OK,
+        (ctl(NAMED[0], Outcome.TIMEOUT), *CONTROLS_OK[1:]),
+        VerdictKind.ALL_CLEAR,
+    ),
+    Case(
+        "unstable: controls disagree",
+        (p("messenger", "www.messenger.com", Outcome.TIMEOUT),),
+        (*CONTROLS_OK[:2], *(ctl(h, Outcome.TIMEOUT, Layer.TCP) for h in NAMED[2:]), ctl("x.example", Outcome.RESET)),
+        VerdictKind.UNSTABLE,
+        headline="Your connection is unstable",
+        states={"messenger": ServiceState.UNKNOWN},
+    ),
+    Case(
+        "blocked: Meta names resolve to 0.0.0.0",
+        (
+            p("messenger", "www.messenger.com", Outcome.SINKHOLED, Layer.DNS, addresses=("0.0.0.0",)),
+            MESSENGER_OK[1],
+            *INSTAGRAM_OK,
+        ),
+        CONTROLS_OK,
+        VerdictKind.BLOCKED,
+        headline="Messenger is blocked on this network",
+        states={"messenger": ServiceState.BLOCKED, "instagram": ServiceState.UP},
+    ),
+    Case(
+        "blocked: certificate from an unknown issuer only on Meta hosts",
+        (p("messenger", "www.messenger.com", Outcome.CERT_UNKNOWN_ISSUER, Layer.TLS), MESSENGER_OK[1]),
+        CONTROLS_OK,
+        VerdictKind.BLOCKED,
+    ),
+    Case(
+        "blocked: HTTP 451",
+        (p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=451),),
+        CONTROLS_OK,
+        VerdictKind.BLOCKED,
+    ),
+    Case(
+        "blocked: reset during the TLS handshake",
+        (p("messenger", "www.messenger.com", Outcome.RESET, Layer.TLS),),
+        CONTROLS_OK,
+        VerdictKind.BLOCKED,
+    ),
+    Case(
+        "blocked: DNS filter answers NXDOMAIN while DoH resolves",
+        (p("messenger", "www.messenger.com", Outcome.NXDOMAIN, Layer.DNS),),
+        CONTROLS_OK,
+        VerdictKind.BLOCKED,
+        doh=(doh("www.messenger.com", DnsStatus.NOERROR, "157.240.1.1"),),
+    ),
+    Case(
+        "reset mid-response is an outage, not a block",
+        (p("messenger", "www.messenger.com", Outcome.RESET, Layer.HTTP),),
+        CONTROLS_OK,
+        VerdictKind.SERVICE_DOWN,
+    ),
+    Case(
+        "skipped probes do not count",
+        (p("messenger", "edge-chat.messenger.com", Outcome.SKIPPED, Layer.DNS, role=Role.EDGE), MESSENGER_OK[0]),
+        CONTROLS_OK,
+        VerdictKind.ALL_CLEAR,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_verdict_rules(case: Case) -> None:
+    obs = Observations(
+        services=case.services,
+        controls=case.controls,
+        doh=case.doh,
+        slow_ms=2500,
+        service_names=(("messenger", "Messenger"), ("instagram", "Instagram")),
+    )
+    verdict = decide(obs)
+    assert verdict.kind is case.expect, verdict.explanation
+    if case.headline:
+        assert verdict.headline == case.headline
+    states = {s.id: s.state for s in verdict.services}
+    for sid, state in case.states.items():
+        assert states[sid] is state
+    assert verdict.explanation and verdict.evidence
+
+
+def test_service_down_explanation_names_layer_and_controls() -> None:
+    obs = Observations(
+        services=(p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503"),),
+        controls=CONTROLS_OK,
+        doh=(),
+        slow_ms=2500,
+        service_names=(("messenger", "Messenger"),),
+    )
+    verdict = decide(obs)
+    assert verdict.explanation == "www.messenger.com answers HTTP 503; your connection works: 5/5 checks."
+    assert verdict.affected == ("messenger",)
+    assert verdict.services[0].failing_layer is Layer.HTTP
+    assert "www.messenger.com: answers HTTP 503 (http)" in verdict.evidence
+
+
+def test_sides() -> None:
+    assert VerdictKind.ALL_CLEAR.side is Side.NONE
+    assert {k for k in VerdictKind if k.side is Side.THEM} == {
+        VerdictKind.SERVICE_DOWN,
+        VerdictKind.DEGRADED,
+        VerdictKind.META_DNS,
+    }
+
+
+@pytest.mark.parametrize(
+    ("names", "text"),
+    [
+        (["A"], "A"),
+        (["A", "B"], "A and B"),
+        (["A", "B", "C"], "A, B and C"),
+        (["A", "B", "C", "D"], "A, B and 2 more"),
+    ],
+)
+def test_join_names(names: list[str], text: str) -> None:
+    assert join_names(names) == text
