@@ -19,6 +19,7 @@ Route = Callable[["Handler"], None]
 class Handler(BaseHTTPRequestHandler):
     server: LocalServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def setup(self) -> None:
         if isinstance(self.request, ssl.SSLSocket):

@@ -7,7 +7,7 @@ import ssl
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -25,12 +25,13 @@ class ProbeContext:
     timeout: float
     max_redirects: int
     body_cap: int
+    # Read once a cycle: getproxies() walks the whole environment each call.
+    proxies: dict[str, str] = field(default_factory=urllib.request.getproxies)
 
 
-def uses_proxy(url: str, host: str) -> bool:
+def uses_proxy(url: str, host: str, proxies: dict[str, str]) -> bool:
     """True when the environment sends this URL through a proxy (which then does DNS and TCP)."""
     scheme = url.split(":", 1)[0]
-    proxies = urllib.request.getproxies()
     key = "https" if scheme in ("https", "tls") else "http"
     if key not in proxies and "all" not in proxies:
         return False
@@ -64,7 +65,7 @@ async def probe_endpoint(
             **extra,  # type: ignore[arg-type]
         )
 
-    proxied = uses_proxy(endpoint.url, host)
+    proxied = uses_proxy(endpoint.url, host, context.proxies)
     try:
         async with asyncio.timeout(context.timeout):
             if proxied and endpoint.top_layer is not Layer.HTTP:

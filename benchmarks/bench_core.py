@@ -1,0 +1,147 @@
+"""Probe core figures, each a ratio to a baseline measured in the same run.
+
+    .venv/bin/python benchmarks/bench_core.py
+
+1. One cycle over a catalog shaped like the shipped one (same services, endpoints, controls and
+   DoH lookups) against local servers, with one endpoint hanging: cycle time / probe timeout.
+2. A cycle of 50 endpoints / a cycle of 1 endpoint, with servers answering at once and with
+   servers answering after 100 ms (closer to a real round trip).
+3. ``traywatch check`` process start-to-exit / ``python -c "import httpx"``.
+
+The servers run in a process of their own (benchmarks/serve.py) so their CPU is not the client's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from traywatch.catalog import Catalog, Endpoint, Resolver, Service, shipped_catalog
+from traywatch.model import Role
+from traywatch.probes import ProbeSettings, run_cycle
+
+HERE = Path(__file__).resolve().parent
+
+
+@contextmanager
+def local_servers(folder: Path) -> Iterator[dict[str, int]]:
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "serve.py"), str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        os.environ["SSL_CERT_FILE"] = str(folder / "ca.pem")
+        yield json.loads((folder / "ports.json").read_text())
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(10)
+
+
+def shaped_catalog(ports: dict[str, int], hang_one: bool) -> Catalog:
+    """The shipped catalog's shape, every URL pointed at the local servers."""
+    shipped = shipped_catalog()
+    https = f"https://127.0.0.1:{ports['https']}"
+    services = []
+    hang_next = hang_one
+    for svc in shipped.services:
+        endpoints = []
+        for ep in svc.endpoints:
+            if ep.scheme.startswith("http"):
+                url = f"{https}/{'hang' if hang_next else 'web'}"
+                hang_next = False
+            elif ep.scheme == "tls":
+                url = f"tls://127.0.0.1:{ports['https']}"
+            else:
+                url = f"tcp://127.0.0.1:{ports['http']}"
+            endpoints.append(replace(ep, url=url))
+        services.append(replace(svc, endpoints=tuple(endpoints)))
+    controls = tuple(
+        replace(c, endpoint=replace(c.endpoint, url=f"http://127.0.0.1:{ports['http']}/control-{c.id}"))
+        for c in shipped.controls
+    )
+    resolvers = tuple(Resolver(r.id, r.name, f"{https}/dns-query") for r in shipped.resolvers)
+    return Catalog(tuple(services), controls, resolvers)
+
+
+def n_endpoints(ports: dict[str, int], n: int, path: str) -> Catalog:
+    url = f"https://127.0.0.1:{ports['https']}{path}"
+    endpoints = tuple(Endpoint(f"e{i}", Role.WEB, url) for i in range(n))
+    return Catalog((Service("s", "S", (), endpoints),), (), ())
+
+
+def time_cycle(catalog: Catalog, settings: ProbeSettings, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        asyncio.run(run_cycle(catalog, settings))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def time_process(argv: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def write_config(path: Path, catalog: Catalog) -> None:
+    lines = ["[catalog]", "include_defaults = false"]
+    for svc in catalog.services:
+        lines += ["[[service]]", f'id = "{svc.id}"']
+        for ep in svc.endpoints:
+            lines += ["[[service.endpoint]]", f'id = "{ep.id}"', f'role = "{ep.role.value}"', f'url = "{ep.url}"']
+    for control in catalog.controls:
+        lines += ["[[control]]", f'id = "{control.id}"', f'url = "{control.endpoint.url}"']
+        lines += [f"expect_status = {list(control.endpoint.expect_status)}"]
+        if control.endpoint.expect_body is not None:
+            lines += [f"expect_body = {json.dumps(control.endpoint.expect_body)}"]
+            lines += [f'body_match = "{control.endpoint.body_match.value}"']
+    for resolver in catalog.resolvers:
+        lines += ["[[resolver]]", f'id = "{resolver.id}"', f'url = "{resolver.url}"']
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, local_servers(Path(tmp)) as ports:
+        timeout = 2.0
+        catalog = shaped_catalog(ports, hang_one=True)
+        count = sum(len(s.endpoints) for s in catalog.services) + len(catalog.controls)
+        cycle = time_cycle(catalog, ProbeSettings(timeout=timeout), runs=3)
+        print(f"1. shipped-shaped catalog ({count} endpoints and DoH), one endpoint hanging, timeout {timeout:g} s")
+        print(f"   cycle {cycle:.3f} s, ratio to timeout {cycle / timeout:.3f} (goal <= 1.05)")
+
+        settings = ProbeSettings(timeout=5.0)
+        print("2. 50 endpoints vs 1, median of 15 cycles")
+        for label, path in (("instant answers", "/web"), ("answers after 100 ms", "/web-delay")):
+            one = time_cycle(n_endpoints(ports, 1, path), settings, runs=15)
+            fifty = time_cycle(n_endpoints(ports, 50, path), settings, runs=15)
+            print(f"   {label}: 1 endpoint {one * 1000:.1f} ms, 50 endpoints {fifty * 1000:.1f} ms, "
+                  f"ratio {fifty / one:.2f} (goal <= 1.5)")
+
+        config = Path(tmp) / "local.toml"
+        write_config(config, shaped_catalog(ports, hang_one=False))
+        check = time_process([sys.executable, "-m", "traywatch", "check", "--config", str(config)], 10)
+        helptext = time_process([sys.executable, "-m", "traywatch", "check", "--help"], 10)
+        base = time_process([sys.executable, "-c", "import httpx"], 10)
+        print("3. process start to exit, median of 10")
+        print(f"   python -c 'import httpx' {base * 1000:.0f} ms")
+        print(f"   traywatch check --help {helptext * 1000:.0f} ms, ratio {helptext / base:.2f}")
+        print(f"   traywatch check (full cycle, local servers) {check * 1000:.0f} ms, ratio {check / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()
