@@ -129,8 +129,10 @@ def main() -> None:
         for label, path in (("instant answers", "/web"), ("answers after 100 ms", "/web-delay")):
             one = time_cycle(n_endpoints(ports, 1, path), settings, runs=15)
             fifty = time_cycle(n_endpoints(ports, 50, path), settings, runs=15)
-            print(f"   {label}: 1 endpoint {one * 1000:.1f} ms, 50 endpoints {fifty * 1000:.1f} ms, "
-                  f"ratio {fifty / one:.2f} (goal <= 1.5)")
+            print(
+                f"   {label}: 1 endpoint {one * 1000:.1f} ms, 50 endpoints {fifty * 1000:.1f} ms, "
+                f"ratio {fifty / one:.2f} (goal <= 1.5)"
+            )
 
         config = Path(tmp) / "local.toml"
         write_config(config, shaped_catalog(ports, hang_one=False))

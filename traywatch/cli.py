@@ -40,17 +40,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_check(config_path: Path | None, as_json: bool, timeout: float | None) -> int:
-    from traywatch.probes import ProbeSettings, run_cycle
+    from traywatch.probes import run_cycle
     from traywatch.verdict import decide
 
     path = config_path or Paths.default().config_file
     config = load_config(path, required=config_path is not None)
-    settings = ProbeSettings(
-        timeout=config.check.timeout,
-        slow_ms=config.check.slow_ms,
-        max_redirects=config.check.max_redirects,
-        body_cap=config.check.body_cap,
-    )
+    settings = config.check
     if timeout is not None:
         settings = replace(settings, timeout=timeout)
     observations = asyncio.run(run_cycle(config.catalog, settings))

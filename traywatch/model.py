@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 class Layer(enum.Enum):
@@ -143,3 +144,14 @@ class Observations:
 
     def service_name(self, service_id: str) -> str:
         return dict(self.service_names).get(service_id, service_id)
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """How one cycle probes. Probes run concurrently, so the timeout bounds the whole cycle."""
+
+    timeout: float = 5.0
+    slow_ms: float = 2500.0
+    max_redirects: int = 5
+    body_cap: int = 4096
+    extra_ca: Path | None = None

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
 from traywatch import __version__
 from traywatch.catalog import Catalog, Control, Resolver
-from traywatch.model import DnsStatus, DohAnswer, Observations, ProbeResult
+from traywatch.model import DnsStatus, DohAnswer, Observations, ProbeResult, ProbeSettings
 from traywatch.probes import doh
 from traywatch.probes.endpoint import ProbeContext, probe_endpoint
 from traywatch.probes.tls import verifying_context
 
 USER_AGENT = f"traywatch/{__version__} (connectivity check)"
-
-
-@dataclass(frozen=True)
-class ProbeSettings:
-    timeout: float = 5.0
-    slow_ms: float = 2500.0
-    max_redirects: int = 5
-    body_cap: int = 4096
-    extra_ca: Path | None = None
 
 
 def _never_redirect(host: str) -> bool:
