@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from tests.desktop import Desktop
 from tests.servers import LocalServer
 
 _PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -104,3 +105,24 @@ def _no_stray_env() -> None:
     for name in _PROXY_VARS:
         os.environ.pop(name, None)
         os.environ.pop(name.upper(), None)
+
+
+# Qt widgets tests run offscreen; the end-to-end tests start their own X server.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    from tests.desktop import missing_tools
+
+    missing = missing_tools()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide the desktop test tools; missing: {', '.join(missing)}")
+        pytest.skip(f"needs {', '.join(missing)} (packaging/debian-test.txt)")
+    session = Desktop(tmp_path_factory.mktemp("desktop"))
+    try:
+        session.start()
+        yield session
+    finally:
+        session.stop()

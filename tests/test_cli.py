@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_check(
     *args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = (), timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: PLW1510 - callers assert on the exit code
+    return subprocess.run(
         [*prefix, sys.executable, "-m", "traywatch", "check", *args],
         capture_output=True,
         text=True,

@@ -19,17 +19,30 @@ def verdict_of(services: tuple[ProbeResult, ...], controls: tuple[ProbeResult, .
 
 HEALTHY = verdict_of(MESSENGER_OK + INSTAGRAM_OK)
 MESSENGER_503 = verdict_of(
-    (p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503"),
-     MESSENGER_OK[1], *INSTAGRAM_OK))
+    (
+        p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503"),
+        MESSENGER_OK[1],
+        *INSTAGRAM_OK,
+    )
+)
 BOTH_DOWN = verdict_of(
-    (p("messenger", "www.messenger.com", Outcome.REFUSED, Layer.TCP), MESSENGER_OK[1],
-     p("instagram", "www.instagram.com", Outcome.TIMEOUT, Layer.HTTP), INSTAGRAM_OK[1]))
+    (
+        p("messenger", "www.messenger.com", Outcome.REFUSED, Layer.TCP),
+        MESSENGER_OK[1],
+        p("instagram", "www.instagram.com", Outcome.TIMEOUT, Layer.HTTP),
+        INSTAGRAM_OK[1],
+    )
+)
 OFFLINE = verdict_of(
-    tuple(p(s, h, Outcome.UNREACHABLE, Layer.TCP) for s, h in (("messenger", "www.messenger.com"),
-                                                               ("instagram", "www.instagram.com"))),
-    tuple(ctl(c.host, Outcome.UNREACHABLE, Layer.TCP) for c in CONTROLS_OK))
-PORTAL = verdict_of(MESSENGER_OK + INSTAGRAM_OK,
-                    tuple(ctl(c.host, Outcome.REDIRECT_OFFSITE, status=302) for c in CONTROLS_OK))
+    tuple(
+        p(s, h, Outcome.UNREACHABLE, Layer.TCP)
+        for s, h in (("messenger", "www.messenger.com"), ("instagram", "www.instagram.com"))
+    ),
+    tuple(ctl(c.host, Outcome.UNREACHABLE, Layer.TCP) for c in CONTROLS_OK),
+)
+PORTAL = verdict_of(
+    MESSENGER_OK + INSTAGRAM_OK, tuple(ctl(c.host, Outcome.REDIRECT_OFFSITE, status=302) for c in CONTROLS_OK)
+)
 
 
 @dataclass
@@ -71,11 +84,13 @@ def test_confirmed_outage_notifies_once_with_evidence() -> None:
     d.cycle(HEALTHY)
     d.cycle(MESSENGER_503)
     notes = d.cycle(MESSENGER_503)
-    assert notes == [Notification(
-        "It's not your wifi — Messenger is down",
-        "www.messenger.com answers HTTP 503; your connection works: 5/5 checks.",
-        Urgency.CRITICAL,
-    )]
+    assert notes == [
+        Notification(
+            "It's not your wifi — Messenger is down",
+            "www.messenger.com answers HTTP 503; your connection works: 5/5 checks.",
+            Urgency.CRITICAL,
+        )
+    ]
     assert d.cycle(MESSENGER_503) == []  # still down: no repeat
     assert monitor.view(d.state).display is Display.DOWN
     assert d.state.next_check == d.now + 60

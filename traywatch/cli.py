@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args.check_config or args.config, args.json, args.timeout)
-        from traywatch.app import run_app
+        from traywatch.ui.app import run_app
 
         return run_app(args.config, verbose=args.verbose)
     except TraywatchError as exc:

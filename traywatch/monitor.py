@@ -177,6 +177,13 @@ def cycle_done(
     return state, notes
 
 
+def cycle_failed(state: MonitorState, token: int, now: float) -> MonitorState:
+    """A cycle that could not run at all (an internal error): try again soon, change nothing else."""
+    if token != state.epoch:
+        return state
+    return replace(state, running=None, next_check=now + state.settings.recheck)
+
+
 def _judge_services(state: MonitorState, verdict: Verdict, now: float) -> tuple[MonitorState, list[Notification]]:
     s = state.settings
     old = dict(state.tracks)

@@ -1,0 +1,156 @@
+"""End to end with real parts: traywatch in a real X tray, talking to a real notification server
+on a private D-Bus session, probing real local servers that we make fail and recover."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import servers
+from tests.desktop import Desktop, Dunst
+from tests.servers import LocalServer, wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+
+pytestmark = pytest.mark.desktop
+
+
+def _config(path: Path, http_server: LocalServer, https_server: LocalServer, messenger: servers.Route) -> Path:
+    web = https_server.route("/e2e-messenger", messenger)
+    insta = https_server.route("/e2e-instagram", servers.ok(b"<html>instagram</html>"))
+    controls = [http_server.route(f"/e2e-control-{n}", servers.ok(b"success")) for n in "abc"]
+    text = f"""
+[monitor]
+interval = 1
+recheck = 1
+confirm_failures = 2
+confirm_recoveries = 2
+
+[check]
+timeout = 1.5
+
+[catalog]
+include_defaults = false
+
+[[service]]
+id = "messenger"
+name = "Messenger"
+  [[service.endpoint]]
+  id = "web"
+  url = "{web}"
+  [[service.endpoint]]
+  id = "chat"
+  role = "edge"
+  url = "tls://127.0.0.1:{https_server.port}"
+
+[[service]]
+id = "instagram"
+name = "Instagram"
+  [[service.endpoint]]
+  id = "web"
+  url = "{insta}"
+"""
+    for index, url in enumerate(controls):
+        text += f'\n[[control]]\nid = "c{index}"\nurl = "{url}"\nexpect_body = "success"\n'
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_messenger_outage_and_recovery_reach_the_notification_server(
+    desktop: Desktop, http_server: LocalServer, https_server: LocalServer, tmp_path: Path
+) -> None:
+    failing = {"on": False}
+
+    def messenger(h: servers.Handler) -> None:
+        if failing["on"]:
+            h.reply(503, b"Service Unavailable")
+        else:
+            h.reply(200, b"<html>messenger</html>")
+
+    config = _config(tmp_path / "config.toml", http_server, https_server, messenger)
+    env = {
+        **desktop.env,
+        "QT_QPA_PLATFORM": "xcb",
+        "SSL_CERT_FILE": os.environ["SSL_CERT_FILE"],
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "TRAYWATCH_TRAY_WAIT": "10",
+    }
+    log_file = tmp_path / "state" / "traywatch" / "log" / "traywatch.log"
+    dunst = Dunst(desktop.env)
+    dunst.close_all()
+    before = len(dunst.history())
+    app = subprocess.Popen(
+        [sys.executable, "-m", "traywatch", "--config", str(config)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+
+        def log_text() -> str:
+            return log_file.read_text() if log_file.exists() else ""
+
+        assert wait_until(lambda: "tray icon shown" in log_text(), 20), log_text()
+        assert wait_until(lambda: "all_clear" in log_text(), 20), log_text()
+
+        failing["on"] = True
+        assert wait_until(lambda: dunst.displayed() > 0, 20), log_text()
+        shot = desktop.screenshot(ARTIFACTS / "e2e-messenger-down.png")
+        assert shot.stat().st_size > 0
+        time.sleep(3)  # three more failing cycles: still one notification, not a storm
+        summaries = dunst.summaries()
+        new = summaries[: len(summaries) - before]  # dunst lists its history newest first
+        outage = [s for s in new if "not your wifi" in s]
+        assert outage == ["It's not your wifi — Messenger is down"], new
+
+        failing["on"] = False
+        seen = dunst.wait_for(lambda s: any(x.startswith("Messenger is back") for x in s), 20)
+        assert any(x.startswith("Messenger is back (down ") for x in seen), (seen, log_text())
+        new = seen[: len(seen) - before]
+        assert sum("not your wifi" in s for s in new) == 1
+        assert not any("your connection" in s.lower() for s in new)
+    finally:
+        app.terminate()
+        output, _ = app.communicate(timeout=15)
+        dunst.close()
+    assert app.returncode == 0, output
+
+
+def test_second_launch_asks_the_first_to_show_itself(desktop: Desktop, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[catalog]\ninclude_defaults = false\n[[control]]\nid = 'c'\nurl = 'http://127.0.0.1:9/'\n")
+    env = {**desktop.env, "QT_QPA_PLATFORM": "xcb", "XDG_STATE_HOME": str(tmp_path / "state")}
+    log_file = tmp_path / "state" / "traywatch" / "log" / "traywatch.log"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "traywatch", "--config", str(config)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert wait_until(lambda: log_file.exists() and "tray icon shown" in log_file.read_text(), 20)
+        second = subprocess.run(
+            [sys.executable, "-m", "traywatch", "--config", str(config)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 0
+        assert "already running" in second.stdout
+        assert wait_until(lambda: "asked this instance to show itself" in log_file.read_text(), 10)
+        assert first.poll() is None  # the first one is still running
+    finally:
+        first.terminate()
+        first.communicate(timeout=15)

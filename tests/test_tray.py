@@ -1,0 +1,135 @@
+"""The tray's icon, tooltip and menu, and the app's start-up paths (Qt offscreen)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtSvg import QSvgRenderer
+from pytestqt.qtbot import QtBot
+
+from tests.test_monitor import HEALTHY, MESSENGER_503, Driver
+from traywatch import monitor
+from traywatch.monitor import Display, View
+from traywatch.resources import icon_path
+from traywatch.ui.icons import IconSet
+from traywatch.ui.tray import PAUSE_HOUR, Tray, tooltip
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _silhouette(display: Display, size: int = 32) -> list[int]:
+    """The icon in grey levels only: what someone who cannot tell the colours apart sees."""
+    image = QImage(size, size, QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    QSvgRenderer(str(icon_path(display.value))).render(painter)
+    painter.end()
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    alpha = image.convertToFormat(QImage.Format.Format_Alpha8)
+    return [
+        gray.pixelColor(x, y).value() * alpha.pixelColor(x, y).alpha() // 255 for y in range(size) for x in range(size)
+    ]
+
+
+def test_every_state_has_a_valid_svg_icon(qtbot: QtBot) -> None:
+    for display in Display:
+        renderer = QSvgRenderer(str(icon_path(display.value)))
+        assert renderer.isValid(), display
+
+
+@pytest.mark.parametrize("size", [16, 22, 32])
+def test_icons_differ_by_shape_not_colour_alone(qtbot: QtBot, size: int) -> None:
+    shapes = {display: _silhouette(display, size) for display in Display}
+    for a in Display:
+        for b in Display:
+            if a.value < b.value:
+                diff = sum(abs(x - y) for x, y in zip(shapes[a], shapes[b], strict=True)) / (size * size)
+                assert diff > 12, f"{a.value} and {b.value} look alike in grey at {size}px ({diff:.1f})"
+
+
+def _driver_view(*verdicts: object) -> View:
+    d = Driver()
+    for verdict in verdicts:
+        d.cycle(verdict)  # type: ignore[arg-type]
+    return monitor.view(d.state)
+
+
+def test_icon_and_tooltip_follow_state(qtbot: QtBot) -> None:
+    tray = Tray(IconSet())
+    keys = set()
+    for view in (_driver_view(HEALTHY), _driver_view(MESSENGER_503, MESSENGER_503)):
+        tray.render(view)
+        keys.add(tray.icon.icon().cacheKey())
+        assert tray.icon.toolTip().startswith(view.headline)
+        assert "Last checked" in tray.icon.toolTip()
+    assert len(keys) == 2
+    assert tray.icon.toolTip().startswith("It's not your wifi — Messenger is down")
+
+
+def test_menu_is_rebuilt_from_current_state_when_shown(qtbot: QtBot) -> None:
+    tray = Tray(IconSet())
+    tray.render(_driver_view(HEALTHY))
+    tray.menu.aboutToShow.emit()
+    texts = [a.text() for a in tray.menu.actions()]
+    assert texts[0] == "All clear"
+    tray.render(_driver_view(MESSENGER_503, MESSENGER_503))
+    tray.menu.aboutToShow.emit()
+    texts = [a.text() for a in tray.menu.actions()]
+    assert texts[0] == "It's not your wifi — Messenger is down"
+    assert "Messenger: down at http · 50 ms" in texts
+    assert "Instagram: up · 50 ms" in texts
+    for label in ("Details…", "Check now", "Pause notifications", "Settings…", "Quit"):
+        assert label in texts
+
+
+def test_menu_actions_forward_intents(qtbot: QtBot) -> None:
+    tray = Tray(IconSet())
+    tray.render(_driver_view(HEALTHY))
+    tray.menu.aboutToShow.emit()
+    actions = {a.text(): a for a in tray.menu.actions()}
+    with qtbot.waitSignal(tray.check_now, timeout=1000):
+        actions["Check now"].trigger()
+    pause_menu = actions["Pause notifications"].menu()
+    pause_actions = {a.text(): a for a in pause_menu.actions()}
+    assert not pause_actions["Resume"].isEnabled()
+    with qtbot.waitSignal(tray.pause, timeout=1000) as blocker:
+        pause_actions["For 1 hour"].trigger()
+    assert blocker.args == [PAUSE_HOUR]
+
+
+def test_tooltip_mentions_pause() -> None:
+    view = View(Display.PAUSED, "All clear", "", (), 1_000_000.0, 1_003_600.0)
+    assert "Notifications paused until" in tooltip(view)
+
+
+def test_without_a_tray_the_app_says_why_and_points_to_check(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "TRAYWATCH_TRAY_WAIT": "1",
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "traywatch"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1
+    assert "No system tray appeared" in proc.stderr
+    assert "traywatch check" in proc.stderr
+
+
+def test_core_imports_no_qt() -> None:
+    modules = [p.stem for p in (ROOT / "traywatch").glob("*.py") if p.stem not in ("__main__",)]
+    probes = [f"traywatch.probes.{p.stem}" for p in (ROOT / "traywatch" / "probes").glob("*.py")]
+    code = (
+        "import sys, importlib\n"
+        f"for name in {[f'traywatch.{m}' for m in modules] + probes!r}: importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+    assert "traywatch.cli" in [f"traywatch.{m}" for m in modules]  # the headless front is among them

@@ -1,0 +1,152 @@
+"""The composition root of the tray app: builds the pieces, waits for a tray, runs the loop."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSocketNotifier, QTimer
+from PySide6.QtNetwork import QNetworkInformation
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from traywatch import __version__
+from traywatch.config import Config, load_config
+from traywatch.errors import ConfigError
+from traywatch.logs import setup_logging
+from traywatch.loop_thread import LoopThread
+from traywatch.monitor import Notification, Urgency
+from traywatch.paths import Paths
+from traywatch.ui.controller import Controller
+from traywatch.ui.dialogs import show_settings_placeholder
+from traywatch.ui.icons import IconSet
+from traywatch.ui.notifications import NotificationSink
+from traywatch.ui.single_instance import InstanceServer, ask_running_instance_to_show
+from traywatch.ui.tray import Tray
+from traywatch.ui.worker import CycleRunner
+
+log = logging.getLogger(__name__)
+
+EXIT_NO_TRAY = 1
+# At login the panel's tray may come up after us; this is how long we wait for it.
+TRAY_WAIT_SECONDS = float(os.environ.get("TRAYWATCH_TRAY_WAIT", "120"))
+
+NO_TRAY_MESSAGE = (
+    "No system tray appeared within {seconds:.0f} s, so traywatch cannot show its icon. "
+    "On GNOME, install and enable the 'AppIndicator and KStatusNotifierItem Support' extension; "
+    "other desktops need a panel with a system tray (notification area). "
+    "Meanwhile, 'traywatch check' runs a check in the terminal."
+)
+
+
+def _load(paths: Paths, config_path: Path | None) -> tuple[Config, str]:
+    path = config_path or paths.config_file
+    try:
+        return load_config(path, required=config_path is not None), ""
+    except ConfigError as exc:
+        log.error("%s; starting with the default settings", exc.message)
+        return load_config(paths.config_dir / "does-not-exist.toml"), f"Config ignored: {exc.message}"
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """SIGTERM/SIGINT quit cleanly even while Qt's C++ loop has control."""
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def wake() -> None:
+        reader.recv(64)
+        app.quit()
+
+    notifier.activated.connect(wake)
+    app.setProperty("_signal_sockets", (reader, writer, notifier))  # keep them alive
+
+
+def run_app(config_path: Path | None, verbose: bool = False) -> int:
+    paths = Paths.default()
+    log_file = setup_logging(paths.log_dir, verbose)
+    log.info("traywatch %s starting; log file %s", __version__, log_file)
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("traywatch")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("traywatch")
+    app.setQuitOnLastWindowClosed(False)
+
+    if ask_running_instance_to_show():
+        print("traywatch is already running; it has been asked to show itself.")
+        return 0
+    instance = InstanceServer()
+    instance.listen()
+    if hasattr(signal, "SIGTERM") and sys.platform != "win32":
+        _quit_on_signals(app)
+
+    config, config_problem = _load(paths, config_path)
+    icons = IconSet()
+    tray = Tray(icons)
+    tray.notice = config_problem
+    loop = LoopThread()
+    loop.start()
+    runner = CycleRunner(loop)
+    sink = NotificationSink(loop, tray.icon)
+    controller = Controller(config, tray=tray, runner=runner, sink=sink)
+    tray.quit.connect(app.quit)
+    tray.open_settings.connect(lambda: show_settings_placeholder(config.source or paths.config_file))
+    instance.show_requested.connect(tray.popup)
+
+    def backend_line(_notifier: object, description: str) -> None:
+        tray.notice = "\n".join(line for line in (config_problem, description) if line)
+
+    sink.backend_ready.connect(backend_line)
+
+    def begin() -> None:
+        tray.show()
+        log.info("tray icon shown")
+        sink.start(use_dbus=sys.platform.startswith("linux") or "DBUS_SESSION_BUS_ADDRESS" in os.environ)
+        if config_problem:
+            sink.post(Notification("traywatch: config ignored", config_problem, Urgency.NORMAL, key="config"))
+        if QNetworkInformation.loadDefaultBackend() and QNetworkInformation.instance() is not None:
+            info = QNetworkInformation.instance()
+            log.info("network changes come from the %s backend", info.backendName())
+            info.reachabilityChanged.connect(lambda *_: controller.network_changed())
+        else:
+            log.info("no network-change backend; relying on the regular checks")
+        controller.start()
+
+    waited = {"seconds": 0.0}
+    poll = QTimer()
+    poll.setInterval(1000)
+
+    def wait_for_tray() -> None:
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            poll.stop()
+            begin()
+            return
+        if waited["seconds"] == 0:
+            log.warning("no system tray yet; waiting up to %.0f s for one", TRAY_WAIT_SECONDS)
+        if waited["seconds"] >= TRAY_WAIT_SECONDS:
+            poll.stop()
+            message = NO_TRAY_MESSAGE.format(seconds=TRAY_WAIT_SECONDS)
+            log.error(message)
+            print(f"traywatch: {message}", file=sys.stderr)
+            app.exit(EXIT_NO_TRAY)
+            return
+        waited["seconds"] += poll.interval() / 1000
+        if not poll.isActive():
+            poll.start()
+
+    poll.timeout.connect(wait_for_tray)
+    QTimer.singleShot(0, wait_for_tray)
+    code = app.exec()
+    controller.stop()
+    sink.close()
+    loop.stop()
+    log.info("traywatch stopped (%s)", code)
+    return code

@@ -1,0 +1,94 @@
+"""Where notifications go: the D-Bus server when there is one, else the tray's own balloon
+(which on macOS and Windows is the native notification centre / toast)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from traywatch.loop_thread import LoopThread
+from traywatch.monitor import Notification, Urgency
+from traywatch.notify import DBusNotifier, NotifierUnavailable
+from traywatch.resources import icon_path
+
+log = logging.getLogger(__name__)
+
+_BALLOON_ICON = {
+    Urgency.LOW: QSystemTrayIcon.MessageIcon.Information,
+    Urgency.NORMAL: QSystemTrayIcon.MessageIcon.Information,
+    Urgency.CRITICAL: QSystemTrayIcon.MessageIcon.Warning,
+}
+
+
+def _icon_uri(note: Notification) -> str:
+    name = {"outage": "down", "local": "your-connection"}.get(note.key, "all-clear")
+    if note.urgency is Urgency.LOW:
+        name = "all-clear"
+    try:
+        return Path(icon_path(name)).as_uri()
+    except FileNotFoundError:
+        return ""
+
+
+class NotificationSink(QObject):
+    """Posts notifications without blocking the GUI thread; buffers until the backend is known."""
+
+    action = Signal(str)  # a notification button was clicked (queued to the GUI thread)
+    backend_ready = Signal(object, str)  # the notifier (or None) and where notifications go
+
+    def __init__(self, loop: LoopThread, tray: QSystemTrayIcon, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.loop = loop
+        self.tray = tray
+        self.notifier: DBusNotifier | None = None
+        self.description = "connecting to the notification server…"
+        self._resolved = False
+        self._pending: list[Notification] = []
+        self.backend_ready.connect(self._resolve)
+
+    def start(self, use_dbus: bool = True) -> None:
+        if not use_dbus:
+            self._resolve(None, "notifications shown by the tray icon")
+            return
+        notifier = DBusNotifier("traywatch", _icon_uri, self.action.emit)
+
+        async def connect() -> None:
+            try:
+                await notifier.connect()
+            except NotifierUnavailable as exc:
+                log.warning("no desktop notification server (%s); using the tray icon's messages", exc)
+                self.backend_ready.emit(None, f"Notifications: tray messages ({exc})")
+                return
+            self.backend_ready.emit(notifier, f"Notifications: {notifier.server}")
+
+        self.loop.submit(connect())
+
+    def _resolve(self, notifier: DBusNotifier | None, description: str) -> None:
+        self.notifier = notifier
+        self.description = description
+        self._resolved = True
+        pending, self._pending = self._pending, []
+        for note in pending:
+            self.post(note)
+
+    def post(self, note: Notification) -> None:
+        if not self._resolved:
+            self._pending.append(note)
+            return
+        if self.notifier is not None:
+            self.loop.submit(self.notifier.send(note))
+            return
+        try:
+            self.tray.showMessage(note.title, note.body, _BALLOON_ICON[note.urgency], 10_000)
+        except Exception as exc:  # never let a notification break the monitor
+            log.warning("could not show the tray message %r: %s", note.title, exc)
+
+    def close(self) -> None:
+        if self.notifier is not None:
+            try:
+                self.loop.submit(self.notifier.close()).result(2)
+            except Exception as exc:
+                log.debug("closing the notifier: %s", exc)

@@ -1,0 +1,112 @@
+"""The tray icon: renders a monitor View and forwards what the user asks for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QCursor
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from traywatch.monitor import Display, View
+from traywatch.ui.icons import IconSet
+
+PAUSE_HOUR = "hour"
+PAUSE_TOMORROW = "tomorrow"
+PAUSE_RESUME = "resume"
+
+
+def _clock(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).astimezone().strftime("%H:%M")
+
+
+def tooltip(view: View) -> str:
+    lines = [view.headline]
+    if view.checked_at is not None:
+        lines.append(f"Last checked {_clock(view.checked_at)}")
+    if view.paused_until is not None:
+        lines.append(f"Notifications paused until {_clock(view.paused_until)}")
+    return "\n".join(lines)
+
+
+class Tray(QObject):
+    check_now = Signal()
+    pause = Signal(str)
+    show_details = Signal()
+    open_settings = Signal()
+    quit = Signal()
+
+    def __init__(self, icons: IconSet, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.icons = icons
+        self.view: View | None = None
+        self.icon = QSystemTrayIcon(icons[Display.CHECKING], self)
+        self.icon.setToolTip("traywatch: checking…")
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self._rebuild_menu)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        self.notice = ""  # a line shown in the menu, e.g. why notifications fall back
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def render(self, view: View) -> None:
+        self.view = view
+        self.icon.setIcon(self.icons[view.display])
+        self.icon.setToolTip(tooltip(view))
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.menu.popup(QCursor.pos())
+
+    def popup(self) -> None:
+        geometry = self.icon.geometry()
+        self.menu.popup(geometry.bottomLeft() if geometry.isValid() else QCursor.pos())
+
+    def _rebuild_menu(self) -> None:
+        # Built from the current view each time it opens, so it is never stale.
+        menu = self.menu
+        menu.clear()
+        view = self.view
+        if view is not None:
+            self._info(view.headline, bold=True)
+            self._info(view.explanation)
+            if view.rows:
+                menu.addSeparator()
+            for row in view.rows:
+                where = f" at {row.layer}" if row.layer and row.state != "up" else ""
+                self._info(f"{row.name}: {row.state}{where} · {row.latency}")
+            if view.checked_at is not None:
+                menu.addSeparator()
+                self._info(f"Last checked {_clock(view.checked_at)}")
+        if self.notice:
+            self._info(self.notice)
+        menu.addSeparator()
+        self._action("Details…", self.show_details.emit)
+        self._action("Check now", self.check_now.emit)
+        pause_menu = menu.addMenu("Pause notifications")
+        paused = view is not None and view.paused_until is not None
+        for label, key in (("For 1 hour", PAUSE_HOUR), ("Until tomorrow", PAUSE_TOMORROW)):
+            action = pause_menu.addAction(label)
+            action.triggered.connect(lambda _=False, k=key: self.pause.emit(k))
+        resume = pause_menu.addAction("Resume")
+        resume.setEnabled(paused)
+        resume.triggered.connect(lambda _=False: self.pause.emit(PAUSE_RESUME))
+        menu.addSeparator()
+        self._action("Settings…", self.open_settings.emit)
+        self._action("Quit", self.quit.emit)
+
+    def _info(self, text: str, bold: bool = False) -> QAction:
+        action = self.menu.addAction(text)
+        action.setEnabled(False)
+        if bold:
+            font = action.font()
+            font.setBold(True)
+            action.setFont(font)
+        return action
+
+    def _action(self, text: str, slot: object) -> QAction:
+        action = self.menu.addAction(text)
+        action.triggered.connect(slot)
+        return action

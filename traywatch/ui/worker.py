@@ -1,0 +1,42 @@
+"""Runs probe cycles on the asyncio thread and brings their verdicts back as queued signals."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from traywatch.catalog import Catalog
+from traywatch.loop_thread import LoopThread
+from traywatch.model import Observations, ProbeSettings
+from traywatch.probes import run_cycle
+from traywatch.verdict import decide
+
+log = logging.getLogger(__name__)
+
+
+class CycleRunner(QObject):
+    # Emitted from the loop thread; Qt queues it to the receiver's (GUI) thread.
+    finished = Signal(int, object, object)  # token, Observations, Verdict
+    failed = Signal(int, str)
+
+    def __init__(self, loop: LoopThread, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.loop = loop
+
+    def run(self, token: int, catalog: Catalog, settings: ProbeSettings) -> None:
+        future = self.loop.submit(run_cycle(catalog, settings))
+        future.add_done_callback(lambda f: self._done(token, f))
+
+    def _done(self, token: int, future: concurrent.futures.Future[Observations]) -> None:
+        try:
+            observations = future.result()
+            verdict = decide(observations)
+        except concurrent.futures.CancelledError:
+            return
+        except Exception as exc:
+            log.exception("a check cycle failed")
+            self.failed.emit(token, f"{type(exc).__name__}")
+            return
+        self.finished.emit(token, observations, verdict)
