@@ -284,3 +284,24 @@ def test_whole_cycle_is_bounded_by_timeout(http_server: LocalServer, https_serve
     elapsed = time.perf_counter() - started
     assert elapsed < 0.6 * 1.5
     assert sum(p.outcome is Outcome.TIMEOUT for p in obs.services) == 10
+
+
+def test_healthy_names_cost_no_doh_queries(https_server: LocalServer) -> None:
+    web = https_server.route("/no-doh-web", servers.ok())
+    doh_url = https_server.route("/no-doh-dns", servers.doh({}))
+    # 127.0.0.1 needs no lookup and "localhost" resolves: nothing to compare.
+    obs = cycle([service("a", web)], [], [resolver("r", doh_url)])
+    assert obs.doh == ()
+    assert "/no-doh-dns" not in https_server.hits
+
+
+def test_failed_lookup_is_compared_once_per_resolver(https_server: LocalServer) -> None:
+    doh_url = https_server.route("/once-dns", servers.doh({}))
+    before = https_server.hits.count("/once-dns")
+    obs = cycle(
+        [service("a", "https://twice.invalid/", "tls://twice.invalid:443")],
+        [],
+        [resolver("r1", doh_url), resolver("r2", doh_url)],
+    )
+    assert sorted(a.resolver_id for a in obs.doh) == ["r1", "r2"]
+    assert https_server.hits.count("/once-dns") - before == 2

@@ -140,6 +140,13 @@ CASES = [
         states={"messenger": ServiceState.DOWN},
     ),
     Case(
+        "system resolver stalls and DoH says SERVFAIL: Meta's DNS",
+        (p("messenger", "www.messenger.com", Outcome.TIMEOUT, Layer.DNS), MESSENGER_OK[1]),
+        CONTROLS_OK,
+        VerdictKind.META_DNS,
+        doh=(doh("www.messenger.com", DnsStatus.SERVFAIL),),
+    ),
+    Case(
         "name gone everywhere is a plain outage, not a DNS failure",
         (p("messenger", "www.messenger.com", Outcome.NXDOMAIN, Layer.DNS), MESSENGER_OK[1]),
         CONTROLS_OK,

@@ -146,7 +146,9 @@ def _block_sign(probe: ProbeResult, answers: Sequence[DohAnswer]) -> str | None:
 
 
 def _meta_dns_sign(probe: ProbeResult, answers: Sequence[DohAnswer]) -> str | None:
-    if not (probe.outcome.is_dns and probe.layer is Layer.DNS) or probe.outcome is Outcome.SINKHOLED:
+    # A resolver that stalls until the deadline failed as surely as one that says SERVFAIL.
+    failed_at_dns = probe.outcome.is_dns or probe.outcome is Outcome.TIMEOUT
+    if probe.layer is not Layer.DNS or not failed_at_dns or probe.outcome is Outcome.SINKHOLED:
         return None
     doh = _doh_for(probe.host, answers)
     if doh and all(a.status in (DnsStatus.SERVFAIL, DnsStatus.OTHER_RCODE) for a in doh):

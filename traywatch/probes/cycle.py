@@ -1,4 +1,4 @@
-"""One cycle: every service endpoint, control and DoH lookup at once, bounded by one timeout."""
+"""One cycle: every service endpoint and control at once (DoH where DNS fails), bounded by one timeout."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import time
 import httpx
 
 from traywatch import __version__
-from traywatch.catalog import Catalog, Control, Resolver
-from traywatch.model import DnsStatus, DohAnswer, Observations, ProbeResult, ProbeSettings
-from traywatch.probes import doh
+from traywatch.catalog import Catalog, Control
+from traywatch.model import Observations, ProbeResult, ProbeSettings
+from traywatch.probes.doh import DohComparison
 from traywatch.probes.endpoint import ProbeContext, probe_endpoint
 from traywatch.probes.tls import verifying_context
 
@@ -23,16 +23,6 @@ def _never_redirect(host: str) -> bool:
 
 def _control_probe(control: Control, context: ProbeContext) -> asyncio.Future[ProbeResult]:
     return asyncio.ensure_future(probe_endpoint(control.id, control.endpoint, context, _never_redirect))
-
-
-async def _bounded_doh(client: httpx.AsyncClient, resolver: Resolver, name: str, timeout: float) -> DohAnswer:
-    started = time.perf_counter()
-    try:
-        async with asyncio.timeout(timeout):
-            return await doh.query(client, resolver, name)
-    except TimeoutError:
-        elapsed = round((time.perf_counter() - started) * 1000.0, 1)
-        return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed, detail=f"no answer within {timeout:g} s")
 
 
 async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
@@ -52,26 +42,24 @@ async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
     )
     doh_client = httpx.AsyncClient(verify=tls, trust_env=True, timeout=timeout, headers=headers)
     async with probe_client, doh_client:
-        context = ProbeContext(probe_client, tls, settings.timeout, settings.max_redirects, settings.body_cap)
+        deadline = asyncio.get_running_loop().time() + settings.timeout
+        comparison = DohComparison(doh_client, catalog.resolvers, deadline)
+        context = ProbeContext(
+            probe_client, tls, settings.timeout, settings.max_redirects, settings.body_cap, comparison.request
+        )
         service_tasks = [
             asyncio.ensure_future(probe_endpoint(service.id, endpoint, context, service.allows_redirect_to))
             for service in catalog.services
             for endpoint in service.endpoints
         ]
         control_tasks = [_control_probe(control, context) for control in catalog.controls]
-        names = list(dict.fromkeys(e.host for s in catalog.services for e in s.endpoints if not e.host_is_ip))
-        doh_tasks = [
-            asyncio.ensure_future(_bounded_doh(doh_client, r, name, settings.timeout))
-            for r in catalog.resolvers
-            for name in names
-        ]
         services = await asyncio.gather(*service_tasks)
         controls = await asyncio.gather(*control_tasks)
-        answers = await asyncio.gather(*doh_tasks)
+        answers = await comparison.answers()
     return Observations(
         services=tuple(services),
         controls=tuple(controls),
-        doh=tuple(answers),
+        doh=answers,
         slow_ms=settings.slow_ms,
         started_at=started_wall,
         duration_ms=round((time.perf_counter() - started) * 1000.0, 1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -63,3 +64,34 @@ async def query(client: httpx.AsyncClient, resolver: Resolver, name: str) -> Doh
         _, detail = classify_exception(exc)
         return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail=detail)
     return parse_answer(resolver.id, name, bytes(payload), elapsed())
+
+
+class DohComparison:
+    """DoH lookups asked for only when the system resolver fails or stalls on a name: a healthy
+    network costs no DoH queries at all, and a failing one gets each name asked once per resolver.
+    Every lookup ends by the cycle's deadline."""
+
+    def __init__(self, client: httpx.AsyncClient, resolvers: tuple[Resolver, ...], deadline: float) -> None:
+        self.client = client
+        self.resolvers = resolvers
+        self.deadline = deadline  # on the event loop's clock
+        self._tasks: dict[str, list[asyncio.Task[DohAnswer]]] = {}
+
+    def request(self, name: str) -> None:
+        if name in self._tasks or not self.resolvers:
+            return
+        self._tasks[name] = [asyncio.ensure_future(self._bounded(r, name)) for r in self.resolvers]
+
+    async def _bounded(self, resolver: Resolver, name: str) -> DohAnswer:
+        started = time.perf_counter()
+        remaining = self.deadline - asyncio.get_running_loop().time()
+        try:
+            async with asyncio.timeout(max(0.0, remaining)):
+                return await query(self.client, resolver, name)
+        except TimeoutError:
+            elapsed = round((time.perf_counter() - started) * 1000.0, 1)
+            return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed, detail="no answer before the deadline")
+
+    async def answers(self) -> tuple[DohAnswer, ...]:
+        tasks = [task for group in self._tasks.values() for task in group]
+        return tuple(await asyncio.gather(*tasks))

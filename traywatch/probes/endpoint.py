@@ -17,6 +17,8 @@ from traywatch.probes import dns, http, stream
 from traywatch.probes.classify import classify_exception
 from traywatch.probes.progress import Progress
 
+SLOW_DNS_SHARE = 0.3
+
 
 @dataclass(frozen=True)
 class ProbeContext:
@@ -25,6 +27,8 @@ class ProbeContext:
     timeout: float
     max_redirects: int
     body_cap: int
+    # Called with a host name when the system resolver fails or stalls on it.
+    compare_dns: Callable[[str], None] = lambda host: None
     # Read once a cycle: getproxies() walks the whole environment each call.
     proxies: dict[str, str] = field(default_factory=urllib.request.getproxies)
 
@@ -74,13 +78,20 @@ async def probe_endpoint(
                 addresses = (host,)
             elif not proxied:
                 progress.enter(Layer.DNS)
-                lookup = await dns.resolve(host, endpoint.port)
+                pending = asyncio.ensure_future(dns.resolve(host, endpoint.port))
+                # A resolver that stalls may be failing: ask DoH too, while there is time to.
+                done, _ = await asyncio.wait({pending}, timeout=context.timeout * SLOW_DNS_SHARE)
+                if not done:
+                    context.compare_dns(host)
+                lookup = await pending
                 if lookup.outcome is not Outcome.OK:
+                    context.compare_dns(host)
                     return result(lookup.outcome, lookup.detail)
                 addresses = lookup.addresses
                 progress.done()
                 sinkholes = [a for a in addresses if dns.is_sinkhole(a)]
                 if sinkholes:
+                    context.compare_dns(host)
                     return result(Outcome.SINKHOLED, f"resolves to {sinkholes[0]}, a local or blocked address")
             if endpoint.top_layer is Layer.HTTP:
                 answer = await http.probe_http(

@@ -52,6 +52,8 @@ class Tray(QObject):
         self.icon.show()
 
     def render(self, view: View) -> None:
+        if view == self.view:
+            return  # repainting an XEmbed icon costs more than every other idle task together
         self.view = view
         self.icon.setIcon(self.icons[view.display])
         self.icon.setToolTip(tooltip(view))

@@ -1,0 +1,178 @@
+"""Tray app figures, each beside a bare PySide6 app that shows one tray icon, in the same run.
+
+    .venv/bin/python benchmarks/bench_app.py
+
+Runs under a private Xvfb + trayer + dunst desktop (tests/desktop.py), with local servers
+(benchmarks/serve.py). Prints:
+1. start to tray icon shown: traywatch / bare app;
+2. RSS after 10 cycles: traywatch / bare app;
+3. CPU over 5 idle minutes at a 60 s interval, accelerated: CPU per cycle and per idle second
+   measured separately, then 5 cycles + 300 idle seconds, as % of one core;
+4. GUI event-loop latency while cycles with hanging endpoints run (goal < 50 ms max).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_core import local_servers, shaped_catalog, write_config  # noqa: E402
+from tests.desktop import Desktop  # noqa: E402
+from tests.servers import wait_until  # noqa: E402
+
+BARE_APP = textwrap.dedent(
+    """
+    import sys, time
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+    app = QApplication(sys.argv)
+    icon = QSystemTrayIcon(QIcon(sys.argv[1]))
+    icon.show()
+    print("shown", flush=True)
+    app.exec()
+    """
+)
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def _bare(env: dict[str, str]) -> tuple[float, subprocess.Popen[str]]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BARE_APP, str(ROOT / "resources/icons/all-clear.svg")],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "shown"
+    return time.perf_counter() - started, proc
+
+
+def _traywatch(env: dict[str, str], config: Path, log: Path) -> tuple[float, subprocess.Popen[str]]:
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "traywatch", "--config", str(config)], env=env, text=True)
+    assert wait_until(lambda: log.exists() and "tray icon shown" in log.read_text(), 30, 0.002)
+    return time.perf_counter() - started, proc
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    proc.wait(15)
+
+
+def _cycles(log: Path) -> int:
+    return log.read_text().count("check done") if log.exists() else 0
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        desktop = Desktop(tmp / "desktop")
+        (tmp / "desktop").mkdir()
+        env = desktop.start()
+        try:
+            with local_servers(tmp) as ports:
+                run(tmp, {**env, "QT_QPA_PLATFORM": "xcb", "SSL_CERT_FILE": os.environ["SSL_CERT_FILE"]}, ports)
+        finally:
+            desktop.stop()
+
+
+def run(tmp: Path, env: dict[str, str], ports: dict[str, int]) -> None:
+    catalog = shaped_catalog(ports, hang_one=False)
+
+    def config(interval: float, name: str) -> Path:
+        path = tmp / f"{name}.toml"
+        write_config(path, catalog)
+        path.write_text(f"[monitor]\ninterval = {interval}\nrecheck = {interval}\n" + path.read_text())
+        return path
+
+    fast = config(1, "fast")
+    idle = config(3600, "idle")
+
+    starts, bare_starts, bare_rss = [], [], []
+    for i in range(5):
+        state = tmp / f"state-{i}"
+        log = state / "traywatch" / "log" / "traywatch.log"
+        seconds, proc = _traywatch({**env, "XDG_STATE_HOME": str(state)}, fast, log)
+        starts.append(seconds)
+        _stop(proc)
+        seconds, bare = _bare(env)
+        bare_starts.append(seconds)
+        time.sleep(1)
+        bare_rss.append(_rss_kb(bare.pid))
+        _stop(bare)
+    start, bare_start = statistics.median(starts), statistics.median(bare_starts)
+    print(
+        f"1. start to tray icon shown (median of 5): traywatch {start * 1000:.0f} ms, "
+        f"bare app {bare_start * 1000:.0f} ms, ratio {start / bare_start:.2f} (goal <= 2)"
+    )
+
+    state = tmp / "state-rss"
+    log = state / "traywatch" / "log" / "traywatch.log"
+    _, proc = _traywatch({**env, "XDG_STATE_HOME": str(state)}, fast, log)
+    assert wait_until(lambda: _cycles(log) >= 10, 60, 0.05)
+    time.sleep(0.5)
+    rss = _rss_kb(proc.pid)
+    cpu_before, cycles_before = _cpu_s(proc.pid), _cycles(log)
+    time.sleep(10)
+    cpu_per_cycle = (_cpu_s(proc.pid) - cpu_before) / max(1, _cycles(log) - cycles_before)
+    _stop(proc)
+    print(
+        f"2. RSS after 10 cycles: traywatch {rss / 1024:.1f} MB, bare app {statistics.median(bare_rss) / 1024:.1f} MB,"
+        f" ratio {rss / statistics.median(bare_rss):.2f} (goal <= 1.5)"
+    )
+
+    state = tmp / "state-idle"
+    log = state / "traywatch" / "log" / "traywatch.log"
+    _, proc = _traywatch({**env, "XDG_STATE_HOME": str(state)}, idle, log)
+    assert wait_until(lambda: _cycles(log) >= 1, 30, 0.05)
+    time.sleep(1)
+    _, bare = _bare(env)
+    time.sleep(1)
+    window = 30.0
+    cpu0, bare0 = _cpu_s(proc.pid), _cpu_s(bare.pid)
+    time.sleep(window)
+    idle_per_s = (_cpu_s(proc.pid) - cpu0) / window
+    bare_per_s = (_cpu_s(bare.pid) - bare0) / window
+    _stop(proc)
+    _stop(bare)
+    five_minutes = 5 * cpu_per_cycle + 300 * idle_per_s
+    print(
+        f"3. CPU: {cpu_per_cycle * 1000:.1f} ms a cycle, idle {idle_per_s * 1000:.2f} ms/s "
+        f"(bare app {bare_per_s * 1000:.2f} ms/s); over 5 min at 60 s: {five_minutes * 1000:.0f} ms = "
+        f"{five_minutes / 300 * 100:.3f} % of a core (goal < 0.1 %)"
+    )
+
+    latency = subprocess.run(
+        [sys.executable, str(HERE / "gui_latency.py"), str(ports["https"])],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(latency.stdout.strip())
+
+
+if __name__ == "__main__":
+    main()
