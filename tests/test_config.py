@@ -47,7 +47,7 @@ def test_user_adds_custom_service_and_disables_one(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         """
-[check]
+[network]
 timeout = 3
 
 [[service]]
@@ -102,10 +102,20 @@ url = "http://127.0.0.1:9/"
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("[check]\ntimeout = 'fast'\n", "line 2, key check.timeout: expected a number, got a string"),
-        ("[check]\ntimeout = true\n", "expected a number, got true or false"),
-        ("[check]\ntimeout = 0\n", "expected a number of at least 0.2"),
-        ("[check]\ntimout = 3\n", "unknown key 'timout'"),
+        ("[network]\ntimeout = 'fast'\n", "line 2, key network.timeout: expected a number (got 'fast')"),
+        # A version 1 file: the error points at what the user wrote, not where it moved.
+        ("[check]\ntimeout = 'fast'\n", "line 2, key check.timeout: expected a number (got 'fast')"),
+        ("[monitor]\n\ninterval = 0\n", "line 3, key monitor.interval: must be at least 1"),
+        ("[network]\ntimeout = true\n", "expected a number (got True)"),
+        ("[network]\ntimeout = 0\n", "must be at least 0.2"),
+        ("[general]\nquiet_from = '25:00'\nquiet_until = '07:00'\n", "expected a time like 22:30"),
+        ("[general]\nquiet_from = '22:00'\n", "quiet hours need both a start and an end"),
+        ("[network]\nproxy = 'manual'\n", "a manual proxy needs a URL"),
+        ("[network]\nproxy = 'socks'\n", "expected one of system, none, manual"),
+        ("[network]\nproxy_url = 'http://bob:pw@proxy:3128'\n", "put the password in its own field"),
+        ("[forwarding]\ntoken = 'abc'\n", "secrets are not read from the config file"),
+        ("version = 99\n", "for a newer traywatch"),
+        ("version = 'two'\n", "key version: expected a whole number"),
         (
             "[[service]]\nid = 'x'\n[[service.endpoint]]\nid = 'web'\nurl = 'ftp://x/'\n",
             "line 5, key service[0].endpoint[0].url: expected a URL starting with http:// or https:// or tls:// or tcp://",
@@ -118,6 +128,7 @@ url = "http://127.0.0.1:9/"
         ("[[control]]\nid = 'c'\nurl = 'http://x:99999/'\n", "not a number from 1 to 65535"),
         ("check = [\n", "not valid TOML"),
         ("[catalog]\ninclude_defaults = false\n", "no control endpoints are enabled"),
+        ("[catalog]\ninclude_default = false\n", "unknown key 'include_default'"),
     ],
 )
 def test_invalid_config_names_file_key_and_expectation(tmp_path: Path, text: str, expected: str) -> None:
@@ -141,6 +152,6 @@ def test_binary_garbage_is_a_clear_error(tmp_path: Path) -> None:
         load_config(path)
 
 
-def test_unknown_top_level_keys_are_kept(tmp_path: Path) -> None:
+def test_unknown_top_level_keys_are_read_without_complaint(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "[future]\nthing = 1\n"))
-    assert config.extra == {"future": {"thing": 1}}
+    assert config.data["future"] == {"thing": 1}

@@ -1,56 +1,157 @@
-"""The user's config file: check settings plus catalog entries, merged over the shipped catalog."""
+"""The user's config file: declared settings plus catalog entries over the shipped catalog.
+
+Schema versions: 1 (no ``version`` key) had ``[monitor]`` and ``[check]`` tables; 2 groups
+settings the way the settings dialog does (``[general]``, ``[network]``, ``[forwarding]``).
+Older files are migrated step by step (``MIGRATIONS``), in memory here; the app writes the result
+back after keeping a copy of the old file.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from traywatch.catalog import EMPTY, Catalog, read_overlay, shipped_catalog
+from traywatch.errors import ConfigError
 from traywatch.model import ProbeSettings
 from traywatch.monitor import MonitorSettings
-from traywatch.tomlreader import TomlDocument
+from traywatch.settings import BY_KEY, SETTINGS, Kind, cross_check, defaults
+from traywatch.tomlreader import Node, TomlDocument
+
+SCHEMA_VERSION = 2
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """[monitor] became [general]; [check] timeout and slow_ms moved to [network]."""
+    monitor = data.pop("monitor", None)
+    if isinstance(monitor, dict):
+        general = data.setdefault("general", {})
+        for key in ("interval", "recheck", "confirm_failures", "confirm_recoveries"):
+            if key in monitor:
+                general.setdefault(key, monitor.pop(key))
+        if monitor:
+            data["monitor"] = monitor  # anything unknown stays where the user put it
+    check = data.get("check")
+    if isinstance(check, dict):
+        network = data.setdefault("network", {})
+        for key in ("timeout", "slow_ms"):
+            if key in check:
+                network.setdefault(key, check.pop(key))
+        if not check:
+            del data["check"]
+    data["version"] = 2
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+# Where a version 1 file wrote what version 2 calls a setting: errors point at what the user wrote.
+V1_LOCATIONS = {
+    **{f"general.{k}": ("monitor", k) for k in ("interval", "recheck", "confirm_failures", "confirm_recoveries")},
+    "network.timeout": ("check", "timeout"),
+    "network.slow_ms": ("check", "slow_ms"),
+}
+
+
+def schema_version(data: Mapping[str, Any]) -> int:
+    version = data.get("version", 1)
+    return version if isinstance(version, int) and not isinstance(version, bool) else -1
+
+
+def migrate(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Bring ``data`` to SCHEMA_VERSION; returns it with the version it started at."""
+    start = schema_version(data)
+    data = copy.deepcopy(data)
+    version = start
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version += 1
+    return data, start
 
 
 @dataclass(frozen=True)
 class Config:
-    check: ProbeSettings
+    values: Mapping[str, Any]  # every declared, non-secret setting
     catalog: Catalog
-    monitor: MonitorSettings = field(default_factory=MonitorSettings)
     source: Path | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    migrated_from: int | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)  # the file as parsed (migrated)
 
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
 
-_TOP_LEVEL = {"check", "monitor", "catalog", "service", "control", "resolver"}
-
-
-def load_config(path: Path, *, required: bool = False) -> Config:
-    """Read ``path``; a missing file means defaults unless ``required`` (given on the command line).
-
-    Raises ConfigError naming the file, the line or key, and what was expected.
-    """
-    if not path.exists() and not required:
-        return Config(ProbeSettings(), shipped_catalog().enabled())
-    root = TomlDocument.read(path).root()
-    check = ProbeSettings()
-    node = root.table("check")
-    if node is not None:
-        node.reject_unknown({"timeout", "slow_ms", "max_redirects", "body_cap"})
-        check = ProbeSettings(
-            timeout=node.number("timeout", check.timeout, minimum=0.2, maximum=120),
-            slow_ms=node.number("slow_ms", check.slow_ms, minimum=1),
-            max_redirects=node.integer("max_redirects", check.max_redirects, minimum=0, maximum=20),
-            body_cap=node.integer("body_cap", check.body_cap, minimum=256, maximum=1 << 20),
+    @property
+    def check(self) -> ProbeSettings:
+        extra_ca = self.values["network.extra_ca"]
+        return ProbeSettings(
+            timeout=float(self.values["network.timeout"]),
+            slow_ms=float(self.values["network.slow_ms"]),
+            extra_ca=Path(extra_ca).expanduser() if extra_ca else None,
         )
-    monitor = MonitorSettings()
-    node = root.table("monitor")
-    if node is not None:
-        node.reject_unknown({"interval", "recheck", "confirm_failures", "confirm_recoveries"})
-        monitor = MonitorSettings(
-            interval=node.number("interval", monitor.interval, minimum=1, maximum=86400),
-            recheck=node.number("recheck", monitor.recheck, minimum=1, maximum=3600),
-            confirm_failures=node.integer("confirm_failures", monitor.confirm_failures, minimum=1, maximum=20),
-            confirm_recoveries=node.integer("confirm_recoveries", monitor.confirm_recoveries, minimum=1, maximum=20),
+
+    @property
+    def monitor(self) -> MonitorSettings:
+        return MonitorSettings(
+            interval=float(self.values["general.interval"]),
+            recheck=float(self.values["general.recheck"]),
+            confirm_failures=int(self.values["general.confirm_failures"]),
+            confirm_recoveries=int(self.values["general.confirm_recoveries"]),
         )
+
+
+def default_config() -> Config:
+    return Config(defaults(), shipped_catalog().enabled())
+
+
+def _read_settings(root: Node, original: Node, version: int) -> dict[str, Any]:
+    values = defaults()
+
+    def error(setting_key: str, node: Node, problem: str) -> ConfigError:
+        where = V1_LOCATIONS.get(setting_key) if version == 1 else None
+        old = original.table(where[0]) if where else None
+        if where and old is not None and old.has(where[1]):
+            return old.error(where[1], problem)
+        return node.error(setting_key.split(".", 1)[1], problem)
+
+    sections: dict[str, Node | None] = {}
+    for setting in SETTINGS:
+        if setting.section not in sections:
+            sections[setting.section] = root.table(setting.section)
+        node = sections[setting.section]
+        if node is None or not node.has(setting.name):
+            continue
+        value = node.data[setting.name]
+        if setting.kind is Kind.SECRET:
+            raise error(
+                setting.key,
+                node,
+                "secrets are not read from the config file; set it in Settings, which keeps it in the keyring",
+            )
+        if setting.kind in (Kind.SECONDS,) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        problem = setting.check(value)
+        if problem:
+            raise error(setting.key, node, f"{problem} (got {value!r})")
+        values[setting.key] = value
+    for key, problem in cross_check(values).items():
+        raise root.error(key.split(".")[0], f"{BY_KEY[key].label}: {problem}")
+    return values
+
+
+def config_from_document(doc: TomlDocument, path: Path | None) -> Config:
+    version = schema_version(doc.data)
+    if version < 1:
+        raise doc.root().error("version", "expected a whole number")
+    if version > SCHEMA_VERSION:
+        raise doc.root().error(
+            "version", f"this file is for a newer traywatch (version {version}; this one reads up to {SCHEMA_VERSION})"
+        )
+    data, started = migrate(doc.data)
+    root = Node(doc, data, ())
+    values = _read_settings(root, doc.root(), started)
     include_defaults = True
     node = root.table("catalog")
     if node is not None:
@@ -63,5 +164,28 @@ def load_config(path: Path, *, required: bool = False) -> Config:
             "control",
             "no control endpoints are enabled; at least one is needed to tell your connection from Meta's",
         )
-    extra = {k: v for k, v in root.data.items() if k not in _TOP_LEVEL}
-    return Config(check, catalog, monitor, path, extra)
+    return Config(values, catalog, path, started if started < SCHEMA_VERSION else None, data)
+
+
+def load_config(path: Path, *, required: bool = False) -> Config:
+    """Read ``path``; a missing file means defaults unless ``required`` (given on the command line).
+
+    Raises ConfigError naming the file, the line or key, and what was expected.
+    """
+    if not path.exists() and not required:
+        return default_config()
+    config = config_from_document(TomlDocument.read(path), path)
+    return config
+
+
+def validate_values(values: Mapping[str, Any]) -> dict[str, str]:
+    """Problems with a set of values (as the dialog holds them): key -> reason."""
+    problems = {}
+    for setting in SETTINGS:
+        if setting.key in values:
+            problem = setting.check(values[setting.key])
+            if problem:
+                problems[setting.key] = problem
+    if not problems:
+        problems.update(cross_check(values))
+    return problems

@@ -14,8 +14,8 @@ from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from traywatch import __version__
-from traywatch.config import Config, load_config
-from traywatch.errors import ConfigError
+from traywatch.config import Config
+from traywatch.configstore import load_or_recover
 from traywatch.logs import setup_logging
 from traywatch.loop_thread import LoopThread
 from traywatch.monitor import Notification, Urgency
@@ -43,12 +43,8 @@ NO_TRAY_MESSAGE = (
 
 
 def _load(paths: Paths, config_path: Path | None) -> tuple[Config, str]:
-    path = config_path or paths.config_file
-    try:
-        return load_config(path, required=config_path is not None), ""
-    except ConfigError as exc:
-        log.error("%s; starting with the default settings", exc.message)
-        return load_config(paths.config_dir / "does-not-exist.toml"), f"Config ignored: {exc.message}"
+    loaded = load_or_recover(config_path or paths.config_file)
+    return loaded.config, loaded.notice
 
 
 def _quit_on_signals(app: QApplication) -> None:

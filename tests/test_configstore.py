@@ -1,0 +1,231 @@
+"""Config persistence: atomic saves, corrupt files kept aside, migrations, unknown keys kept."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from traywatch.catalog import Control, Endpoint
+from traywatch.config import SCHEMA_VERSION, load_config, migrate
+from traywatch.configstore import CatalogEdits, atomic_write_text, load_or_recover, render, save
+from traywatch.errors import ConfigError
+from traywatch.model import Role
+from traywatch.settings import SETTINGS, defaults
+
+V1_FILE = """# my traywatch settings
+[monitor]
+interval = 120   # every two minutes is enough for me
+recheck = 15
+
+[check]
+timeout = 3
+max_redirects = 4
+
+[future_feature]
+colour = "teal"
+"""
+
+
+def test_migration_v1_to_v2_moves_settings_and_keeps_the_rest() -> None:
+    import tomllib
+
+    data, started = migrate(tomllib.loads(V1_FILE))
+    assert started == 1
+    assert data["version"] == 2 == SCHEMA_VERSION
+    assert data["general"] == {"interval": 120, "recheck": 15}
+    assert data["network"] == {"timeout": 3}
+    assert data["check"] == {"max_redirects": 4}  # not a setting any more, but the user's
+    assert data["future_feature"] == {"colour": "teal"}
+    assert "monitor" not in data
+
+
+def test_current_version_is_not_migrated() -> None:
+    data, started = migrate({"version": 2, "general": {"interval": 30}})
+    assert started == 2 and data == {"version": 2, "general": {"interval": 30}}
+
+
+def test_app_load_migrates_the_file_after_keeping_a_copy(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(V1_FILE)
+    loaded = load_or_recover(path)
+    assert loaded.config["general.interval"] == 120
+    assert loaded.config.check.timeout == 3
+    assert (tmp_path / "config.toml.v1-backup").read_text() == V1_FILE
+    text = path.read_text()
+    assert "version = 2" in text
+    assert "# every two minutes is enough for me" in text  # comments survive
+    assert 'colour = "teal"' in text
+    assert load_config(path).migrated_from is None
+
+
+def test_broken_config_is_kept_aside_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[general]\ninterval = 'often'\n")
+    loaded = load_or_recover(path)
+    assert loaded.config["general.interval"] == 60  # defaults
+    kept = list(tmp_path.glob("config.toml.broken-*"))
+    assert len(kept) == 1
+    assert kept[0].read_text() == "[general]\ninterval = 'often'\n"
+    assert kept[0].name in loaded.notice and "general.interval" in loaded.notice
+    assert not path.exists()  # nothing overwrote it; the next save starts afresh
+
+
+def test_two_broken_files_in_the_same_second_are_both_kept(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    for text in ("x = [", "y = ["):
+        path.write_text(text)
+        load_or_recover(path)
+    assert sorted(p.read_text() for p in tmp_path.glob("config.toml.broken-*")) == ["x = [", "y = ["]
+
+
+def test_huge_config_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    with path.open("wb") as handle:
+        handle.write(b"# " + b"x" * (3 << 20) + b"\n")
+    loaded = load_or_recover(path)
+    assert "too big" in loaded.notice
+    assert loaded.config["general.interval"] == 60
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=2000))
+def test_random_bytes_never_crash(tmp_path: Path, blob: bytes) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(blob)
+    loaded = load_or_recover(path)
+    assert loaded.config.values  # started, on the file's settings or on defaults
+    for stray in tmp_path.glob("config.toml.broken-*"):
+        assert stray.read_bytes() == blob
+        stray.unlink()
+
+
+toml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from([s.section for s in SETTINGS] + ["catalog", "service", "control"]),
+                       st.dictionaries(st.sampled_from([s.name for s in SETTINGS] + ["id", "url"]), toml_values,
+                                       max_size=4), max_size=3))
+def test_wrong_types_never_crash(tmp_path: Path, document: dict[str, object]) -> None:
+    import tomlkit
+
+    path = tmp_path / "config.toml"
+    try:
+        path.write_text(tomlkit.dumps(_drop_none(document)))
+    except Exception:  # something TOML cannot hold: nothing to test
+        return
+    loaded = load_or_recover(path)
+    assert loaded.config.values
+    for stray in tmp_path.glob("config.toml.broken-*"):
+        stray.unlink()
+
+
+def _drop_none(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value if v is not None]
+    return value
+
+
+def test_save_keeps_comments_unknown_keys_and_writes_only_what_changed(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("# mine\nversion = 2\n\n[general]\ninterval = 90 # slower\n\n[plugins]\nmagic = true\n")
+    values = {**defaults(), "general.interval": 30.0, "network.timeout": 7.5}
+    config = save(path, values)
+    text = path.read_text()
+    assert "# mine" in text and "magic = true" in text
+    assert "interval = 30.0" in text
+    assert "timeout = 7.5" in text
+    assert "recheck" not in text  # still the default: not pinned
+    assert config.check.timeout == 7.5
+
+
+def test_save_refuses_secrets(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="keyring"):
+        save(tmp_path / "config.toml", {"forwarding.token": "hunter2"})
+    assert not (tmp_path / "config.toml").exists()
+
+
+def test_save_refuses_invalid_values_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("version = 2\n")
+    with pytest.raises(ConfigError):
+        save(path, {**defaults(), "network.proxy": "manual"})
+    assert path.read_text() == "version = 2\n"
+
+
+def test_catalog_edits_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    control = Control("office", "Office", "", Endpoint("check", Role.CONTROL, "http://192.0.2.1/ok", (200,), "ok"))
+    edits = CatalogEdits(toggles={"threads": False}, services=(), controls=(control,), removed=frozenset())
+    config = save(path, defaults(), edits)
+    assert "threads" not in [s.id for s in config.catalog.services]
+    assert "office" in [c.id for c in config.catalog.controls]
+    # Switching Threads back on and removing the control leaves no trace of either.
+    config = save(path, defaults(), CatalogEdits({"threads": True}, (), (), frozenset({"office"})))
+    assert "threads" in [s.id for s in config.catalog.services]
+    assert "office" not in path.read_text()
+
+
+def test_render_of_empty_file_is_loadable() -> None:
+    text = render("", defaults())
+    assert text.strip() == "version = 2"
+
+
+def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "config.toml"
+    atomic_write_text(path, "a = 1\n")
+    atomic_write_text(path, "b = 2\n")
+    assert path.read_text() == "b = 2\n"
+    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]  # no temp files left
+
+
+SAVER = """
+import sys
+from pathlib import Path
+from traywatch.configstore import atomic_write_text
+path = Path(sys.argv[1])
+texts = [Path(sys.argv[2]).read_text(), Path(sys.argv[3]).read_text()]
+print("ready", flush=True)
+i = 0
+while True:
+    atomic_write_text(path, texts[i % 2])
+    i += 1
+"""
+
+
+def test_killed_mid_save_leaves_old_or_new_file(tmp_path: Path) -> None:
+    # Big files make each write take long enough to be interrupted in the middle.
+    old = "version = 2\n" + "".join(f"# old line {i} {'o' * 60}\n" for i in range(20000))
+    new = "version = 2\n[general]\ninterval = 30\n" + "".join(f"# new {i} {'n' * 60}\n" for i in range(20000))
+    (tmp_path / "old").write_text(old)
+    (tmp_path / "new").write_text(new)
+    path = tmp_path / "config.toml"
+    path.write_text(old)
+    rng = random.Random(7)
+    for _ in range(40):
+        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path), str(tmp_path / "old"), str(tmp_path / "new")],
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        time.sleep(rng.uniform(0.001, 0.05))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        assert path.read_text() in (old, new)
+        load_config(path)  # and it still loads
+    for stray in tmp_path.glob(".config.toml.*.tmp"):
+        stray.unlink()  # a killed writer may leave its temp file; the config itself is whole

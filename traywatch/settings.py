@@ -1,0 +1,208 @@
+"""Every user setting, declared once as data. The config schema (reading, checking, writing) and
+the settings dialog are both built from this table: a new setting is one entry here."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class Kind(enum.Enum):
+    BOOL = "bool"
+    INT = "int"
+    SECONDS = "seconds"  # a float of seconds
+    MILLISECONDS = "milliseconds"
+    TEXT = "text"
+    URL = "url"
+    CHOICE = "choice"
+    FILE = "file"
+    CLOCK = "clock"  # HH:MM, or empty
+    SECRET = "secret"  # kept in the OS keyring, never in the config file
+
+
+class Group(enum.Enum):
+    GENERAL = "General"
+    NETWORK = "Network"
+    FORWARDING = "Forwarding"
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # "section.name", as written in config.toml
+    default: Any
+    kind: Kind
+    label: str
+    help: str
+    group: Group
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label)
+    optional: bool = False  # an empty text is allowed (and means "not set")
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.key.split(".", 1)[1]
+
+    def check(self, value: Any) -> str | None:
+        """Why ``value`` is not acceptable, or None. Types are exact: a bool is not a number."""
+        return _CHECKS[self.kind](self, value)
+
+
+def _check_bool(setting: Setting, value: Any) -> str | None:
+    return None if isinstance(value, bool) else "expected true or false"
+
+
+def _check_number(setting: Setting, value: Any) -> str | None:
+    integral = setting.kind is Kind.INT
+    if isinstance(value, bool) or not isinstance(value, int if integral else (int, float)):
+        return "expected a whole number" if integral else "expected a number"
+    if setting.minimum is not None and value < setting.minimum:
+        return f"must be at least {setting.minimum:g}"
+    if setting.maximum is not None and value > setting.maximum:
+        return f"must be at most {setting.maximum:g}"
+    return None
+
+
+def _check_text(setting: Setting, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "expected text"
+    if "\n" in value or "\x00" in value:
+        return "must be a single line"
+    if not value and not setting.optional:
+        return "must not be empty"
+    return None
+
+
+def _check_url(setting: Setting, value: Any) -> str | None:
+    problem = _check_text(setting, value)
+    if problem or not value:
+        return problem
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "expected a URL starting with http:// or https://"
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return "the port must be a number from 1 to 65535"
+    if parts.password:
+        return "put the password in its own field, not in the URL"
+    return None
+
+
+def _check_choice(setting: Setting, value: Any) -> str | None:
+    values = [v for v, _ in setting.choices]
+    return None if value in values else f"expected one of {', '.join(values)}"
+
+
+def _check_file(setting: Setting, value: Any) -> str | None:
+    problem = _check_text(setting, value)
+    if problem or not value:
+        return problem
+    path = Path(value).expanduser()
+    if not path.is_file():
+        return "no such file"
+    return None
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _check_clock(setting: Setting, value: Any) -> str | None:
+    problem = _check_text(setting, value)
+    if problem or not value:
+        return problem
+    return None if _CLOCK.match(value) else "expected a time like 22:30"
+
+
+def _check_secret(setting: Setting, value: Any) -> str | None:
+    return None if isinstance(value, str) and "\n" not in value else "must be a single line"
+
+
+_CHECKS: dict[Kind, Callable[[Setting, Any], str | None]] = {
+    Kind.BOOL: _check_bool,
+    Kind.INT: _check_number,
+    Kind.SECONDS: _check_number,
+    Kind.MILLISECONDS: _check_number,
+    Kind.TEXT: _check_text,
+    Kind.URL: _check_url,
+    Kind.CHOICE: _check_choice,
+    Kind.FILE: _check_file,
+    Kind.CLOCK: _check_clock,
+    Kind.SECRET: _check_secret,
+}
+
+G, N, F = Group.GENERAL, Group.NETWORK, Group.FORWARDING
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("general.interval", 60.0, Kind.SECONDS, "Check every", "Seconds between checks. Once a minute is polite.",
+            G, minimum=1, maximum=86400),
+    Setting("general.recheck", 10.0, Kind.SECONDS, "Re-check a failure after",
+            "Seconds before a suspected failure is checked again.", G, minimum=1, maximum=3600),
+    Setting("general.confirm_failures", 2, Kind.INT, "Failures before alarm",
+            "Failing checks in a row before a service counts as down.", G, minimum=1, maximum=20),
+    Setting("general.confirm_recoveries", 2, Kind.INT, "Successes before all clear",
+            "Good checks in a row before a service counts as back.", G, minimum=1, maximum=20),
+    Setting("general.start_at_login", False, Kind.BOOL, "Start at login", "Start traywatch when you log in.", G),
+    Setting("general.notifications", True, Kind.BOOL, "Show notifications",
+            "Notify when a service goes down or your connection fails.", G),
+    Setting("general.notify_recovery", True, Kind.BOOL, "Notify on recovery", "Notify when a service is back.", G),
+    Setting("general.quiet_from", "", Kind.CLOCK, "Quiet hours from",
+            "No notifications from this time (HH:MM); empty for none.", G, optional=True),
+    Setting("general.quiet_until", "", Kind.CLOCK, "Quiet hours until", "…until this time (HH:MM).", G,
+            optional=True),
+    Setting("network.proxy", "system", Kind.CHOICE, "Proxy", "How probes reach the internet.", N,
+            choices=(("system", "System settings"), ("none", "No proxy"), ("manual", "Manual"))),
+    Setting("network.proxy_url", "", Kind.URL, "Proxy URL", "For a manual proxy, e.g. http://proxy.example:3128.",
+            N, optional=True),
+    Setting("network.proxy_user", "", Kind.TEXT, "Proxy user name", "If the proxy asks for one.", N, optional=True),
+    Setting("network.proxy_password", "", Kind.SECRET, "Proxy password", "Kept in your system keyring.", N),
+    Setting("network.extra_ca", "", Kind.FILE, "Extra CA bundle",
+            "A PEM file of certificates to trust as well, for company networks.", N, optional=True),
+    Setting("network.timeout", 5.0, Kind.SECONDS, "Probe timeout",
+            "Seconds a probe may take; probes run at once, so this bounds each check.", N, minimum=0.2, maximum=120),
+    Setting("network.slow_ms", 2500, Kind.MILLISECONDS, "Slow above",
+            "Milliseconds after which an answer counts as slow.", N, minimum=1, maximum=120000),
+    Setting("forwarding.url", "", Kind.URL, "Webhook URL",
+            "Also send each notification here (ntfy topic, Slack, Discord or Matrix-compatible URL).", F,
+            optional=True),
+    Setting("forwarding.format", "json", Kind.CHOICE, "Format", "What the webhook expects.", F,
+            choices=(("json", "JSON (Slack, Discord, Matrix hookshot, generic)"), ("ntfy", "ntfy"))),
+    Setting("forwarding.token", "", Kind.SECRET, "Token", "Sent as a Bearer token; kept in your system keyring.", F),
+)
+
+BY_KEY: Mapping[str, Setting] = {s.key: s for s in SETTINGS}
+SECRET_KEYS = tuple(s.key for s in SETTINGS if s.kind is Kind.SECRET)
+
+
+def defaults() -> dict[str, Any]:
+    return {s.key: s.default for s in SETTINGS if s.kind is not Kind.SECRET}
+
+
+def cross_check(values: Mapping[str, Any]) -> dict[str, str]:
+    """Rules that involve more than one setting: key -> problem."""
+    problems = {}
+    if values.get("network.proxy") == "manual" and not values.get("network.proxy_url"):
+        problems["network.proxy_url"] = "a manual proxy needs a URL"
+    if bool(values.get("general.quiet_from")) != bool(values.get("general.quiet_until")):
+        missing = "general.quiet_until" if values.get("general.quiet_from") else "general.quiet_from"
+        problems[missing] = "quiet hours need both a start and an end"
+    return problems
+
+
+def in_quiet_hours(values: Mapping[str, Any], hour: int, minute: int) -> bool:
+    start, end = values.get("general.quiet_from", ""), values.get("general.quiet_until", "")
+    if not start or not end:
+        return False
+    now = hour * 60 + minute
+    a = int(start[:2]) * 60 + int(start[3:])
+    b = int(end[:2]) * 60 + int(end[3:])
+    return a <= now < b if a <= b else now >= a or now < b  # quiet hours may span midnight
