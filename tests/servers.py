@@ -45,6 +45,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         route(self)
 
+    do_POST = do_GET  # webhooks: routes read the body themselves
+
     def reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         for key, value in (headers or {}).items():

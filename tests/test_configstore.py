@@ -116,9 +116,13 @@ toml_values = st.recursive(
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.dictionaries(st.sampled_from([s.section for s in SETTINGS] + ["catalog", "service", "control"]),
-                       st.dictionaries(st.sampled_from([s.name for s in SETTINGS] + ["id", "url"]), toml_values,
-                                       max_size=4), max_size=3))
+@given(
+    st.dictionaries(
+        st.sampled_from([s.section for s in SETTINGS] + ["catalog", "service", "control"]),
+        st.dictionaries(st.sampled_from([s.name for s in SETTINGS] + ["id", "url"]), toml_values, max_size=4),
+        max_size=3,
+    )
+)
 def test_wrong_types_never_crash(tmp_path: Path, document: dict[str, object]) -> None:
     import tomlkit
 
@@ -218,8 +222,11 @@ def test_killed_mid_save_leaves_old_or_new_file(tmp_path: Path) -> None:
     path.write_text(old)
     rng = random.Random(7)
     for _ in range(40):
-        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path), str(tmp_path / "old"), str(tmp_path / "new")],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(path), str(tmp_path / "old"), str(tmp_path / "new")],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
         time.sleep(rng.uniform(0.001, 0.05))
         os.kill(proc.pid, signal.SIGKILL)

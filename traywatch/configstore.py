@@ -196,7 +196,7 @@ def render(text: str, values: Mapping[str, Any], edits: CatalogEdits | None = No
     """
     import tomlkit
 
-    document = tomlkit.parse(text) if text.strip() else tomlkit.document()
+    document: Any = tomlkit.parse(text) if text.strip() else tomlkit.document()
     document, _ = migrate(document)
     document["version"] = SCHEMA_VERSION
     for setting in SETTINGS:

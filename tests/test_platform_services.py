@@ -1,0 +1,186 @@
+"""Keyring, autostart and forwarding, against real parts: gnome-keyring on a private D-Bus
+session, desktop-file-validate, and a local HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import plistlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import servers
+from tests.desktop import Desktop
+from tests.servers import LocalServer
+from traywatch.autostart import MARKER, LaunchAgent, XdgAutostart, desktop_exec, windows_command_line
+from traywatch.errors import TraywatchError
+from traywatch.forwarding import Target, forward, request_for
+from traywatch.monitor import Notification, Urgency
+from traywatch.secretstore import SERVICE, NullStore, open_secret_store
+
+NOTE = Notification("It's not your wifi — Messenger is down", "www.messenger.com answers HTTP 503", Urgency.CRITICAL)
+
+
+# Keyring
+
+
+@pytest.fixture
+def session_bus(desktop: Desktop, monkeypatch: pytest.MonkeyPatch) -> Desktop:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])
+    return desktop
+
+
+def test_secret_round_trips_through_the_real_keyring(session_bus: Desktop) -> None:
+    store = open_secret_store()
+    assert store.available, store.description
+    assert "Secret Service" in store.description
+    store.set("forwarding.token", "tok-123")
+    assert store.get("forwarding.token") == "tok-123"
+    lookup = subprocess.run(
+        ["secret-tool", "lookup", "service", SERVICE, "username", "forwarding.token"],
+        env=session_bus.env,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert lookup.stdout == "tok-123"
+    store.set("forwarding.token", "")  # clearing the field deletes the secret
+    assert store.get("forwarding.token") is None
+
+
+def test_no_keyring_means_no_store_and_no_plaintext(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    store = open_secret_store()
+    assert not store.available
+    assert isinstance(store, NullStore)
+    assert "no plaintext fallback" in store.description
+    with pytest.raises(TraywatchError):
+        store.set("forwarding.token", "tok")
+
+
+# Autostart
+
+
+def test_xdg_autostart_entry_is_valid_and_removed_exactly(tmp_path: Path) -> None:
+    autostart = XdgAutostart(tmp_path, ["/opt/trav watch/bin/python", "-m", "traywatch"])
+    other = tmp_path / "autostart" / "someone-else.desktop"
+    other.parent.mkdir(parents=True)
+    other.write_text("[Desktop Entry]\nType=Application\nName=x\nExec=x\n")
+    assert not autostart.is_enabled()
+    autostart.enable()
+    assert autostart.is_enabled()
+    if shutil.which("desktop-file-validate"):
+        result = subprocess.run(["desktop-file-validate", str(autostart.path)], capture_output=True, text=True)
+        assert result.returncode == 0 and not result.stdout.strip(), result.stdout
+    assert 'Exec="/opt/trav watch/bin/python" -m traywatch' in autostart.path.read_text()
+    autostart.disable()
+    assert not autostart.path.exists()
+    assert sorted(p.name for p in other.parent.iterdir()) == ["someone-else.desktop"]
+
+
+def test_xdg_autostart_leaves_a_hand_made_entry_alone(tmp_path: Path) -> None:
+    autostart = XdgAutostart(tmp_path)
+    autostart.path.parent.mkdir(parents=True)
+    autostart.path.write_text("[Desktop Entry]\nType=Application\nName=mine\nExec=traywatch --verbose\n")
+    with pytest.raises(TraywatchError, match="someone else"):
+        autostart.enable()
+    autostart.disable()
+    assert "--verbose" in autostart.path.read_text() and MARKER not in autostart.path.read_text()
+
+
+def test_desktop_exec_quoting() -> None:
+    assert desktop_exec(["/usr/bin/python3", "-m", "traywatch"]) == "/usr/bin/python3 -m traywatch"
+    assert desktop_exec(['/a "b"/py']) == '"/a \\"b\\"/py"'
+    assert desktop_exec(["100%"]) == "100%%"
+
+
+def test_launch_agent_plist(tmp_path: Path) -> None:
+    agent = LaunchAgent(tmp_path, ["/usr/bin/python3", "-m", "traywatch"])
+    agent.enable()
+    data = plistlib.loads(agent.path.read_bytes())
+    assert data["ProgramArguments"] == ["/usr/bin/python3", "-m", "traywatch"]
+    assert data["RunAtLoad"] is True
+    assert agent.is_enabled()
+    agent.disable()
+    assert not agent.path.exists()
+
+
+def test_windows_run_value_quotes_paths() -> None:
+    assert windows_command_line([r"C:\Program Files\Python\python.exe", "-m", "traywatch"]) == (
+        r'"C:\Program Files\Python\python.exe" -m traywatch'
+    )
+
+
+# Forwarding
+
+
+def _recorder(replies: list[int]) -> tuple[servers.Route, list[dict[str, object]]]:
+    seen: list[dict[str, object]] = []
+
+    def route(h: servers.Handler) -> None:
+        length = int(h.headers.get("Content-Length", "0"))
+        seen.append({"body": json.loads(h.rfile.read(length)), "auth": h.headers.get("Authorization"), "path": h.path})
+        h.reply(replies.pop(0) if replies else 200, b"ok")
+
+    return route, seen
+
+
+def test_forward_posts_the_notification_text_as_json(http_server: LocalServer) -> None:
+    route, seen = _recorder([])
+    url = http_server.route("/hook-json", route)
+    outcome = asyncio.run(forward(Target(url, "json", "tok-abc"), NOTE))
+    assert outcome.ok and outcome.attempts == 1
+    body = seen[0]["body"]
+    assert isinstance(body, dict)
+    assert body["title"] == NOTE.title and body["body"] == NOTE.body
+    assert body["text"] == body["content"] == f"{NOTE.title}\n{NOTE.body}"
+    assert seen[0]["auth"] == "Bearer tok-abc"
+
+
+def test_forward_ntfy_names_the_topic(http_server: LocalServer) -> None:
+    route, seen = _recorder([])
+    http_server.route("/", route)
+    outcome = asyncio.run(forward(Target(http_server.url("/my-alerts"), "ntfy"), NOTE))
+    assert outcome.ok
+    assert seen[-1]["body"] == {
+        "topic": "my-alerts",
+        "title": NOTE.title,
+        "message": NOTE.body,
+        "priority": 4,
+        "tags": ["traywatch"],
+    }
+
+
+def test_forward_retries_server_errors_then_succeeds(http_server: LocalServer) -> None:
+    route, seen = _recorder([503, 500])
+    url = http_server.route("/hook-retry", route)
+    outcome = asyncio.run(forward(Target(url), NOTE, backoff=0.01))
+    assert outcome.ok and outcome.attempts == 3 and len(seen) == 3
+
+
+def test_forward_does_not_retry_a_rejected_request(http_server: LocalServer) -> None:
+    route, seen = _recorder([400, 400, 400])
+    url = http_server.route("/hook-400", route)
+    outcome = asyncio.run(forward(Target(url), NOTE, backoff=0.01))
+    assert not outcome.ok and len(seen) == 1
+    assert "HTTP 400" in outcome.detail
+
+
+def test_forward_failure_is_bounded_and_never_leaks_the_token(caplog: pytest.LogCaptureFixture) -> None:
+    url = f"http://127.0.0.1:{servers.refused_port()}/secret-path-xyz"
+    caplog.set_level(logging.DEBUG)
+    outcome = asyncio.run(forward(Target(url, "json", "tok-secret"), NOTE, attempts=3, backoff=0.01, timeout=1))
+    assert not outcome.ok and outcome.attempts == 3
+    text = caplog.text + outcome.detail
+    assert "tok-secret" not in text and "secret-path-xyz" not in text
+
+
+def test_request_for_json_and_ntfy() -> None:
+    url, body = request_for(Target("https://ntfy.example/alerts"), NOTE)
+    assert url == "https://ntfy.example/alerts" and body["urgency"] == "critical"
+    url, body = request_for(Target("https://ntfy.example/alerts", "ntfy"), NOTE)
+    assert url == "https://ntfy.example/" and body["topic"] == "alerts"
