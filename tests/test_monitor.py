@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, ctl, p
 from traywatch import monitor
 from traywatch.model import Layer, Observations, Outcome, ProbeResult
-from traywatch.monitor import Display, MonitorSettings, Notification, Urgency
+from traywatch.monitor import Display, MonitorSettings, NoteKind, Notification, Urgency
 from traywatch.verdict import Verdict, decide
 
 NAMES = (("messenger", "Messenger"), ("instagram", "Instagram"))
@@ -89,6 +89,7 @@ def test_confirmed_outage_notifies_once_with_evidence() -> None:
             "It's not your wifi — Messenger is down",
             "www.messenger.com answers HTTP 503; your connection works: 5/5 checks.",
             Urgency.CRITICAL,
+            NoteKind.OUTAGE,
         )
     ]
     assert d.cycle(MESSENGER_503) == []  # still down: no repeat

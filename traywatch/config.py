@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from traywatch.catalog import EMPTY, Catalog, read_overlay, shipped_catalog
+from traywatch.catalog import EMPTY, Catalog, CatalogOverlay, read_overlay, shipped_catalog
 from traywatch.errors import ConfigError
 from traywatch.model import ProbeSettings
 from traywatch.monitor import MonitorSettings
@@ -90,7 +90,15 @@ class Config:
             timeout=float(self.values["network.timeout"]),
             slow_ms=float(self.values["network.slow_ms"]),
             extra_ca=Path(extra_ca).expanduser() if extra_ca else None,
+            proxy=self.values["network.proxy"],
+            proxy_url=self.values["network.proxy_url"],
         )
+
+    def probe_settings(self, proxy_password: str | None) -> ProbeSettings:
+        """``check`` with the manual proxy's credentials (the password comes from the keyring)."""
+        user = self.values["network.proxy_user"]
+        auth = (user, proxy_password or "") if user else None
+        return replace(self.check, proxy_auth=auth)
 
     @property
     def monitor(self) -> MonitorSettings:
@@ -189,3 +197,9 @@ def validate_values(values: Mapping[str, Any]) -> dict[str, str]:
     if not problems:
         problems.update(cross_check(values))
     return problems
+
+
+def user_entries(config: Config) -> CatalogOverlay:
+    """The services and controls the user's own file defines (not mere on/off switches)."""
+    doc = TomlDocument(config.source or "config.toml", "")
+    return read_overlay(Node(doc, config.data, ()))

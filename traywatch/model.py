@@ -155,3 +155,7 @@ class ProbeSettings:
     max_redirects: int = 5
     body_cap: int = 4096
     extra_ca: Path | None = None
+    proxy: str = "system"  # "system" (the environment's), "none" or "manual"
+    proxy_url: str = ""
+    # (user, password) for a manual proxy; never printed.
+    proxy_auth: tuple[str, str] | None = field(default=None, repr=False)

@@ -30,6 +30,13 @@ class Display(enum.Enum):
     PAUSED = "paused"
 
 
+class NoteKind(enum.Enum):
+    OUTAGE = "outage"
+    RECOVERY = "recovery"
+    LOCAL = "local"  # your connection, portal, DNS
+    APP = "app"  # about traywatch itself (its settings file, say)
+
+
 class Urgency(enum.Enum):
     LOW = 0
     NORMAL = 1
@@ -41,8 +48,13 @@ class Notification:
     title: str
     body: str
     urgency: Urgency = Urgency.NORMAL
-    # Notifications with the same key update one another instead of stacking.
-    key: str = "outage"
+    kind: NoteKind = NoteKind.OUTAGE
+
+    @property
+    def key(self) -> str:
+        """Notifications with the same key update one another instead of stacking: a recovery
+        replaces the outage notice it ends."""
+        return "outage" if self.kind in (NoteKind.OUTAGE, NoteKind.RECOVERY) else self.kind.value
 
 
 @dataclass(frozen=True)
@@ -224,7 +236,7 @@ def _judge_services(state: MonitorState, verdict: Verdict, now: float) -> tuple[
             title = f"{join_names(names)} are back"
         still = [tracks[sid].name for sid in state.down]
         body = f"{join_names(still)} still down." if still else "Everything answers again."
-        notes.append(Notification(title, body, Urgency.LOW))
+        notes.append(Notification(title, body, Urgency.LOW, NoteKind.RECOVERY))
     return state, notes
 
 
@@ -238,7 +250,7 @@ _LOCAL_TITLES = {
 
 def _local_note(verdict: Verdict) -> Notification:
     title = _LOCAL_TITLES.get(verdict.kind, verdict.headline)
-    return Notification(title, verdict.explanation, Urgency.NORMAL, key="local")
+    return Notification(title, verdict.explanation, Urgency.NORMAL, NoteKind.LOCAL)
 
 
 def format_duration(seconds: float) -> str:

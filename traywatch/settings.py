@@ -300,3 +300,14 @@ def in_quiet_hours(values: Mapping[str, Any], hour: int, minute: int) -> bool:
     a = int(start[:2]) * 60 + int(start[3:])
     b = int(end[:2]) * 60 + int(end[3:])
     return a <= now < b if a <= b else now >= a or now < b  # quiet hours may span midnight
+
+
+def should_notify(values: Mapping[str, Any], kind: str, hour: int, minute: int) -> bool:
+    """Whether a notification of ``kind`` (a NoteKind value) is shown, by the user's choices."""
+    if kind == "app":
+        return True  # about traywatch itself, e.g. a settings file set aside: always said
+    if not values.get("general.notifications", True):
+        return False
+    if kind == "recovery" and not values.get("general.notify_recovery", True):
+        return False
+    return not in_quiet_hours(values, hour, minute)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.request
+from typing import Any
 
 import httpx
 
@@ -25,6 +27,16 @@ def _control_probe(control: Control, context: ProbeContext) -> asyncio.Future[Pr
     return asyncio.ensure_future(probe_endpoint(control.id, control.endpoint, context, _never_redirect))
 
 
+def _proxy(settings: ProbeSettings) -> tuple[httpx.Proxy | None, dict[str, str]]:
+    """The proxy for httpx, and which schemes it covers (for deciding what DNS to compare)."""
+    if settings.proxy == "manual" and settings.proxy_url:
+        proxy = httpx.Proxy(settings.proxy_url, auth=settings.proxy_auth)
+        return proxy, {"http": settings.proxy_url, "https": settings.proxy_url}
+    if settings.proxy == "system":
+        return None, urllib.request.getproxies()
+    return None, {}
+
+
 async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
     """Probe everything concurrently; returns after at most about ``settings.timeout`` seconds."""
     started_wall = time.time()
@@ -32,20 +44,22 @@ async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
     tls = verifying_context(settings.extra_ca)
     timeout = httpx.Timeout(settings.timeout)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    proxy, proxies = _proxy(settings)
+    common: dict[str, Any] = {
+        "verify": tls,
+        "trust_env": settings.proxy == "system",
+        "proxy": proxy,
+        "timeout": timeout,
+        "headers": headers,
+    }
     # No keep-alive for probes: every request must show its own DNS, TCP and TLS layers.
-    probe_client = httpx.AsyncClient(
-        verify=tls,
-        trust_env=True,
-        timeout=timeout,
-        headers=headers,
-        limits=httpx.Limits(max_keepalive_connections=0),
-    )
-    doh_client = httpx.AsyncClient(verify=tls, trust_env=True, timeout=timeout, headers=headers)
+    probe_client = httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0), **common)
+    doh_client = httpx.AsyncClient(**common)
     async with probe_client, doh_client:
         deadline = asyncio.get_running_loop().time() + settings.timeout
         comparison = DohComparison(doh_client, catalog.resolvers, deadline)
         context = ProbeContext(
-            probe_client, tls, settings.timeout, settings.max_redirects, settings.body_cap, comparison.request
+            probe_client, tls, settings.timeout, settings.max_redirects, settings.body_cap, comparison.request, proxies
         )
         service_tasks = [
             asyncio.ensure_future(probe_endpoint(service.id, endpoint, context, service.allows_redirect_to))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import os
 import signal
 import socket
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSocketNotifier, QTimer
@@ -14,16 +17,22 @@ from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from traywatch import __version__
+from traywatch.autostart import autostart_for_platform
+from traywatch.catalog import Catalog, Control, Service
 from traywatch.config import Config
 from traywatch.configstore import load_or_recover
 from traywatch.logs import setup_logging
 from traywatch.loop_thread import LoopThread
-from traywatch.monitor import Notification, Urgency
+from traywatch.model import Observations
+from traywatch.monitor import NoteKind, Notification, Urgency
 from traywatch.paths import Paths
+from traywatch.probes import run_cycle
+from traywatch.secretstore import SecretStore, open_secret_store
 from traywatch.ui.controller import Controller
-from traywatch.ui.dialogs import show_settings_placeholder
+from traywatch.ui.entry_editor import Tester
 from traywatch.ui.icons import IconSet
 from traywatch.ui.notifications import NotificationSink
+from traywatch.ui.settings_dialog import SettingsDialog
 from traywatch.ui.single_instance import InstanceServer, ask_running_instance_to_show
 from traywatch.ui.tray import Tray
 from traywatch.ui.worker import CycleRunner
@@ -45,6 +54,44 @@ NO_TRAY_MESSAGE = (
 def _load(paths: Paths, config_path: Path | None) -> tuple[Config, str]:
     loaded = load_or_recover(config_path or paths.config_file)
     return loaded.config, loaded.notice
+
+
+def _lazy_secret_store() -> Callable[[], SecretStore]:
+    """The keyring is opened the first time something needs it, not at start-up."""
+    cache: list[SecretStore] = []
+    lock = threading.Lock()
+
+    def get() -> SecretStore:
+        with lock:
+            if not cache:
+                cache.append(open_secret_store())
+            return cache[0]
+
+    return get
+
+
+def make_tester(loop: LoopThread, config: Callable[[], Config]) -> Tester:
+    """Probe one entry on the probe thread; report one line through ``report`` (a queued signal)."""
+
+    def test(entry: Service | Control, report: Callable[[str], None]) -> None:
+        catalog = Catalog((entry,), (), ()) if isinstance(entry, Service) else Catalog((), (entry,), ())
+        future = loop.submit(run_cycle(catalog, config().check))
+
+        def done(f: concurrent.futures.Future[Observations]) -> None:
+            try:
+                observations = f.result()
+            except Exception as exc:
+                report(f"The test could not run ({type(exc).__name__}).")
+                return
+            probe = (observations.services or observations.controls)[0]
+            if probe.ok:
+                report(f"Works: {probe.detail} in {probe.latency_ms:.0f} ms.")
+            else:
+                report(f"Fails at {probe.layer.value.upper()}: {probe.detail} ({probe.outcome.value}).")
+
+        future.add_done_callback(done)
+
+    return test
 
 
 def _quit_on_signals(app: QApplication) -> None:
@@ -84,30 +131,50 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
     if hasattr(signal, "SIGTERM") and sys.platform != "win32":
         _quit_on_signals(app)
 
+    config_file = config_path or paths.config_file
     config, config_problem = _load(paths, config_path)
     icons = IconSet()
     tray = Tray(icons)
-    tray.notice = config_problem
+    tray.set_notice("config", config_problem)
     loop = LoopThread()
     loop.start()
     runner = CycleRunner(loop)
     sink = NotificationSink(loop, tray.icon)
-    controller = Controller(config, tray=tray, runner=runner, sink=sink)
+    secrets = _lazy_secret_store()
+    controller = Controller(config, tray=tray, runner=runner, sink=sink, secrets=secrets)
     tray.quit.connect(app.quit)
-    tray.open_settings.connect(lambda: show_settings_placeholder(config.source or paths.config_file))
+    dialogs: dict[str, SettingsDialog] = {}
+
+    def open_settings() -> None:
+        dialog = dialogs.get("settings")
+        if dialog is None or not dialog.isVisible():
+            dialog = SettingsDialog(
+                controller.config,
+                config_file=config_file,
+                paths=paths,
+                secrets=secrets(),
+                autostart=autostart_for_platform(),
+                tester=make_tester(loop, lambda: controller.config),
+            )
+            dialog.applied.connect(controller.reconfigure)
+            dialog.applied.connect(lambda _config: tray.set_notice("config", ""))
+            dialogs["settings"] = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    tray.open_settings.connect(open_settings)
     instance.show_requested.connect(tray.popup)
-
-    def backend_line(_notifier: object, description: str) -> None:
-        tray.notice = "\n".join(line for line in (config_problem, description) if line)
-
-    sink.backend_ready.connect(backend_line)
+    sink.backend_ready.connect(lambda _notifier, description: tray.set_notice("notifications", description))
 
     def begin() -> None:
         tray.show()
         log.info("tray icon shown")
         sink.start(use_dbus=sys.platform.startswith("linux") or "DBUS_SESSION_BUS_ADDRESS" in os.environ)
         if config_problem:
-            sink.post(Notification("traywatch: config ignored", config_problem, Urgency.NORMAL, key="config"))
+            controller.deliver(
+                Notification("traywatch: settings file set aside", config_problem, Urgency.NORMAL, NoteKind.APP)
+            )
         if QNetworkInformation.loadDefaultBackend() and QNetworkInformation.instance() is not None:
             info = QNetworkInformation.instance()
             log.info("network changes come from the %s backend", info.backendName())

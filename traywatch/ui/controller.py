@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from traywatch import monitor
 from traywatch.config import Config
+from traywatch.forwarding import Outcome, Target, forward
 from traywatch.model import Observations
-from traywatch.monitor import MonitorState
+from traywatch.monitor import MonitorState, Notification
 from traywatch.notify import ACTION_DETAILS, ACTION_PAUSE
+from traywatch.secretstore import SecretStore
+from traywatch.settings import should_notify
 from traywatch.ui.dialogs import DetailsDialog
 from traywatch.ui.notifications import NotificationSink
 from traywatch.ui.tray import PAUSE_HOUR, PAUSE_RESUME, PAUSE_TOMORROW, Tray
@@ -23,6 +29,8 @@ log = logging.getLogger(__name__)
 
 
 class Controller(QObject):
+    forwarded = Signal(object)  # a forwarding Outcome, queued back from the probe thread
+
     def __init__(
         self,
         config: Config,
@@ -30,6 +38,7 @@ class Controller(QObject):
         tray: Tray,
         runner: CycleRunner,
         sink: NotificationSink,
+        secrets: Callable[[], SecretStore] | None = None,
         clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
     ) -> None:
@@ -39,6 +48,8 @@ class Controller(QObject):
         self.runner = runner
         self.sink = sink
         self.clock = clock
+        self.secrets = secrets
+        self.proxy_password: str | None = None
         self.state: MonitorState = monitor.initial(config.monitor, clock())
         self.details: DetailsDialog | None = None
         self.cycles = 0
@@ -57,8 +68,10 @@ class Controller(QObject):
         tray.pause.connect(self.pause)
         tray.show_details.connect(self.show_details)
         sink.action.connect(self._notification_action)
+        self.forwarded.connect(self._forwarded)
 
     def start(self) -> None:
+        self._load_proxy_password()
         self.tray.render(monitor.view(self.state))
         self.tick_timer.start()
         self._schedule()
@@ -87,7 +100,7 @@ class Controller(QObject):
         self.check_timer.stop()
         self.state, token = monitor.start_cycle(self.state)
         log.debug("starting check cycle %d", token)
-        self.runner.run(token, self.config.catalog, self.config.check)
+        self.runner.run(token, self.config.catalog, self.config.probe_settings(self.proxy_password))
 
     def _cycle_finished(self, token: int, observations: Observations, verdict: Verdict) -> None:
         self.cycles += 1
@@ -95,12 +108,63 @@ class Controller(QObject):
         log.info("check done in %.0f ms: %s (%s)", observations.duration_ms, verdict.kind.value, verdict.headline)
         self._render()
         for note in notes:
-            self.sink.post(note)
+            self.deliver(note)
         self._schedule()
 
     def _cycle_failed(self, token: int, reason: str) -> None:
         self.state = monitor.cycle_failed(self.state, token, self.clock())
         self._schedule()
+
+    def deliver(self, note: Notification) -> None:
+        """Show ``note`` unless the user's choices say not to, and forward it if asked to."""
+        local = dt.datetime.fromtimestamp(self.clock()).astimezone()
+        if not should_notify(self.config.values, note.kind.value, local.hour, local.minute):
+            log.info("not shown (settings or quiet hours): %s", note.title)
+            return
+        self.sink.post(note)
+        url = self.config.values["forwarding.url"]
+        if url:
+            self.runner.loop.submit(self._forward(Target(url, self.config.values["forwarding.format"]), note))
+
+    async def _forward(self, target: Target, note: Notification) -> None:
+        token = ""
+        if self.secrets is not None:
+            store = self.secrets()
+            if store.available:
+                try:
+                    token = await asyncio.to_thread(lambda: store.get("forwarding.token") or "")
+                except Exception as exc:
+                    log.warning("forwarding without a token: %s", type(exc).__name__)
+        outcome = await forward(replace(target, token=token), note)
+        self.forwarded.emit(outcome)
+
+    def _forwarded(self, outcome: Outcome) -> None:
+        when = dt.datetime.fromtimestamp(outcome.at).astimezone().strftime("%H:%M")
+        text = "" if outcome.ok else f"Forwarding failed at {when}: {outcome.detail}"
+        self.tray.set_notice("forwarding", text)
+
+    def reconfigure(self, config: Config) -> None:
+        """Take new settings at once, without a restart."""
+        self.config = config
+        self.state = replace(self.state, settings=config.monitor)
+        self.tick_timer.setInterval(int(config.monitor.tick * 1000))
+        self._load_proxy_password()
+        if self.state.checked_at is not None:
+            self.state = replace(
+                self.state, next_check=min(self.state.next_check, self.state.checked_at + config.monitor.interval)
+            )
+        log.info("settings applied")
+        self.check_now()
+
+    def _load_proxy_password(self) -> None:
+        self.proxy_password = None
+        values = self.config.values
+        if values["network.proxy"] == "manual" and values["network.proxy_user"] and self.secrets is not None:
+            store = self.secrets()
+            try:
+                self.proxy_password = store.get("network.proxy_password") if store.available else None
+            except Exception as exc:
+                log.warning("proxy password unavailable: %s", type(exc).__name__)
 
     def _render(self) -> None:
         self.tray.render(monitor.view(self.state))

@@ -1,13 +1,10 @@
-"""Small windows: the details of the last check, and where settings live."""
+"""The details window: the last check's verdict, rows and evidence."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from traywatch.monitor import View
 
@@ -46,17 +43,3 @@ class DetailsDialog(QDialog):
         self.show()
         self.raise_()
         self.activateWindow()
-
-
-def show_settings_placeholder(config_file: Path, parent: QWidget | None = None) -> None:
-    """Until the settings dialog exists: say where the config file is and offer to open it."""
-    box = QMessageBox(parent)
-    box.setWindowTitle("traywatch settings")
-    box.setText("Settings are read from a TOML file; changes apply at the next start.")
-    box.setInformativeText(f"{config_file}\n\nSee docs/catalog.md for what it can hold.")
-    open_button = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
-    box.addButton(QMessageBox.StandardButton.Close)
-    box.exec()
-    if box.clickedButton() is open_button:
-        config_file.parent.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(config_file.parent)))

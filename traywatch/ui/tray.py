@@ -46,10 +46,13 @@ class Tray(QObject):
         self.menu.aboutToShow.connect(self._rebuild_menu)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
-        self.notice = ""  # a line shown in the menu, e.g. why notifications fall back
+        self.notices: dict[str, str] = {}  # lines shown in the menu: where notifications go, errors
 
     def show(self) -> None:
         self.icon.show()
+
+    def set_notice(self, key: str, text: str) -> None:
+        self.notices[key] = text
 
     def render(self, view: View) -> None:
         if view == self.view:
@@ -82,8 +85,9 @@ class Tray(QObject):
             if view.checked_at is not None:
                 menu.addSeparator()
                 self._info(f"Last checked {_clock(view.checked_at)}")
-        if self.notice:
-            self._info(self.notice)
+        for line in self.notices.values():
+            if line:
+                self._info(line)
         menu.addSeparator()
         self._action("Details…", self.show_details.emit)
         self._action("Check now", self.check_now.emit)

@@ -1,0 +1,259 @@
+"""The settings dialog, driven as a user would: typing, tabbing, OK, Cancel and Apply."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from tests import servers
+from tests.desktop import Desktop
+from tests.servers import LocalServer
+from traywatch.autostart import XdgAutostart
+from traywatch.config import load_config
+from traywatch.configstore import load_or_recover
+from traywatch.loop_thread import LoopThread
+from traywatch.paths import Paths
+from traywatch.secretstore import NullStore, SecretStore, open_secret_store
+from traywatch.settings import SETTINGS, Kind, in_quiet_hours, should_notify
+from traywatch.ui.app import make_tester
+from traywatch.ui.entry_editor import EntryEditor, build_entry
+from traywatch.ui.settings_dialog import SettingsDialog
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    return Paths(tmp_path / "config", tmp_path / "state", tmp_path / "log")
+
+
+def make_dialog(qtbot: QtBot, paths: Paths, secrets: SecretStore | None = None, **kwargs: object) -> SettingsDialog:
+    loaded = load_or_recover(paths.config_file)
+    dialog = SettingsDialog(
+        loaded.config,
+        config_file=paths.config_file,
+        paths=paths,
+        secrets=secrets or NullStore("No secure system keyring is available (test)."),
+        autostart=XdgAutostart(paths.config_dir.parent / "xdg", ["/usr/bin/python3", "-m", "traywatch"]),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def line(dialog: SettingsDialog, key: str) -> QLineEdit:
+    widget = dialog.fields[key].widget
+    assert isinstance(widget, QLineEdit)
+    return widget
+
+
+def type_into(qtbot: QtBot, widget: QLineEdit, text: str) -> None:
+    widget.selectAll()
+    widget.del_()
+    qtbot.keyClicks(widget, text)
+
+
+def test_invalid_input_shows_reason_and_disables_ok(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    field = line(dialog, "general.interval")
+    type_into(qtbot, field, "soon")
+    error = dialog.fields["general.interval"].error
+    assert error.isVisible() and error.text() == "expected a number of seconds"
+    assert not dialog.ok_button.isEnabled() and not dialog.apply_button.isEnabled()
+    assert field.accessibleDescription() == "expected a number of seconds"  # read out by screen readers
+    type_into(qtbot, field, "0.5")
+    assert error.text() == "must be at least 1"
+    type_into(qtbot, field, "120")
+    assert not error.isVisible()
+    assert dialog.ok_button.isEnabled()
+
+
+def test_cross_field_rule_is_shown_at_the_field(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    combo = dialog.fields["network.proxy"].widget
+    assert isinstance(combo, QComboBox)
+    combo.setCurrentIndex(combo.findData("manual"))
+    assert dialog.fields["network.proxy_url"].error.text() == "a manual proxy needs a URL"
+    assert not dialog.ok_button.isEnabled()
+    type_into(qtbot, line(dialog, "network.proxy_url"), "http://proxy.example:3128")
+    assert dialog.ok_button.isEnabled()
+
+
+def test_every_field_is_labelled_for_assistive_technology(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    buddies = {label.buddy() for label in dialog.findChildren(QLabel) if label.buddy() is not None}
+    for setting in SETTINGS:
+        widget = dialog.fields[setting.key].widget
+        assert widget.accessibleName() == setting.label
+        assert widget.toolTip() == setting.help
+        if setting.kind is not Kind.BOOL:
+            assert widget in buddies, setting.key
+
+
+def test_tab_moves_through_the_fields(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    dialog.activateWindow()
+    qtbot.waitExposed(dialog)
+    first = line(dialog, "general.interval")
+    first.setFocus()
+    qtbot.waitUntil(first.hasFocus, timeout=2000)
+    qtbot.keyClick(first, Qt.Key.Key_Tab)
+    assert line(dialog, "general.recheck").hasFocus()
+    qtbot.keyClick(line(dialog, "general.recheck"), Qt.Key.Key_Tab)
+    assert line(dialog, "general.confirm_failures").hasFocus()
+
+
+def test_apply_saves_and_takes_effect(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    type_into(qtbot, line(dialog, "general.interval"), "90")
+    type_into(qtbot, line(dialog, "network.timeout"), "3.5")
+    with qtbot.waitSignal(dialog.applied, timeout=2000) as blocker:
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    config = blocker.args[0]
+    assert config.monitor.interval == 90 and config.check.timeout == 3.5
+    text = paths.config_file.read_text()
+    assert "interval = 90.0" in text and "timeout = 3.5" in text
+    assert load_config(paths.config_file).monitor.interval == 90
+    assert dialog.isVisible()  # Apply keeps the dialog open
+
+
+def test_cancel_leaves_everything_as_it_was(qtbot: QtBot, paths: Paths) -> None:
+    paths.config_dir.mkdir(parents=True)
+    paths.config_file.write_text("version = 2\n[general]\ninterval = 45 # mine\n")
+    dialog = make_dialog(qtbot, paths)
+    assert line(dialog, "general.interval").text() == "45"
+    type_into(qtbot, line(dialog, "general.interval"), "300")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert paths.config_file.read_text() == "version = 2\n[general]\ninterval = 45 # mine\n"
+
+
+def test_ok_saves_and_closes(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    box = dialog.fields["general.notify_recovery"].widget
+    assert isinstance(box, QCheckBox)
+    box.setChecked(False)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert load_config(paths.config_file)["general.notify_recovery"] is False
+
+
+def test_start_at_login_writes_and_removes_the_autostart_entry(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    box = dialog.fields["general.start_at_login"].widget
+    assert isinstance(box, QCheckBox)
+    box.setChecked(True)
+    assert dialog.apply()
+    entry = paths.config_dir.parent / "xdg" / "autostart" / "traywatch.desktop"
+    assert entry.exists()
+    box.setChecked(False)
+    assert dialog.apply()
+    assert not entry.exists()
+
+
+def test_without_a_keyring_secret_fields_are_disabled_with_the_reason(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths, NullStore("No secure system keyring is available (test)."))
+    token = line(dialog, "forwarding.token")
+    assert not token.isEnabled()
+    note = dialog.findChild(QLabel, "forwarding.token.unavailable")
+    assert note is not None and "No secure system keyring" in note.text()
+
+
+def test_token_goes_to_the_real_keyring_and_never_to_the_file(
+    qtbot: QtBot, paths: Paths, desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])
+    store = open_secret_store()
+    assert store.available
+    store.delete("forwarding.token")
+    dialog = make_dialog(qtbot, paths, store)
+    type_into(qtbot, line(dialog, "forwarding.url"), "https://ntfy.example/alerts")
+    token = line(dialog, "forwarding.token")
+    assert token.isEnabled() and token.echoMode() == QLineEdit.EchoMode.Password
+    type_into(qtbot, token, "s3cret-token-42")
+    assert dialog.apply()
+    assert "s3cret-token-42" not in paths.config_file.read_text()
+    assert "https://ntfy.example/alerts" in paths.config_file.read_text()
+    lookup = subprocess.run(["secret-tool", "lookup", "service", "traywatch", "username", "forwarding.token"],
+                            env=desktop.env, capture_output=True, text=True, timeout=10)
+    assert lookup.stdout == "s3cret-token-42"
+    # Reopening shows it is set (masked), read back from the keyring.
+    again = make_dialog(qtbot, paths, store)
+    assert line(again, "forwarding.token").text() == "s3cret-token-42"
+    store.delete("forwarding.token")
+
+
+def test_switching_a_service_off_and_adding_a_control(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    threads = next(dialog.service_list.item(i) for i in range(dialog.service_list.count())
+                   if dialog.service_list.item(i).text() == "Threads")
+    threads.setCheckState(Qt.CheckState.Unchecked)
+    dialog.entries.append(build_entry("control", {
+        "id": "office", "name": "Office", "url": "http://192.0.2.10/health", "status": "200", "body": "ok",
+        "match": "prefix", "domains": ""}))
+    dialog._mark_entries_dirty()
+    assert dialog.apply()
+    config = load_config(paths.config_file)
+    assert "threads" not in [s.id for s in config.catalog.services]
+    office = next(c for c in config.catalog.controls if c.id == "office")
+    assert office.endpoint.expect_status == (200,) and office.endpoint.expect_body == "ok"
+
+
+def test_entry_editor_validates_as_typed(qtbot: QtBot) -> None:
+    editor = EntryEditor("control", None, {"messenger"}, None)
+    qtbot.addWidget(editor)
+    ok = editor.buttons.button(editor.buttons.StandardButton.Ok)
+    qtbot.keyClicks(editor.name, "Office")
+    qtbot.keyClicks(editor.url, "ftp://x/")
+    assert "expected a URL starting with http:// or https://" in editor.error.text()
+    assert not ok.isEnabled()
+    editor.url.setText("http://192.0.2.10/health")
+    qtbot.keyClicks(editor.status, "20x")
+    assert "HTTP status codes" in editor.error.text()
+    editor.status.setText("204")
+    assert ok.isEnabled()
+    editor.name.setText("Messenger")
+    assert "already used" in editor.error.text()
+
+
+@pytest.fixture
+def loop() -> Iterator[LoopThread]:
+    thread = LoopThread()
+    thread.start()
+    yield thread
+    thread.stop()
+
+
+def test_entry_editor_test_now_probes_for_real(qtbot: QtBot, loop: LoopThread, http_server: LocalServer) -> None:
+    url = http_server.route("/editor-test", servers.ok(b"ok"))
+    tester = make_tester(loop, lambda: load_or_recover(Path("/nonexistent/config.toml")).config)
+    editor = EntryEditor("control", None, set(), tester)
+    qtbot.addWidget(editor)
+    editor.name.setText("Local")
+    editor.url.setText(url)
+    editor.body.setText("ok")
+    qtbot.mouseClick(editor.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.test_result.text().startswith("Works"), timeout=5000)
+    assert "answers 200" in editor.test_result.text()
+    editor.url.setText(f"http://127.0.0.1:{servers.refused_port()}/")
+    qtbot.mouseClick(editor.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.test_result.text().startswith("Fails"), timeout=5000)
+    assert "TCP" in editor.test_result.text() and "refused" in editor.test_result.text()
+
+
+def test_notification_policy() -> None:
+    values = {"general.notifications": True, "general.notify_recovery": False,
+              "general.quiet_from": "22:00", "general.quiet_until": "07:30"}
+    assert should_notify(values, "outage", 12, 0)
+    assert not should_notify(values, "recovery", 12, 0)
+    assert not should_notify(values, "outage", 23, 15)  # quiet hours across midnight
+    assert not should_notify(values, "outage", 7, 29)
+    assert should_notify(values, "outage", 7, 30)
+    assert should_notify(values, "app", 23, 15)  # about traywatch itself: always
+    assert not should_notify({**values, "general.notifications": False}, "local", 12, 0)
+    assert not in_quiet_hours({"general.quiet_from": "", "general.quiet_until": ""}, 3, 0)

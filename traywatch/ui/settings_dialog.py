@@ -1,0 +1,436 @@
+"""The settings dialog, built from the declared settings (traywatch/settings.py).
+
+Each field is checked as it is typed and says why next to itself; OK and Apply are disabled while
+anything is invalid. Cancel changes nothing. Apply saves (atomically), stores secrets in the
+keyring, switches start-at-login, and hands the new config to the running app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from traywatch import __version__
+from traywatch.autostart import Autostart
+from traywatch.catalog import Control, Service, shipped_catalog
+from traywatch.config import Config, user_entries, validate_values
+from traywatch.configstore import CatalogEdits, save
+from traywatch.errors import TraywatchError
+from traywatch.paths import Paths
+from traywatch.secretstore import SecretStore
+from traywatch.settings import SETTINGS, Group, Kind, Setting
+from traywatch.ui.entry_editor import EntryEditor, Tester, describe_entry
+
+log = logging.getLogger(__name__)
+
+_ERROR_STYLE = "color: #b3261e;"
+
+
+class Field:
+    """One setting's widget, its error label, and how to read a value out of it."""
+
+    def __init__(self, setting: Setting, on_change: Callable[[], object]) -> None:
+        self.setting = setting
+        self.error = QLabel()
+        self.error.setStyleSheet(_ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        kind = setting.kind
+        self.widget: QWidget
+        if kind is Kind.BOOL:
+            box = QCheckBox(setting.label)
+            box.toggled.connect(on_change)
+            self.widget = box
+        elif kind is Kind.CHOICE:
+            combo = QComboBox()
+            for value, label in setting.choices:
+                combo.addItem(label, value)
+            combo.currentIndexChanged.connect(on_change)
+            self.widget = combo
+        else:
+            line = QLineEdit()
+            if kind is Kind.SECRET:
+                line.setEchoMode(QLineEdit.EchoMode.Password)
+            if kind is Kind.CLOCK:
+                line.setPlaceholderText("HH:MM")
+            line.textChanged.connect(on_change)
+            self.widget = line
+        self.widget.setObjectName(setting.key)
+        self.widget.setAccessibleName(setting.label)
+        self.widget.setAccessibleDescription(setting.help)
+        self.widget.setToolTip(setting.help)
+
+    def set_value(self, value: Any) -> None:
+        if isinstance(self.widget, QCheckBox):
+            self.widget.setChecked(bool(value))
+        elif isinstance(self.widget, QComboBox):
+            self.widget.setCurrentIndex(max(0, self.widget.findData(value)))
+        elif isinstance(self.widget, QLineEdit):
+            self.widget.setText(_format(self.setting, value))
+
+    def read(self) -> tuple[Any, str | None]:
+        """The value as typed, and why it is not acceptable (or None)."""
+        if isinstance(self.widget, QCheckBox):
+            value: Any = self.widget.isChecked()
+        elif isinstance(self.widget, QComboBox):
+            value = self.widget.currentData()
+        else:
+            assert isinstance(self.widget, QLineEdit)
+            text = self.widget.text().strip() if self.setting.kind is not Kind.SECRET else self.widget.text()
+            try:
+                value = _parse(self.setting, text)
+            except ValueError as exc:
+                return text, str(exc)
+        return value, self.setting.check(value)
+
+    def show_problem(self, problem: str | None) -> None:
+        self.error.setText(problem or "")
+        self.error.setVisible(bool(problem))
+        self.widget.setAccessibleDescription(problem or self.setting.help)
+
+
+def _format(setting: Setting, value: Any) -> str:
+    if setting.kind in (Kind.SECONDS,) and isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _parse(setting: Setting, text: str) -> Any:
+    if setting.kind is Kind.INT or setting.kind is Kind.MILLISECONDS:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError("expected a whole number") from None
+    if setting.kind is Kind.SECONDS:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError("expected a number of seconds") from None
+    return text
+
+
+@dataclass
+class Entry:
+    """A service or control of the user's own, as listed on the Services tab."""
+
+    item: Service | Control
+
+
+class SettingsDialog(QDialog):
+    applied = Signal(object)  # the new Config, after Apply or OK
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        config_file: Path,
+        paths: Paths,
+        secrets: SecretStore,
+        autostart: Autostart,
+        tester: Tester | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("traywatch settings")
+        self.config = config
+        self.config_file = config_file
+        self.paths = paths
+        self.secrets = secrets
+        self.autostart = autostart
+        self.tester = tester
+        self.fields: dict[str, Field] = {}
+        self._secret_loaded: dict[str, str] = {}
+        self._dirty_entries = False
+        self.shipped = shipped_catalog()
+        overlay = user_entries(config)
+        self.entries: list[Service | Control] = [*overlay.services, *overlay.controls]
+        self._original_ids = {e.id for e in self.entries}
+
+        self.tabs = QTabWidget()
+        for group in Group:
+            self.tabs.addTab(self._group_tab(group), group.value)
+        self.tabs.insertTab(1, self._services_tab(), "Services")
+        self.tabs.addTab(self._about_tab(), "About")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.Apply
+        )
+        self.buttons.accepted.connect(self._ok)
+        self.buttons.rejected.connect(self.reject)
+        self.apply_button.clicked.connect(self.apply)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self._load_values()
+        self.revalidate()
+        self.resize(620, 520)
+
+    @property
+    def ok_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    @property
+    def apply_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Apply)
+
+    # Tabs
+
+    def _group_tab(self, group: Group) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        for setting in SETTINGS:
+            if setting.group is not group:
+                continue
+            field = Field(setting, self.revalidate)
+            self.fields[setting.key] = field
+            column = QVBoxLayout()
+            row = QHBoxLayout()
+            row.addWidget(field.widget)
+            if setting.kind is Kind.FILE:
+                browse = QPushButton("Browse…")
+                browse.setAccessibleName(f"Browse for {setting.label}")
+                browse.clicked.connect(lambda _=False, f=field: self._browse(f))
+                row.addWidget(browse)
+            column.addLayout(row)
+            column.addWidget(field.error)
+            if setting.kind is Kind.SECRET and not self.secrets.available:
+                field.widget.setEnabled(False)
+                note = QLabel(self.secrets.description)
+                note.setWordWrap(True)
+                note.setObjectName(f"{setting.key}.unavailable")
+                column.addWidget(note)
+            if setting.kind is Kind.BOOL:
+                form.addRow(column)
+            else:
+                label = QLabel(f"{setting.label}:")
+                label.setBuddy(field.widget)  # ties the label to the field for screen readers
+                form.addRow(label, column)
+        return page
+
+    def _services_tab(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(QLabel("Meta services to watch:"))
+        self.service_list = QListWidget()
+        self.service_list.setAccessibleName("Meta services to watch")
+        enabled = {s.id for s in self.config.catalog.services}
+        for service in self.shipped.services:
+            item = QListWidgetItem(service.name)
+            item.setData(Qt.ItemDataRole.UserRole, service.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if service.id in enabled else Qt.CheckState.Unchecked)
+            self.service_list.addItem(item)
+        self.service_list.itemChanged.connect(lambda _item: self._mark_entries_dirty())
+        layout.addWidget(self.service_list)
+        layout.addWidget(QLabel("Your own services and control endpoints:"))
+        self.entry_list = QListWidget()
+        self.entry_list.setAccessibleName("Your own services and control endpoints")
+        layout.addWidget(self.entry_list)
+        buttons = QHBoxLayout()
+        for text, slot in (
+            ("Add service…", lambda: self._edit_entry(None, "service")),
+            ("Add control…", lambda: self._edit_entry(None, "control")),
+            ("Edit…", self._edit_selected),
+            ("Remove", self._remove_selected),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self._refresh_entries()
+        return page
+
+    def _about_tab(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.addRow("Version:", QLabel(__version__))
+        for label, path in (
+            ("Config file", self.config_file),
+            ("Logs", self.paths.log_dir),
+            ("State", self.paths.state_dir),
+        ):
+            row = QHBoxLayout()
+            text = QLabel(str(path))
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            row.addWidget(text, 1)
+            button = QPushButton("Open folder")
+            button.setAccessibleName(f"Open the {label.lower()} folder")
+            folder = path.parent if path.suffix else path
+            button.clicked.connect(lambda _=False, f=folder: self._open_folder(f))
+            row.addWidget(button)
+            form.addRow(f"{label}:", row)
+        form.addRow("Secrets:", QLabel(self.secrets.description))
+        form.addRow("Start at login:", QLabel(self.autostart.description))
+        return page
+
+    # Values
+
+    def _load_values(self) -> None:
+        for key, field in self.fields.items():
+            if field.setting.kind is Kind.SECRET:
+                value = ""
+                if self.secrets.available:
+                    try:
+                        value = self.secrets.get(key) or ""
+                    except TraywatchError as exc:
+                        field.show_problem(exc.message)
+                self._secret_loaded[key] = value
+                field.set_value(value)
+            elif key == "general.start_at_login":
+                field.set_value(self.autostart.is_enabled())
+            else:
+                field.set_value(self.config.values[key])
+
+    def values(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """What the fields hold, and the problems: key -> reason."""
+        values: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for key, field in self.fields.items():
+            value, problem = field.read()
+            values[key] = value
+            if problem:
+                problems[key] = problem
+        if not problems:
+            problems.update(validate_values({k: v for k, v in values.items() if not _is_secret(k)}))
+        return values, problems
+
+    def revalidate(self) -> bool:
+        _, problems = self.values()
+        for key, field in self.fields.items():
+            field.show_problem(problems.get(key))
+        valid = not problems
+        self.ok_button.setEnabled(valid)
+        self.apply_button.setEnabled(valid)
+        if not valid:
+            first = next(iter(problems))
+            self.status.setText(f"Fix {self.fields[first].setting.label.lower()}: {problems[first]}")
+        else:
+            self.status.setText("")
+        return valid
+
+    # Entries
+
+    def _mark_entries_dirty(self) -> None:
+        self._dirty_entries = True
+
+    def _refresh_entries(self) -> None:
+        self.entry_list.clear()
+        for entry in self.entries:
+            item = QListWidgetItem(describe_entry(entry))
+            item.setData(Qt.ItemDataRole.UserRole, entry.id)
+            self.entry_list.addItem(item)
+
+    def _edit_selected(self) -> None:
+        row = self.entry_list.currentRow()
+        if 0 <= row < len(self.entries):
+            entry = self.entries[row]
+            self._edit_entry(entry, "control" if isinstance(entry, Control) else "service")
+
+    def _edit_entry(self, entry: Service | Control | None, kind: str) -> None:
+        taken = {e.id for e in self.entries if e is not entry} | {s.id for s in self.shipped.services}
+        editor = EntryEditor(kind, entry, taken, self.tester, self)
+        if editor.exec() != QDialog.DialogCode.Accepted or editor.result_entry is None:
+            return
+        if entry is None:
+            self.entries.append(editor.result_entry)
+        else:
+            self.entries[self.entries.index(entry)] = editor.result_entry
+        self._dirty_entries = True
+        self._refresh_entries()
+
+    def _remove_selected(self) -> None:
+        row = self.entry_list.currentRow()
+        if 0 <= row < len(self.entries):
+            del self.entries[row]
+            self._dirty_entries = True
+            self._refresh_entries()
+
+    def _edits(self) -> CatalogEdits | None:
+        if not self._dirty_entries:
+            return None
+        toggles = {}
+        for index in range(self.service_list.count()):
+            item = self.service_list.item(index)
+            toggles[item.data(Qt.ItemDataRole.UserRole)] = item.checkState() == Qt.CheckState.Checked
+        current = {e.id for e in self.entries}
+        return CatalogEdits(
+            toggles=toggles,
+            services=tuple(e for e in self.entries if isinstance(e, Service)),
+            controls=tuple(e for e in self.entries if isinstance(e, Control)),
+            removed=frozenset(self._original_ids - current),
+        )
+
+    # Actions
+
+    def apply(self) -> bool:
+        if not self.revalidate():
+            return False
+        values, _ = self.values()
+        try:
+            for key in [k for k in values if _is_secret(k)]:
+                secret = values.pop(key)
+                if secret != self._secret_loaded.get(key, "") and self.secrets.available:
+                    self.secrets.set(key, secret)
+                    self._secret_loaded[key] = secret
+            start = bool(values.pop("general.start_at_login"))
+            if start != self.autostart.is_enabled():
+                self.autostart.enable() if start else self.autostart.disable()
+            values["general.start_at_login"] = start
+            config = save(self.config_file, values, self._edits())
+        except TraywatchError as exc:
+            self.status.setText(f"{exc.title}: {exc.message}")
+            log.warning("settings not saved: %s", exc.title)
+            return False
+        except OSError as exc:
+            self.status.setText(f"Could not save {self.config_file}: {exc.strerror}")
+            return False
+        self.config = config
+        self._original_ids = {e.id for e in self.entries}
+        self._dirty_entries = False
+        self.status.setText("Saved.")
+        self.applied.emit(config)
+        return True
+
+    def _ok(self) -> None:
+        if self.apply():
+            self.accept()
+
+    def _browse(self, field: Field) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, field.setting.label, str(Path.home()), "PEM (*.pem *.crt);;All (*)")
+        if path:
+            field.set_value(path)
+
+    def _open_folder(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+def _is_secret(key: str) -> bool:
+    return any(s.key == key and s.kind is Kind.SECRET for s in SETTINGS)
