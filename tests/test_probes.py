@@ -305,3 +305,37 @@ def test_failed_lookup_is_compared_once_per_resolver(https_server: LocalServer) 
     )
     assert sorted(a.resolver_id for a in obs.doh) == ["r1", "r2"]
     assert https_server.hits.count("/once-dns") - before == 2
+
+
+def test_manual_proxy_with_credentials_from_settings(http_server: LocalServer) -> None:
+    import asyncio
+
+    from traywatch.catalog import Catalog
+    from traywatch.model import ProbeSettings
+    from traywatch.probes import run_cycle
+
+    seen: list[tuple[str, str | None]] = []
+
+    def proxy(h: servers.Handler) -> None:
+        seen.append((h.path, h.headers.get("Proxy-Authorization")))
+        h.reply(200, b"via manual proxy")
+
+    http_server.route("/via-manual", proxy)
+    settings = ProbeSettings(timeout=2, proxy="manual", proxy_url=http_server.url(), proxy_auth=("bob", "pw-7"))
+    assert "pw-7" not in repr(settings)
+    obs = asyncio.run(run_cycle(Catalog((service("a", "http://behind.invalid/via-manual"),), (), ()), settings))
+    assert obs.services[0].outcome is Outcome.OK
+    assert seen == [("http://behind.invalid/via-manual", "Basic Ym9iOnB3LTc=")]
+
+
+def test_no_proxy_setting_ignores_the_environment(http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from traywatch.catalog import Catalog
+    from traywatch.model import ProbeSettings
+    from traywatch.probes import run_cycle
+
+    monkeypatch.setenv("HTTP_PROXY", http_server.url())
+    catalog = Catalog((service("a", "http://direct.invalid/x"),), (), ())
+    obs = asyncio.run(run_cycle(catalog, ProbeSettings(timeout=2, proxy="none")))
+    assert obs.services[0].layer is Layer.DNS  # tried directly: the name does not resolve

@@ -179,8 +179,13 @@ def test_token_goes_to_the_real_keyring_and_never_to_the_file(
     assert dialog.apply()
     assert "s3cret-token-42" not in paths.config_file.read_text()
     assert "https://ntfy.example/alerts" in paths.config_file.read_text()
-    lookup = subprocess.run(["secret-tool", "lookup", "service", "traywatch", "username", "forwarding.token"],
-                            env=desktop.env, capture_output=True, text=True, timeout=10)
+    lookup = subprocess.run(
+        ["secret-tool", "lookup", "service", "traywatch", "username", "forwarding.token"],
+        env=desktop.env,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     assert lookup.stdout == "s3cret-token-42"
     # Reopening shows it is set (masked), read back from the keyring.
     again = make_dialog(qtbot, paths, store)
@@ -190,12 +195,26 @@ def test_token_goes_to_the_real_keyring_and_never_to_the_file(
 
 def test_switching_a_service_off_and_adding_a_control(qtbot: QtBot, paths: Paths) -> None:
     dialog = make_dialog(qtbot, paths)
-    threads = next(dialog.service_list.item(i) for i in range(dialog.service_list.count())
-                   if dialog.service_list.item(i).text() == "Threads")
+    threads = next(
+        dialog.service_list.item(i)
+        for i in range(dialog.service_list.count())
+        if dialog.service_list.item(i).text() == "Threads"
+    )
     threads.setCheckState(Qt.CheckState.Unchecked)
-    dialog.entries.append(build_entry("control", {
-        "id": "office", "name": "Office", "url": "http://192.0.2.10/health", "status": "200", "body": "ok",
-        "match": "prefix", "domains": ""}))
+    dialog.entries.append(
+        build_entry(
+            "control",
+            {
+                "id": "office",
+                "name": "Office",
+                "url": "http://192.0.2.10/health",
+                "status": "200",
+                "body": "ok",
+                "match": "prefix",
+                "domains": "",
+            },
+        )
+    )
     dialog._mark_entries_dirty()
     assert dialog.apply()
     config = load_config(paths.config_file)
@@ -247,8 +266,12 @@ def test_entry_editor_test_now_probes_for_real(qtbot: QtBot, loop: LoopThread, h
 
 
 def test_notification_policy() -> None:
-    values = {"general.notifications": True, "general.notify_recovery": False,
-              "general.quiet_from": "22:00", "general.quiet_until": "07:30"}
+    values = {
+        "general.notifications": True,
+        "general.notify_recovery": False,
+        "general.quiet_from": "22:00",
+        "general.quiet_until": "07:30",
+    }
     assert should_notify(values, "outage", 12, 0)
     assert not should_notify(values, "recovery", 12, 0)
     assert not should_notify(values, "outage", 23, 15)  # quiet hours across midnight

@@ -45,7 +45,13 @@ def run_check(config_path: Path | None, as_json: bool, timeout: float | None) ->
 
     path = config_path or Paths.default().config_file
     config = load_config(path, required=config_path is not None)
-    settings = config.check
+    password = None
+    if config["network.proxy"] == "manual" and config["network.proxy_user"]:
+        from traywatch.secretstore import open_secret_store
+
+        store = open_secret_store()
+        password = store.get("network.proxy_password") if store.available else None
+    settings = config.probe_settings(password)
     if timeout is not None:
         settings = replace(settings, timeout=timeout)
     observations = asyncio.run(run_cycle(config.catalog, settings))

@@ -1,0 +1,146 @@
+"""The Qt controller with the real worker thread and real local servers (offscreen)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests import servers
+from tests.servers import LocalServer
+from traywatch.config import Config, config_from_document
+from traywatch.loop_thread import LoopThread
+from traywatch.monitor import Display, NoteKind, Notification, Urgency
+from traywatch.tomlreader import TomlDocument
+from traywatch.ui.controller import Controller
+from traywatch.ui.icons import IconSet
+from traywatch.ui.notifications import NotificationSink
+from traywatch.ui.tray import Tray
+from traywatch.ui.worker import CycleRunner
+
+
+class RecordingSink(NotificationSink):
+    """The real sink's interface, recording instead of reaching a notification server (which the
+    end-to-end test covers)."""
+
+    def __init__(self, loop: LoopThread, tray: Tray) -> None:
+        super().__init__(loop, tray.icon)
+        self.posted: list[Notification] = []
+
+    def post(self, note: Notification) -> None:
+        self.posted.append(note)
+
+
+@pytest.fixture
+def loop() -> Iterator[LoopThread]:
+    thread = LoopThread()
+    thread.start()
+    yield thread
+    thread.stop()
+
+
+def config_for(http_server: LocalServer, https_server: LocalServer, extra: str = "") -> tuple[Config, dict[str, bool]]:
+    """A config watching one local Messenger; flip ``state["fail"]`` to make it answer 503."""
+    state = {"fail": False}
+
+    def messenger(h: servers.Handler) -> None:
+        h.reply(503 if state["fail"] else 200, b"messenger")
+
+    web = https_server.route(f"/ctl-messenger-{id(state)}", messenger)
+    ctl = http_server.route("/ctl-control", servers.ok(b"success"))
+    text = f"""version = 2
+[general]
+interval = 1
+recheck = 1
+{extra}
+[catalog]
+include_defaults = false
+[[service]]
+id = "messenger"
+name = "Messenger"
+  [[service.endpoint]]
+  id = "web"
+  url = "{web}"
+[[control]]
+id = "c"
+url = "{ctl}"
+expect_body = "success"
+"""
+    return config_from_document(TomlDocument("test.toml", text), Path("test.toml")), state
+
+
+def make(qtbot: QtBot, loop: LoopThread, config: Config) -> tuple[Controller, Tray, RecordingSink]:
+    tray = Tray(IconSet())
+    sink = RecordingSink(loop, tray)
+    controller = Controller(config, tray=tray, runner=CycleRunner(loop), sink=sink)
+    return controller, tray, sink
+
+
+def test_confirmed_outage_shows_down_icon_and_one_notification(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    config, state = config_for(http_server, https_server)
+    controller, tray, sink = make(qtbot, loop, config)
+    controller.start()
+    qtbot.waitUntil(lambda: tray.view is not None and tray.view.display is Display.ALL_CLEAR, timeout=10000)
+    state["fail"] = True
+    qtbot.waitUntil(lambda: tray.view is not None and tray.view.display is Display.DOWN, timeout=10000)
+    assert [n.title for n in sink.posted] == ["It's not your wifi — Messenger is down"]
+    state["fail"] = False
+    qtbot.waitUntil(lambda: len(sink.posted) == 2, timeout=10000)
+    assert sink.posted[1].title.startswith("Messenger is back")
+    controller.stop()
+
+
+def test_notifications_off_means_none_posted(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    config, _ = config_for(http_server, https_server, "notifications = false")
+    controller, _, sink = make(qtbot, loop, config)
+    controller.deliver(Notification("It's not your wifi — Messenger is down", "", Urgency.CRITICAL))
+    controller.deliver(Notification("traywatch: settings file set aside", "", kind=NoteKind.APP))
+    assert [n.title for n in sink.posted] == ["traywatch: settings file set aside"]
+
+
+def test_forwarding_posts_off_the_gui_thread_and_failure_shows_in_the_menu(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    received: list[bytes] = []
+
+    def hook(h: servers.Handler) -> None:
+        received.append(h.rfile.read(int(h.headers["Content-Length"])))
+        h.reply(200, b"ok")
+
+    url = http_server.route("/ctl-hook", hook)
+    config, _ = config_for(http_server, https_server)
+    config = replace(config, values={**config.values, "forwarding.url": url})
+    controller, tray, sink = make(qtbot, loop, config)
+    note = Notification("It's not your wifi — Messenger is down", "503", Urgency.CRITICAL)
+    controller.deliver(note)
+    qtbot.waitUntil(lambda: len(received) == 1, timeout=5000)
+    assert b"Messenger is down" in received[0]
+    assert sink.posted == [note]
+
+    dead = f"http://127.0.0.1:{servers.refused_port()}/hook"
+    controller.reconfigure(replace(config, values={**config.values, "forwarding.url": dead}))
+    controller.deliver(note)
+    qtbot.waitUntil(lambda: bool(tray.notices.get("forwarding")), timeout=10000)
+    tray.menu.aboutToShow.emit()
+    texts = [a.text() for a in tray.menu.actions()]
+    assert any(t.startswith("Forwarding failed at") for t in texts)
+    controller.stop()
+
+
+def test_reconfigure_takes_the_new_interval_at_once(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    config, _ = config_for(http_server, https_server)
+    controller, _, _ = make(qtbot, loop, config)
+    slower = replace(config, values={**config.values, "general.interval": 300.0})
+    controller.reconfigure(slower)
+    assert controller.state.settings.interval == 300.0
+    assert controller.config is slower
+    controller.stop()
