@@ -155,3 +155,11 @@ def test_binary_garbage_is_a_clear_error(tmp_path: Path) -> None:
 def test_unknown_top_level_keys_are_read_without_complaint(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "[future]\nthing = 1\n"))
     assert config.data["future"] == {"thing": 1}
+
+
+def test_every_setting_is_documented() -> None:
+    from traywatch.settings import SETTINGS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text()
+    for setting in SETTINGS:
+        assert f"`{setting.key}`" in text, setting.key
