@@ -330,3 +330,15 @@ def test_sides() -> None:
 )
 def test_join_names(names: list[str], text: str) -> None:
     assert join_names(names) == text
+
+
+def test_offline_explanation_counts_what_failed() -> None:
+    controls = (
+        *(ctl(h, Outcome.NXDOMAIN, Layer.DNS) for h in NAMED),
+        ctl("1.1.1.1", Outcome.CERT_WRONG_HOST, Layer.TLS),
+    )
+    verdict = decide(Observations(MESSENGER_OK, controls, (), 2500))
+    assert verdict.explanation == (
+        "None of the 5 independent checks answer: 4 do not resolve, 1 shows a certificate that is not its own. "
+        "Meta is not the problem."
+    )

@@ -216,14 +216,14 @@ def decide(obs: Observations) -> Verdict:
         return verdict(
             VerdictKind.OFFLINE,
             "It's your connection",
-            f"None of {total} independent checks answer ({_first_reason(failed)}). Meta is not the problem.",
+            f"None of the {total} independent checks answer: {_failure_summary(failed)}. Meta is not the problem.",
             control_evidence,
         )
     if len(ok) / total < _HEALTHY_SHARE:
         return verdict(
             VerdictKind.UNSTABLE,
             "Your connection is unstable",
-            f"Only {score} answer right; the rest fail ({_first_reason(failed)}).",
+            f"Only {score} answer right; of the rest, {_failure_summary(failed)}.",
             control_evidence,
         )
 
@@ -312,7 +312,27 @@ def _short(probe: ProbeResult) -> str:
     return f"{probe.host} {probe.detail}" if probe.detail.startswith("answers") else f"{probe.host}: {probe.detail}"
 
 
-def _first_reason(failed: Sequence[ProbeResult]) -> str:
+def _failure_summary(failed: Sequence[ProbeResult]) -> str:
+    """What went wrong with the controls, counted by kind: "5 do not resolve, 1 times out"."""
     if not failed:
         return "no answer"
-    return f"{failed[0].host}: {failed[0].detail}"
+    kinds: dict[tuple[str, str], int] = {}
+    for probe in failed:
+        if probe.outcome.is_dns:
+            kind = ("does not resolve", "do not resolve")
+        elif probe.outcome.is_certificate:
+            kind = ("shows a certificate that is not its own", "show certificates that are not their own")
+        else:
+            words = probe.outcome.value.replace("_", " ")
+            kind = _FAILURE_WORDS.get(probe.outcome, (f"fails ({words})", f"fail ({words})"))
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return ", ".join(f"{count} {kind[0] if count == 1 else kind[1]}" for kind, count in kinds.items())
+
+
+_FAILURE_WORDS = {
+    Outcome.TIMEOUT: ("times out", "time out"),
+    Outcome.UNREACHABLE: ("is unreachable", "are unreachable"),
+    Outcome.REFUSED: ("refuses connections", "refuse connections"),
+    Outcome.RESET: ("is cut off", "are cut off"),
+    Outcome.TLS_ERROR: ("fails the TLS handshake", "fail the TLS handshake"),
+}
