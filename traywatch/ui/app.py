@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtNetwork import QNetworkInformation
@@ -29,10 +30,8 @@ from traywatch.paths import Paths
 from traywatch.probes import run_cycle
 from traywatch.secretstore import SecretStore, open_secret_store
 from traywatch.ui.controller import Controller
-from traywatch.ui.entry_editor import Tester
 from traywatch.ui.icons import IconSet
 from traywatch.ui.notifications import NotificationSink
-from traywatch.ui.settings_dialog import SettingsDialog
 from traywatch.ui.single_instance import InstanceServer, ask_running_instance_to_show
 from traywatch.ui.tray import Tray
 from traywatch.ui.worker import CycleRunner
@@ -70,7 +69,9 @@ def _lazy_secret_store() -> Callable[[], SecretStore]:
     return get
 
 
-def make_tester(loop: LoopThread, config: Callable[[], Config]) -> Tester:
+def make_tester(
+    loop: LoopThread, config: Callable[[], Config]
+) -> Callable[[Service | Control, Callable[[str], None]], None]:
     """Probe one entry on the probe thread; report one line through ``report`` (a queued signal)."""
 
     def test(entry: Service | Control, report: Callable[[str], None]) -> None:
@@ -143,9 +144,12 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
     secrets = _lazy_secret_store()
     controller = Controller(config, tray=tray, runner=runner, sink=sink, secrets=secrets)
     tray.quit.connect(app.quit)
-    dialogs: dict[str, SettingsDialog] = {}
+    dialogs: dict[str, Any] = {}
 
     def open_settings() -> None:
+        # Imported when first opened: most sessions never open it, and it is the biggest window.
+        from traywatch.ui.settings_dialog import SettingsDialog
+
         dialog = dialogs.get("settings")
         if dialog is None or not dialog.isVisible():
             dialog = SettingsDialog(

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -19,7 +20,6 @@ from traywatch.monitor import MonitorState, Notification
 from traywatch.notify import ACTION_DETAILS, ACTION_PAUSE
 from traywatch.secretstore import SecretStore
 from traywatch.settings import should_notify
-from traywatch.ui.dialogs import DetailsDialog
 from traywatch.ui.notifications import NotificationSink
 from traywatch.ui.tray import PAUSE_HOUR, PAUSE_RESUME, PAUSE_TOMORROW, Tray
 from traywatch.ui.worker import CycleRunner
@@ -51,7 +51,7 @@ class Controller(QObject):
         self.secrets = secrets
         self.proxy_password: str | None = None
         self.state: MonitorState = monitor.initial(config.monitor, clock())
-        self.details: DetailsDialog | None = None
+        self.details: Any = None  # the details window, made when first asked for
         self.cycles = 0
 
         self.tick_timer = QTimer(self)
@@ -191,6 +191,8 @@ class Controller(QObject):
 
     def show_details(self) -> None:
         if self.details is None:
+            from traywatch.ui.dialogs import DetailsDialog
+
             self.details = DetailsDialog()
         evidence = self.state.verdict.evidence if self.state.verdict else ()
         self.details.show_view(monitor.view(self.state), evidence)
