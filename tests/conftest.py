@@ -86,7 +86,9 @@ def wrong_host_server(ca: trustme.CA) -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="session")
 def unknown_issuer_server() -> Iterator[LocalServer]:
-    server = LocalServer(_server_context(trustme.CA(), "127.0.0.1"))
+    other_ca = trustme.CA()
+    server = LocalServer(_server_context(other_ca, "127.0.0.1"))
+    server.ca_pem = other_ca.cert_pem.bytes()  # type: ignore[attr-defined]  # for "extra CA" tests
     yield server
     server.stop()
 

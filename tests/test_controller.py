@@ -144,3 +144,18 @@ def test_reconfigure_takes_the_new_interval_at_once(
     assert controller.state.settings.interval == 300.0
     assert controller.config is slower
     controller.stop()
+
+
+def test_notification_buttons_pause_and_show_details(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    from traywatch.notify import ACTION_DETAILS, ACTION_PAUSE
+
+    config, _ = config_for(http_server, https_server)
+    controller, tray, sink = make(qtbot, loop, config)
+    sink.action.emit(ACTION_PAUSE)  # as the D-Bus listener does, from the probe thread's side
+    assert controller.state.paused_until is not None
+    assert controller.state.paused_until - controller.clock() == pytest.approx(3600, abs=5)
+    sink.action.emit(ACTION_DETAILS)
+    assert controller.details is not None and controller.details.isVisible()
+    controller.details.close()

@@ -154,3 +154,62 @@ def test_second_launch_asks_the_first_to_show_itself(desktop: Desktop, tmp_path:
     finally:
         first.terminate()
         first.communicate(timeout=15)
+
+
+def test_notifier_replaces_its_own_notice_and_sends_urgency_as_a_byte(
+    desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from traywatch.monitor import NoteKind, Notification, Urgency
+    from traywatch.notify import DBusNotifier
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])
+    dunst = Dunst(desktop.env)
+    dunst.close_all()
+    before = len(dunst.history())
+
+    async def scenario() -> tuple[int, int, int]:
+        notifier = DBusNotifier("traywatch", lambda note: "", lambda action: None)
+        await notifier.connect()
+        assert "actions" in notifier.capabilities
+        await notifier.send(Notification("It's not your wifi — Messenger is down", "503", Urgency.CRITICAL))
+        first = dunst.displayed()
+        await notifier.send(Notification("Messenger is back (down 2 min)", "", Urgency.LOW, NoteKind.RECOVERY))
+        second = dunst.displayed()
+        await notifier.send(Notification("It's your connection", "", Urgency.CRITICAL, NoteKind.LOCAL))
+        third = dunst.displayed()
+        await notifier.close()
+        return first, second, third
+
+    counts = asyncio.run(scenario())
+    assert counts == (1, 1, 2)  # the recovery replaced the outage notice; another kind stacks
+    dunst.close_all()
+    history = dunst.history()
+    new = {str(e["summary"]): e for e in history[: len(history) - before]}
+    assert set(new) == {"Messenger is back (down 2 min)", "It's your connection"}
+    assert str(new["It's your connection"]["appname"]) == "traywatch"
+    # dunst keeps critical notifications until dismissed (timeout 0): only if urgency arrived as a byte.
+    assert int(new["It's your connection"]["timeout"]) == 0
+    assert int(new["Messenger is back (down 2 min)"]["timeout"]) > 0
+    dunst.close()
+
+
+def test_a_missing_notification_server_is_reported_not_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from traywatch.notify import DBusNotifier, NotifierUnavailable
+
+    # A session bus with nothing on it.
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert bus.stdout is not None
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.stdout.readline().strip())
+        notifier = DBusNotifier("traywatch", lambda note: "", lambda action: None)
+        with pytest.raises(NotifierUnavailable, match="no notification server"):
+            asyncio.run(notifier.connect())
+    finally:
+        bus.terminate()
+        bus.communicate(timeout=5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -339,3 +340,19 @@ def test_no_proxy_setting_ignores_the_environment(http_server: LocalServer, monk
     catalog = Catalog((service("a", "http://direct.invalid/x"),), (), ())
     obs = asyncio.run(run_cycle(catalog, ProbeSettings(timeout=2, proxy="none")))
     assert obs.services[0].layer is Layer.DNS  # tried directly: the name does not resolve
+
+
+def test_extra_ca_bundle_is_trusted_as_well(unknown_issuer_server: LocalServer, tmp_path: Path) -> None:
+    import asyncio
+
+    from traywatch.catalog import Catalog
+    from traywatch.model import ProbeSettings
+    from traywatch.probes import run_cycle
+
+    url = unknown_issuer_server.route("/company", servers.ok())
+    catalog = Catalog((service("a", url),), (), ())
+    assert asyncio.run(run_cycle(catalog, ProbeSettings(timeout=2))).services[0].outcome is Outcome.CERT_UNKNOWN_ISSUER
+    bundle = tmp_path / "company.pem"
+    bundle.write_bytes(unknown_issuer_server.ca_pem)  # type: ignore[attr-defined]
+    settings = ProbeSettings(timeout=2, extra_ca=bundle)
+    assert asyncio.run(run_cycle(catalog, settings)).services[0].outcome is Outcome.OK
