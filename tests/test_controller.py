@@ -152,7 +152,7 @@ def test_notification_buttons_pause_and_show_details(
     from traywatch.notify import ACTION_DETAILS, ACTION_PAUSE
 
     config, _ = config_for(http_server, https_server)
-    controller, tray, sink = make(qtbot, loop, config)
+    controller, _, sink = make(qtbot, loop, config)
     sink.action.emit(ACTION_PAUSE)  # as the D-Bus listener does, from the probe thread's side
     assert controller.state.paused_until is not None
     assert controller.state.paused_until - controller.clock() == pytest.approx(3600, abs=5)
