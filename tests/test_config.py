@@ -112,7 +112,7 @@ url = "http://127.0.0.1:9/"
         ("[general]\nquiet_from = '22:00'\n", "quiet hours need both a start and an end"),
         ("[network]\nproxy = 'manual'\n", "a manual proxy needs a URL"),
         ("[network]\nproxy = 'socks'\n", "expected one of system, none, manual"),
-        ("[network]\nproxy_url = 'http://bob:pw@proxy:3128'\n", "put the password in its own field"),
+        ("[network]\nproxy_url = 'http://bob:pw-9@proxy:3128'\n", "put the password in its own field"),
         ("[forwarding]\ntoken = 'abc'\n", "secrets are not read from the config file"),
         ("version = 99\n", "for a newer traywatch"),
         ("version = 'two'\n", "key version: expected a whole number"),
@@ -137,6 +137,7 @@ def test_invalid_config_names_file_key_and_expectation(tmp_path: Path, text: str
         load_config(path)
     assert str(path) in info.value.message
     assert expected in info.value.message
+    assert "pw-9" not in str(info.value)  # a credential in a bad value is never echoed
 
 
 def test_toml_syntax_error_gives_line(tmp_path: Path) -> None:

@@ -114,6 +114,9 @@ def default_config() -> Config:
     return Config(defaults(), shipped_catalog().enabled())
 
 
+_TEXTUAL = (Kind.URL, Kind.TEXT, Kind.FILE, Kind.SECRET)
+
+
 def _read_settings(root: Node, original: Node, version: int) -> dict[str, Any]:
     values = defaults()
 
@@ -142,7 +145,9 @@ def _read_settings(root: Node, original: Node, version: int) -> dict[str, Any]:
             value = float(value)
         problem = setting.check(value)
         if problem:
-            raise error(setting.key, node, f"{problem} (got {value!r})")
+            # Echo only values that cannot hold a credential: a URL may carry one.
+            shown = "" if setting.kind in _TEXTUAL else f" (got {value!r})"
+            raise error(setting.key, node, f"{problem}{shown}")
         values[setting.key] = value
     for key, problem in cross_check(values).items():
         raise root.error(key.split(".")[0], f"{BY_KEY[key].label}: {problem}")
