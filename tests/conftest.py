@@ -11,6 +11,7 @@ import trustme
 
 from tests.desktop import Desktop
 from tests.servers import LocalServer
+from traywatch.loop_thread import LoopThread
 
 _PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
@@ -128,3 +129,14 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
         yield session
     finally:
         session.stop()
+
+
+@pytest.fixture
+def loop() -> Iterator[LoopThread]:
+    """The app's probe thread: an asyncio loop of its own."""
+    from traywatch.loop_thread import LoopThread
+
+    thread = LoopThread()
+    thread.start()
+    yield thread
+    thread.stop()

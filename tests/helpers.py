@@ -52,3 +52,18 @@ def probe(url: str, *, timeout: float = 2.0, domains: Sequence[str] = ()) -> Pro
 
 def probe_control(ctl: Control, *, timeout: float = 2.0) -> ProbeResult:
     return cycle([], [ctl], timeout=timeout).controls[0]
+
+
+def config_text(settings: str, services: dict[str, Sequence[str]], controls: Sequence[str]) -> str:
+    """A config.toml watching only local endpoints: ``settings`` (TOML tables) first, then each
+    service (id -> URLs; tls:// and tcp:// ones are messaging edges) and each control, which must
+    answer "success"."""
+    text = f"{settings.strip()}\n\n[catalog]\ninclude_defaults = false\n"
+    for sid, urls in services.items():
+        text += f'\n[[service]]\nid = "{sid}"\nname = "{sid.capitalize()}"\n'
+        for index, url in enumerate(urls):
+            role = "web" if url.startswith("http") else "edge"
+            text += f'  [[service.endpoint]]\n  id = "e{index}"\n  role = "{role}"\n  url = "{url}"\n'
+    for index, url in enumerate(controls):
+        text += f'\n[[control]]\nid = "c{index}"\nurl = "{url}"\nexpect_body = "success"\n'
+    return text

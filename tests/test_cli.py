@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests import servers
+from tests.helpers import config_text
 from tests.servers import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,33 +38,9 @@ def local_config(tmp_path: Path, http_server: LocalServer, https_server: LocalSe
     web = https_server.route(f"/cli-web-{messenger_status}", servers.ok(b"hi", status=messenger_status))
     ctl = http_server.route("/cli-control", servers.ok(b"success"))
     path = tmp_path / "local.toml"
-    path.write_text(
-        f"""
-[check]
-timeout = 2
-
-[catalog]
-include_defaults = false
-
-[[service]]
-id = "messenger"
-name = "Messenger"
-  [[service.endpoint]]
-  id = "web"
-  url = "{web}"
-  [[service.endpoint]]
-  id = "chat"
-  role = "edge"
-  url = "tls://127.0.0.1:{https_server.port}"
-
-[[control]]
-id = "local"
-name = "Local control"
-url = "{ctl}"
-expect_body = "success"
-""",
-        encoding="utf-8",
-    )
+    edge = f"tls://127.0.0.1:{https_server.port}"
+    # A version 1 file ([check]), as written before settings were grouped: still read.
+    path.write_text(config_text("[check]\ntimeout = 2", {"messenger": [web, edge]}, [ctl]), encoding="utf-8")
     return path
 
 
@@ -77,7 +54,7 @@ def test_check_json_all_clear(tmp_path: Path, http_server: LocalServer, https_se
     assert doc["exit_code"] == 0
     assert doc["controls"] == {"ok": 1, "total": 1, "results": doc["controls"]["results"]}
     endpoints = doc["services"][0]["endpoints"]
-    assert [e["id"] for e in endpoints] == ["web", "chat"]
+    assert [(e["id"], e["role"]) for e in endpoints] == [("e0", "web"), ("e1", "edge")]
     assert endpoints[0]["layer"] == "http" and endpoints[0]["status_code"] == 200
     assert endpoints[1]["layer"] == "tls" and endpoints[1]["outcome"] == "ok"
     assert set(endpoints[0]["layers_ms"]) == {"tcp", "tls", "http"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests import servers
+from tests.helpers import config_text
 from tests.servers import LocalServer
 from traywatch.config import Config, config_from_document
 from traywatch.loop_thread import LoopThread
@@ -34,14 +34,6 @@ class RecordingSink(NotificationSink):
         self.posted.append(note)
 
 
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread()
-    thread.start()
-    yield thread
-    thread.stop()
-
-
 def config_for(http_server: LocalServer, https_server: LocalServer, extra: str = "") -> tuple[Config, dict[str, bool]]:
     """A config watching one local Messenger; flip ``state["fail"]`` to make it answer 503."""
     state = {"fail": False}
@@ -51,24 +43,7 @@ def config_for(http_server: LocalServer, https_server: LocalServer, extra: str =
 
     web = https_server.route(f"/ctl-messenger-{id(state)}", messenger)
     ctl = http_server.route("/ctl-control", servers.ok(b"success"))
-    text = f"""version = 2
-[general]
-interval = 1
-recheck = 1
-{extra}
-[catalog]
-include_defaults = false
-[[service]]
-id = "messenger"
-name = "Messenger"
-  [[service.endpoint]]
-  id = "web"
-  url = "{web}"
-[[control]]
-id = "c"
-url = "{ctl}"
-expect_body = "success"
-"""
+    text = config_text(f"version = 2\n[general]\ninterval = 1\nrecheck = 1\n{extra}", {"messenger": [web]}, [ctl])
     return config_from_document(TomlDocument("test.toml", text), Path("test.toml")), state
 
 

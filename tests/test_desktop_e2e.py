@@ -13,6 +13,7 @@ import pytest
 
 from tests import servers
 from tests.desktop import Desktop, Dunst
+from tests.helpers import config_text
 from tests.servers import LocalServer, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,41 +26,35 @@ def _config(path: Path, http_server: LocalServer, https_server: LocalServer, mes
     web = https_server.route("/e2e-messenger", messenger)
     insta = https_server.route("/e2e-instagram", servers.ok(b"<html>instagram</html>"))
     controls = [http_server.route(f"/e2e-control-{n}", servers.ok(b"success")) for n in "abc"]
-    text = f"""
-[monitor]
-interval = 1
-recheck = 1
-confirm_failures = 2
-confirm_recoveries = 2
-
-[check]
-timeout = 1.5
-
-[catalog]
-include_defaults = false
-
-[[service]]
-id = "messenger"
-name = "Messenger"
-  [[service.endpoint]]
-  id = "web"
-  url = "{web}"
-  [[service.endpoint]]
-  id = "chat"
-  role = "edge"
-  url = "tls://127.0.0.1:{https_server.port}"
-
-[[service]]
-id = "instagram"
-name = "Instagram"
-  [[service.endpoint]]
-  id = "web"
-  url = "{insta}"
-"""
-    for index, url in enumerate(controls):
-        text += f'\n[[control]]\nid = "c{index}"\nurl = "{url}"\nexpect_body = "success"\n'
+    # A version 1 file ([monitor], [check]): the app migrates it as it starts.
+    settings = "[monitor]\ninterval = 1\nrecheck = 1\nconfirm_failures = 2\n[check]\ntimeout = 1.5"
+    edge = f"tls://127.0.0.1:{https_server.port}"
+    text = config_text(settings, {"messenger": [web, edge], "instagram": [insta]}, controls)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _app_env(desktop: Desktop, tmp_path: Path) -> dict[str, str]:
+    return {
+        **desktop.env,
+        "QT_QPA_PLATFORM": "xcb",
+        "SSL_CERT_FILE": os.environ["SSL_CERT_FILE"],
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "TRAYWATCH_TRAY_WAIT": "10",
+    }
+
+
+def _launch(desktop: Desktop, config: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    """Start traywatch in the test desktop; returns the process and its log file."""
+    app = subprocess.Popen(
+        [sys.executable, "-m", "traywatch", "--config", str(config)],
+        env=_app_env(desktop, tmp_path),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return app, tmp_path / "state" / "traywatch" / "log" / "traywatch.log"
 
 
 def test_messenger_outage_and_recovery_reach_the_notification_server(
@@ -74,25 +69,10 @@ def test_messenger_outage_and_recovery_reach_the_notification_server(
             h.reply(200, b"<html>messenger</html>")
 
     config = _config(tmp_path / "config.toml", http_server, https_server, messenger)
-    env = {
-        **desktop.env,
-        "QT_QPA_PLATFORM": "xcb",
-        "SSL_CERT_FILE": os.environ["SSL_CERT_FILE"],
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TRAYWATCH_TRAY_WAIT": "10",
-    }
-    log_file = tmp_path / "state" / "traywatch" / "log" / "traywatch.log"
     dunst = Dunst(desktop.env)
     dunst.close_all()
     before = len(dunst.history())
-    app = subprocess.Popen(
-        [sys.executable, "-m", "traywatch", "--config", str(config)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    app, log_file = _launch(desktop, config, tmp_path)
     try:
 
         def log_text() -> str:
@@ -127,21 +107,12 @@ def test_messenger_outage_and_recovery_reach_the_notification_server(
 def test_second_launch_asks_the_first_to_show_itself(desktop: Desktop, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text("[catalog]\ninclude_defaults = false\n[[control]]\nid = 'c'\nurl = 'http://127.0.0.1:9/'\n")
-    env = {**desktop.env, "QT_QPA_PLATFORM": "xcb", "XDG_STATE_HOME": str(tmp_path / "state")}
-    log_file = tmp_path / "state" / "traywatch" / "log" / "traywatch.log"
-    first = subprocess.Popen(
-        [sys.executable, "-m", "traywatch", "--config", str(config)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    first, log_file = _launch(desktop, config, tmp_path)
     try:
         assert wait_until(lambda: log_file.exists() and "tray icon shown" in log_file.read_text(), 20)
         second = subprocess.run(
             [sys.executable, "-m", "traywatch", "--config", str(config)],
-            env=env,
+            env=_app_env(desktop, tmp_path),
             cwd=ROOT,
             capture_output=True,
             text=True,

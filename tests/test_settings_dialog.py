@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -238,14 +237,6 @@ def test_entry_editor_validates_as_typed(qtbot: QtBot) -> None:
     assert ok.isEnabled()
     editor.name.setText("Messenger")
     assert "already used" in editor.error.text()
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread()
-    thread.start()
-    yield thread
-    thread.stop()
 
 
 def test_entry_editor_test_now_probes_for_real(qtbot: QtBot, loop: LoopThread, http_server: LocalServer) -> None:
