@@ -111,7 +111,7 @@ def run(tmp: Path, env: dict[str, str], ports: dict[str, int]) -> None:
     idle = config(3600, "idle")
 
     starts, bare_starts, bare_rss = [], [], []
-    for i in range(5):
+    for i in range(9):  # interleaved with the bare app, so both see the same machine load
         state = tmp / f"state-{i}"
         log = state / "traywatch" / "log" / "traywatch.log"
         seconds, proc = _traywatch({**env, "XDG_STATE_HOME": str(state)}, fast, log)
@@ -124,7 +124,7 @@ def run(tmp: Path, env: dict[str, str], ports: dict[str, int]) -> None:
         _stop(bare)
     start, bare_start = statistics.median(starts), statistics.median(bare_starts)
     print(
-        f"1. start to tray icon shown (median of 5): traywatch {start * 1000:.0f} ms, "
+        f"1. start to tray icon shown (median of 9): traywatch {start * 1000:.0f} ms, "
         f"bare app {bare_start * 1000:.0f} ms, ratio {start / bare_start:.2f} (goal <= 2)"
     )
 
