@@ -82,7 +82,7 @@ class DBusNotifier:
         except NotifierUnavailable:
             await self.close()
             raise
-        except (OSError, KeyError, ValueError, TimeoutError, Exception) as exc:
+        except Exception as exc:  # whatever the bus or jeepney raised: the reason is what matters
             await self.close()
             raise NotifierUnavailable(f"the session D-Bus cannot be used ({type(exc).__name__}: {exc})") from None
         self._listener = asyncio.ensure_future(self._listen(queue))
