@@ -134,3 +134,30 @@ def test_notification_buttons_pause_and_show_details(
     sink.action.emit(ACTION_DETAILS)
     assert controller.details is not None and controller.details.isVisible()
     controller.details.close()
+
+
+def test_without_a_notification_server_the_menu_says_where_notifications_go(
+    qtbot: QtBot, loop: LoopThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert bus.stdout is not None
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.stdout.readline().strip())
+        monkeypatch.delenv("DISPLAY", raising=False)  # so no notification server can be activated
+        tray = Tray(IconSet())
+        sink = NotificationSink(loop, tray.icon)
+        sink.backend_ready.connect(lambda _notifier, text: tray.set_notice("notifications", text))
+        sink.start()
+        qtbot.waitUntil(lambda: bool(tray.notices.get("notifications")), timeout=10000)
+        assert sink.notifier is None
+        tray.menu.aboutToShow.emit()
+        texts = [a.text() for a in tray.menu.actions()]
+        assert any(t.startswith("Notifications: tray messages (no notification server") for t in texts), texts
+        sink.post(Notification("It's your connection", "", Urgency.NORMAL, NoteKind.LOCAL))  # must not raise
+    finally:
+        bus.terminate()
+        bus.communicate(timeout=5)

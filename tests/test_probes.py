@@ -356,3 +356,28 @@ def test_extra_ca_bundle_is_trusted_as_well(unknown_issuer_server: LocalServer, 
     bundle.write_bytes(unknown_issuer_server.ca_pem)  # type: ignore[attr-defined]
     settings = ProbeSettings(timeout=2, extra_ca=bundle)
     assert asyncio.run(run_cycle(catalog, settings)).services[0].outcome is Outcome.OK
+
+
+def _raw(payload: bytes) -> servers.Route:
+    """Answer with exactly these bytes, whatever HTTP says."""
+
+    def route(h: servers.Handler) -> None:
+        h.wfile.write(payload)
+        h.wfile.flush()
+        h.close_connection = True
+
+    return route
+
+
+def test_malformed_status_line_is_classified(http_server: LocalServer) -> None:
+    url = http_server.route("/garbage", _raw(b"HELLO THERE\r\n\r\n"))
+    result = probe(url)
+    assert (result.outcome, result.layer) == (Outcome.MALFORMED, Layer.HTTP)
+
+
+def test_huge_headers_are_capped_and_classified(http_server: LocalServer) -> None:
+    url = http_server.route("/huge-headers", _raw(b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n"))
+    started = time.perf_counter()
+    result = probe(url)
+    assert time.perf_counter() - started < 2
+    assert result.outcome is Outcome.MALFORMED
