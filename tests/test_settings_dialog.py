@@ -76,7 +76,9 @@ def test_cross_field_rule_is_shown_at_the_field(qtbot: QtBot, paths: Paths) -> N
     dialog = make_dialog(qtbot, paths)
     combo = dialog.fields["network.proxy"].widget
     assert isinstance(combo, QComboBox)
+    assert not line(dialog, "network.proxy_url").isEnabled()  # only a manual proxy has a URL
     combo.setCurrentIndex(combo.findData("manual"))
+    assert line(dialog, "network.proxy_url").isEnabled()
     assert dialog.fields["network.proxy_url"].error.text() == "a manual proxy needs a URL"
     assert not dialog.ok_button.isEnabled()
     type_into(qtbot, line(dialog, "network.proxy_url"), "http://proxy.example:3128")

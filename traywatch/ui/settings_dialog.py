@@ -112,6 +112,11 @@ class Field:
         self.widget.setAccessibleDescription(problem or self.setting.help)
 
 
+_UNITS = {Kind.SECONDS: " (seconds)", Kind.MILLISECONDS: " (ms)"}
+# Fields that only mean something with a manual proxy.
+_MANUAL_PROXY = ("network.proxy_url", "network.proxy_user", "network.proxy_password")
+
+
 def _format(setting: Setting, value: Any) -> str:
     if setting.kind in (Kind.SECONDS,) and isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -229,7 +234,7 @@ class SettingsDialog(QDialog):
             if setting.kind is Kind.BOOL:
                 form.addRow(column)
             else:
-                label = QLabel(f"{setting.label}:")
+                label = QLabel(f"{setting.label}{_UNITS.get(setting.kind, '')}:")
                 label.setBuddy(field.widget)  # ties the label to the field for screen readers
                 form.addRow(label, column)
         return page
@@ -322,7 +327,11 @@ class SettingsDialog(QDialog):
         return values, problems
 
     def revalidate(self) -> bool:
-        _, problems = self.values()
+        values, problems = self.values()
+        manual = values.get("network.proxy") == "manual"
+        for key in _MANUAL_PROXY:
+            secret_unusable = _is_secret(key) and not self.secrets.available
+            self.fields[key].widget.setEnabled(manual and not secret_unusable)
         for key, field in self.fields.items():
             field.show_problem(problems.get(key))
         valid = not problems
