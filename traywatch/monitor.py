@@ -327,6 +327,8 @@ def _rows(state: MonitorState, verdict: Verdict | None) -> tuple[Row, ...]:
         if track is not None and track.down and status.state is not ServiceState.DOWN:
             label = "down"
         layer = status.failing_layer.value if status.failing_layer else ""
+        if status.state is ServiceState.UNKNOWN:
+            label, layer = "not judged (your side)", ""
         latency = f"{status.latency_ms:.0f} ms" if status.latency_ms is not None else "–"
         rows.append(Row(status.name, label, layer, latency))
     return tuple(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QCursor
@@ -76,12 +77,15 @@ class Tray(QObject):
         view = self.view
         if view is not None:
             self._info(view.headline, bold=True)
-            self._info(view.explanation)
+            # A menu item cannot wrap: long explanations become several short lines.
+            for line in textwrap.wrap(view.explanation, 64):
+                self._info(line)
             if view.rows:
                 menu.addSeparator()
             for row in view.rows:
                 where = f" at {row.layer}" if row.layer and row.state != "up" else ""
-                self._info(f"{row.name}: {row.state}{where} · {row.latency}")
+                latency = f" · {row.latency}" if row.latency != "–" else ""
+                self._info(f"{row.name}: {row.state}{where}{latency}")
             if view.checked_at is not None:
                 menu.addSeparator()
                 self._info(f"Last checked {_clock(view.checked_at)}")
