@@ -133,3 +133,26 @@ def test_core_imports_no_qt() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
     assert "traywatch.cli" in [f"traywatch.{m}" for m in modules]  # the headless front is among them
+
+
+def test_app_starts_on_a_hostile_config_and_keeps_it_aside(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config" / "traywatch"
+    config_dir.mkdir(parents=True)
+    garbage = bytes(range(256)) * 8
+    (config_dir / "config.toml").write_bytes(garbage)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "TRAYWATCH_TRAY_WAIT": "1",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "traywatch"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 1  # no tray here: it says so and stops, having loaded its settings
+    (kept,) = config_dir.glob("config.toml.broken-*")
+    assert kept.read_bytes() == garbage
+    log = (tmp_path / "state" / "traywatch" / "log" / "traywatch.log").read_text()
+    assert kept.name in log

@@ -183,6 +183,9 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
             info = QNetworkInformation.instance()
             log.info("network changes come from the %s backend", info.backendName())
             info.reachabilityChanged.connect(lambda *_: controller.network_changed())
+            if info.supports(QNetworkInformation.Feature.TransportMedium):
+                # Wi-Fi to Ethernet (or another network) can keep "online" but change everything.
+                info.transportMediumChanged.connect(lambda *_: controller.network_changed())
         else:
             log.info("no network-change backend; relying on the regular checks")
         controller.start()
