@@ -100,10 +100,6 @@ class ProbeResult:
         """False for probes that were not attempted and must not sway a verdict."""
         return self.outcome is not Outcome.SKIPPED
 
-    @property
-    def key(self) -> str:
-        return f"{self.target_id}/{self.endpoint_id}"
-
 
 class DnsStatus(enum.Enum):
     """A DNS-over-HTTPS answer, or why there was none."""

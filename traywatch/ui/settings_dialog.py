@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,13 +134,6 @@ def _parse(setting: Setting, text: str) -> Any:
         except ValueError:
             raise ValueError("expected a number of seconds") from None
     return text
-
-
-@dataclass
-class Entry:
-    """A service or control of the user's own, as listed on the Services tab."""
-
-    item: Service | Control
 
 
 class SettingsDialog(QDialog):
