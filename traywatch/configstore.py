@@ -24,7 +24,7 @@ from typing import Any
 from traywatch.catalog import Control, Service
 from traywatch.config import SCHEMA_VERSION, Config, config_from_document, default_config, migrate
 from traywatch.errors import ConfigError
-from traywatch.settings import BY_KEY, SETTINGS, Kind
+from traywatch.settings import SECRET_KEYS, SETTINGS, Kind
 from traywatch.tomlreader import TomlDocument
 
 log = logging.getLogger(__name__)
@@ -236,7 +236,7 @@ def _toggle(service_id: str, enabled: bool) -> Any:
 def save(path: Path, values: Mapping[str, Any], edits: CatalogEdits | None = None) -> Config:
     """Validate, then write atomically. Raises ConfigError (and writes nothing) if invalid."""
     for key in values:
-        if key in BY_KEY and BY_KEY[key].kind is Kind.SECRET:
+        if key in SECRET_KEYS:
             raise ValueError(f"{key} is a secret and belongs in the keyring, not the config file")
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     new_text = render(text, values, edits)

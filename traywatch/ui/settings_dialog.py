@@ -40,7 +40,7 @@ from traywatch.configstore import CatalogEdits, save
 from traywatch.errors import TraywatchError
 from traywatch.paths import Paths
 from traywatch.secretstore import SecretStore
-from traywatch.settings import SETTINGS, Group, Kind, Setting
+from traywatch.settings import SECRET_KEYS, SETTINGS, Group, Kind, Setting
 from traywatch.ui.entry_editor import EntryEditor, Tester, describe_entry
 
 log = logging.getLogger(__name__)
@@ -315,14 +315,14 @@ class SettingsDialog(QDialog):
             if problem:
                 problems[key] = problem
         if not problems:
-            problems.update(validate_values({k: v for k, v in values.items() if not _is_secret(k)}))
+            problems.update(validate_values({k: v for k, v in values.items() if not k in SECRET_KEYS}))
         return values, problems
 
     def revalidate(self) -> bool:
         values, problems = self.values()
         manual = values.get("network.proxy") == "manual"
         for key in _MANUAL_PROXY:
-            secret_unusable = _is_secret(key) and not self.secrets.available
+            secret_unusable = key in SECRET_KEYS and not self.secrets.available
             self.fields[key].widget.setEnabled(manual and not secret_unusable)
         for key, field in self.fields.items():
             field.show_problem(problems.get(key))
@@ -395,7 +395,7 @@ class SettingsDialog(QDialog):
             return False
         values, _ = self.values()
         try:
-            for key in [k for k in values if _is_secret(k)]:
+            for key in [k for k in values if k in SECRET_KEYS]:
                 secret = values.pop(key)
                 if secret != self._secret_loaded.get(key, "") and self.secrets.available:
                     self.secrets.set(key, secret)
@@ -431,7 +431,3 @@ class SettingsDialog(QDialog):
     def _open_folder(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-
-def _is_secret(key: str) -> bool:
-    return any(s.key == key and s.kind is Kind.SECRET for s in SETTINGS)
