@@ -315,7 +315,7 @@ class SettingsDialog(QDialog):
             if problem:
                 problems[key] = problem
         if not problems:
-            problems.update(validate_values({k: v for k, v in values.items() if not k in SECRET_KEYS}))
+            problems.update(validate_values({k: v for k, v in values.items() if k not in SECRET_KEYS}))
         return values, problems
 
     def revalidate(self) -> bool:
