@@ -47,7 +47,7 @@ def run_check(config_path: Path | None, as_json: bool, timeout: float | None) ->
     path = config_path or Paths.default().config_file
     config = load_config(path, required=config_path is not None)
     password = None
-    if config["network.proxy"] == "manual" and config["network.proxy_user"]:
+    if config.needs_proxy_password:
         from traywatch.secretstore import open_secret_store
 
         store = open_secret_store()

@@ -94,6 +94,10 @@ class Config:
             proxy_url=self.values["network.proxy_url"],
         )
 
+    @property
+    def needs_proxy_password(self) -> bool:
+        return bool(self.values["network.proxy"] == "manual" and self.values["network.proxy_user"])
+
     def probe_settings(self, proxy_password: str | None) -> ProbeSettings:
         """``check`` with the manual proxy's credentials (the password comes from the keyring)."""
         user = self.values["network.proxy_user"]

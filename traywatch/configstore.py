@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from traywatch.catalog import Control, Service
+from traywatch.catalog import Control, Endpoint, Service
 from traywatch.config import SCHEMA_VERSION, Config, config_from_document, default_config, migrate
 from traywatch.errors import ConfigError
 from traywatch.settings import SECRET_KEYS, SETTINGS, Kind
@@ -143,11 +143,7 @@ def _service_table(service: Service) -> Any:
         item["id"] = ep.id
         item["role"] = ep.role.value
         item["url"] = ep.url
-        if ep.expect_status:
-            item["expect_status"] = list(ep.expect_status)
-        if ep.expect_body is not None:
-            item["expect_body"] = ep.expect_body
-            item["body_match"] = ep.body_match.value
+        _write_expectations(item, ep)
         endpoints.append(item)
     table["endpoint"] = endpoints
     return table
@@ -162,12 +158,16 @@ def _control_table(control: Control) -> Any:
     if control.operator:
         table["operator"] = control.operator
     table["url"] = control.endpoint.url
-    if control.endpoint.expect_status:
-        table["expect_status"] = list(control.endpoint.expect_status)
-    if control.endpoint.expect_body is not None:
-        table["expect_body"] = control.endpoint.expect_body
-        table["body_match"] = control.endpoint.body_match.value
+    _write_expectations(table, control.endpoint)
     return table
+
+
+def _write_expectations(table: Any, endpoint: Endpoint) -> None:
+    if endpoint.expect_status:
+        table["expect_status"] = list(endpoint.expect_status)
+    if endpoint.expect_body is not None:
+        table["expect_body"] = endpoint.expect_body
+        table["body_match"] = endpoint.body_match.value
 
 
 def _rewrite_entries(document: Any, key: str, drop: Iterable[str], add: Iterable[Any]) -> None:

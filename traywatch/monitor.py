@@ -15,7 +15,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, replace
 
-from traywatch.verdict import ServiceState, Side, Verdict, VerdictKind, join_names
+from traywatch.verdict import ServiceState, Side, Verdict, VerdictKind, down_headline, join_names
 
 
 class Display(enum.Enum):
@@ -223,10 +223,7 @@ def _judge_services(state: MonitorState, verdict: Verdict, now: float) -> tuple[
     notes = []
     if went_down:
         still = [tracks[sid].name for sid in state.down]
-        if verdict.kind is VerdictKind.META_DNS:
-            title = verdict.headline
-        else:
-            title = f"It's not your wifi — {join_names(still)} {'is' if len(still) == 1 else 'are'} down"
+        title = verdict.headline if verdict.kind is VerdictKind.META_DNS else down_headline(still)
         notes.append(Notification(title, verdict.explanation, Urgency.CRITICAL))
     elif came_back:
         names = [tracks[sid].name for sid, _ in came_back]
@@ -303,7 +300,7 @@ def view(state: MonitorState) -> View:
         display = Display.DOWN
         names = [t.name for _, t in state.tracks if t.down]
         if verdict.kind not in (VerdictKind.SERVICE_DOWN, VerdictKind.META_DNS):
-            headline = f"It's not your wifi — {join_names(names)} {'is' if len(names) == 1 else 'are'} down"
+            headline = down_headline(names)
             explanation = f"Checking whether it is back: {verdict.headline.lower()}."
     elif state.in_doubt:
         display = Display.CHECKING

@@ -115,6 +115,15 @@ def describe(probe: ProbeResult) -> str:
     return f"{probe.host}: {probe.detail} ({probe.layer.value})"
 
 
+def names_are(names: Sequence[str]) -> str:
+    """The subject of a headline: "Messenger is", "Messenger and Instagram are"."""
+    return f"{join_names(names)} {'is' if len(names) == 1 else 'are'}"
+
+
+def down_headline(names: Sequence[str]) -> str:
+    return f"It's not your wifi — {names_are(names)} down"
+
+
 def join_names(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
@@ -264,7 +273,7 @@ def decide(obs: Observations) -> Verdict:
         signs = [s for group in blocked.values() for s in group]
         return verdict(
             VerdictKind.BLOCKED,
-            f"{join_names(names(blocked))} {'is' if len(blocked) == 1 else 'are'} blocked on this network",
+            f"{names_are(names(blocked))} blocked on this network",
             f"{signs[0]}; {works}. A school, office, ISP or country filter, not an outage.",
             [*signs, *control_evidence],
             states,
@@ -282,10 +291,9 @@ def decide(obs: Observations) -> Verdict:
     if down:
         down_names = names(down)
         first = next(iter(down.values()))[0]
-        verb = "is" if len(down_names) == 1 else "are"
         return verdict(
             VerdictKind.SERVICE_DOWN,
-            f"It's not your wifi — {join_names(down_names)} {verb} down",
+            down_headline(down_names),
             f"{_short(first)}; {works}.",
             [describe(p) for group in down.values() for p in group] + control_evidence,
             states,
@@ -294,7 +302,7 @@ def decide(obs: Observations) -> Verdict:
         slowest = max((p for group in slow.values() for p in group), key=lambda p: p.latency_ms)
         return verdict(
             VerdictKind.DEGRADED,
-            f"{join_names(names(slow))} {'is' if len(slow) == 1 else 'are'} slow",
+            f"{names_are(names(slow))} slow",
             f"{slowest.host} took {slowest.latency_ms / 1000:.1f} s (slow above {obs.slow_ms / 1000:.1f} s); {works}.",
             [describe(p) for group in slow.values() for p in group] + control_evidence,
             states,

@@ -52,7 +52,6 @@ class Controller(QObject):
         self.proxy_password: str | None = None
         self.state: MonitorState = monitor.initial(config.monitor, clock())
         self.details: Any = None  # the details window, made when first asked for
-        self.cycles = 0
 
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
@@ -103,7 +102,6 @@ class Controller(QObject):
         self.runner.run(token, self.config.catalog, self.config.probe_settings(self.proxy_password))
 
     def _cycle_finished(self, token: int, observations: Observations, verdict: Verdict) -> None:
-        self.cycles += 1
         self.state, notes = monitor.cycle_done(self.state, token, verdict, self.clock())
         log.info("check done in %.0f ms: %s (%s)", observations.duration_ms, verdict.kind.value, verdict.headline)
         self._render()
@@ -149,17 +147,12 @@ class Controller(QObject):
         self.state = replace(self.state, settings=config.monitor)
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
         self._load_proxy_password()
-        if self.state.checked_at is not None:
-            self.state = replace(
-                self.state, next_check=min(self.state.next_check, self.state.checked_at + config.monitor.interval)
-            )
         log.info("settings applied")
         self.check_now()
 
     def _load_proxy_password(self) -> None:
         self.proxy_password = None
-        values = self.config.values
-        if values["network.proxy"] == "manual" and values["network.proxy_user"] and self.secrets is not None:
+        if self.config.needs_proxy_password and self.secrets is not None:
             store = self.secrets()
             try:
                 self.proxy_password = store.get("network.proxy_password") if store.available else None

@@ -44,7 +44,6 @@ class NotificationSink(QObject):
         self.loop = loop
         self.tray = tray
         self.notifier: DBusNotifier | None = None
-        self.description = "connecting to the notification server…"
         self._resolved = False
         self._pending: list[Notification] = []
         self.backend_ready.connect(self._resolve)
@@ -66,9 +65,9 @@ class NotificationSink(QObject):
 
         self.loop.submit(connect())
 
-    def _resolve(self, notifier: DBusNotifier | None, description: str) -> None:
+    def _resolve(self, notifier: DBusNotifier | None, _description: str = "") -> None:
+        # The description is for the menu, which listens to backend_ready itself.
         self.notifier = notifier
-        self.description = description
         self._resolved = True
         pending, self._pending = self._pending, []
         for note in pending:
