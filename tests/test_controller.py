@@ -47,6 +47,13 @@ def config_for(http_server: LocalServer, https_server: LocalServer, extra: str =
     return config_from_document(TomlDocument("test.toml", text), Path("test.toml")), state
 
 
+def settle(qtbot: QtBot, controller: Controller) -> None:
+    """Let the cycle in flight finish before the probe thread goes: cancelling a TLS handshake
+    inside httpcore can leave its socket for the garbage collector."""
+    qtbot.waitUntil(lambda: controller.state.running is None, timeout=10000)
+    controller.stop()
+
+
 def make(qtbot: QtBot, loop: LoopThread, config: Config) -> tuple[Controller, Tray, RecordingSink]:
     tray = Tray(IconSet())
     sink = RecordingSink(loop, tray)
@@ -67,7 +74,7 @@ def test_confirmed_outage_shows_down_icon_and_one_notification(
     state["fail"] = False
     qtbot.waitUntil(lambda: len(sink.posted) == 2, timeout=10000)
     assert sink.posted[1].title.startswith("Messenger is back")
-    controller.stop()
+    settle(qtbot, controller)
 
 
 def test_notifications_off_means_none_posted(
@@ -106,7 +113,7 @@ def test_forwarding_posts_off_the_gui_thread_and_failure_shows_in_the_menu(
     tray.menu.aboutToShow.emit()
     texts = [a.text() for a in tray.menu.actions()]
     assert any(t.startswith("Forwarding failed at") for t in texts)
-    controller.stop()
+    settle(qtbot, controller)
 
 
 def test_reconfigure_takes_the_new_interval_at_once(
@@ -118,7 +125,7 @@ def test_reconfigure_takes_the_new_interval_at_once(
     controller.reconfigure(slower)
     assert controller.state.settings.interval == 300.0
     assert controller.config is slower
-    controller.stop()
+    settle(qtbot, controller)
 
 
 def test_notification_buttons_pause_and_show_details(
