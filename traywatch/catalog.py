@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 from dataclasses import dataclass, replace
+from functools import cache
 from importlib import resources
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -296,8 +297,9 @@ def read_overlay(root: Node) -> CatalogOverlay:
 EMPTY = Catalog((), (), ())
 
 
+@cache
 def shipped_catalog() -> Catalog:
-    """The catalog that ships inside the package."""
+    """The catalog that ships inside the package (parsed once: every config load builds on it)."""
     source = resources.files("traywatch").joinpath("data/catalog.toml")
     doc = TomlDocument(f"<shipped>/{source.name}", source.read_text(encoding="utf-8"))
     return EMPTY.overlaid(read_overlay(doc.root()))

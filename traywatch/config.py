@@ -191,21 +191,7 @@ def load_config(path: Path, *, required: bool = False) -> Config:
     """
     if not path.exists() and not required:
         return default_config()
-    config = config_from_document(TomlDocument.read(path), path)
-    return config
-
-
-def validate_values(values: Mapping[str, Any]) -> dict[str, str]:
-    """Problems with a set of values (as the dialog holds them): key -> reason."""
-    problems = {}
-    for setting in SETTINGS:
-        if setting.key in values:
-            problem = setting.check(values[setting.key])
-            if problem:
-                problems[setting.key] = problem
-    if not problems:
-        problems.update(cross_check(values))
-    return problems
+    return config_from_document(TomlDocument.read(path), path)
 
 
 def user_entries(config: Config) -> CatalogOverlay:

@@ -35,12 +35,12 @@ from PySide6.QtWidgets import (
 from traywatch import __version__
 from traywatch.autostart import Autostart
 from traywatch.catalog import Control, Service, shipped_catalog
-from traywatch.config import Config, user_entries, validate_values
+from traywatch.config import Config, user_entries
 from traywatch.configstore import CatalogEdits, save
 from traywatch.errors import TraywatchError
 from traywatch.paths import Paths
 from traywatch.secretstore import SecretStore
-from traywatch.settings import SECRET_KEYS, SETTINGS, Group, Kind, Setting
+from traywatch.settings import SECRET_KEYS, SETTINGS, Group, Kind, Setting, cross_check
 from traywatch.ui.entry_editor import EntryEditor, Tester, describe_entry
 
 log = logging.getLogger(__name__)
@@ -315,7 +315,8 @@ class SettingsDialog(QDialog):
             if problem:
                 problems[key] = problem
         if not problems:
-            problems.update(validate_values({k: v for k, v in values.items() if k not in SECRET_KEYS}))
+            # Each field has checked itself; what is left are the rules across fields.
+            problems.update(cross_check(values))
         return values, problems
 
     def revalidate(self) -> bool:
