@@ -156,3 +156,24 @@ def test_app_starts_on_a_hostile_config_and_keeps_it_aside(tmp_path: Path) -> No
     assert kept.read_bytes() == garbage
     log = (tmp_path / "state" / "traywatch" / "log" / "traywatch.log").read_text()
     assert kept.name in log
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12: nothing to lose")
+def test_qt_calls_keep_their_references_to_none(qtbot: QtBot) -> None:
+    """A tray app makes these calls for hours; a binding that returns None without owning a
+    reference to it (PySide6 6.12.0 on Python 3.11) drains None until the process aborts."""
+    import gc
+
+    from PySide6.QtCore import QTimer
+
+    tray = Tray(IconSet())
+    timer = QTimer()
+    calls = 2000
+    gc.collect()
+    before = sys.getrefcount(None)
+    for i in range(calls):
+        tray.render(View(Display.ALL_CLEAR if i % 2 else Display.DOWN, "All clear", "", (), 1000.0 + i, None))
+        timer.start(60_000)
+        timer.stop()
+    gc.collect()
+    assert sys.getrefcount(None) - before > -calls // 10
