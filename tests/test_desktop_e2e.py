@@ -3,18 +3,23 @@ on a private D-Bus session, probing real local servers that we make fail and rec
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from tests import servers
 from tests.desktop import Desktop, Dunst
 from tests.helpers import config_text
 from tests.servers import LocalServer, wait_until
+from traywatch.loop_thread import LoopThread
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -166,21 +171,65 @@ def test_notifier_replaces_its_own_notice_and_sends_urgency_as_a_byte(
     dunst.close()
 
 
-def test_a_missing_notification_server_is_reported_not_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
-
-    from traywatch.notify import DBusNotifier, NotifierUnavailable
-
-    # A session bus with nothing on it.
+@pytest.fixture
+def empty_session_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private session bus with nothing on it."""
     bus = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert bus.stdout is not None
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.stdout.readline().strip())
-        notifier = DBusNotifier("traywatch", lambda note: "", lambda action: None)
-        with pytest.raises(NotifierUnavailable, match="no notification server"):
-            asyncio.run(notifier.connect())
+        address = bus.stdout.readline().strip()
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        yield address
     finally:
         bus.terminate()
         bus.communicate(timeout=5)
+
+
+def test_a_missing_notification_server_is_reported_not_raised(empty_session_bus: str) -> None:
+    import asyncio
+
+    from traywatch.notify import DBusNotifier, NotifierUnavailable
+
+    notifier = DBusNotifier("traywatch", lambda note: "", lambda action: None)
+    with pytest.raises(NotifierUnavailable, match="no notification server"):
+        asyncio.run(notifier.connect())
+
+
+def test_quitting_while_the_server_is_still_being_asked_closes_the_connection_quietly(
+    empty_session_bus: str, qtbot: QtBot, loop: LoopThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from traywatch.ui.notifications import NotificationSink
+
+    # A server that takes the name and then never answers: the app is still connecting at quit.
+    silent = open_dbus_connection(bus="SESSION")
+    watcher = open_dbus_connection(bus="SESSION")
+    try:
+        silent.send_and_get_reply(message_bus.RequestName("org.freedesktop.Notifications"))
+
+        def peers() -> set[str]:
+            names = watcher.send_and_get_reply(message_bus.ListNames()).body[0]
+            return {name for name in names if name.startswith(":")}
+
+        before = peers()
+        sink = NotificationSink(loop, QSystemTrayIcon())
+        sink.start()
+        assert wait_until(lambda: len(peers() - before) == 1, 5)  # connected, waiting for an answer
+        time.sleep(0.2)
+        started = time.monotonic()
+        sink.close()
+        assert time.monotonic() - started < 3  # a moment's grace, not the 3 s call timeout and more
+        # Closed by the sink itself, before the loop stops: no connection left behind.
+        assert wait_until(lambda: peers() == before, 2)
+        loop.stop()
+        gc.collect()  # an unretrieved task error would be logged now
+        assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert sink.notifier is None
+    finally:
+        silent.close()
+        watcher.close()

@@ -79,11 +79,14 @@ class DBusNotifier:
                 rule = MatchRule(type="signal", interface=_BUS_NAME, path=_PATH)
                 await bus.AddMatch(rule)
                 queue = self._stack.enter_context(self._router.filter(rule, bufsize=64))
-        except NotifierUnavailable:
+        except (NotifierUnavailable, asyncio.CancelledError):
             await self.close()
             raise
         except Exception as exc:  # whatever the bus or jeepney raised: the reason is what matters
             await self.close()
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError from None  # shutting down: not a missing server
             raise NotifierUnavailable(f"the session D-Bus cannot be used ({type(exc).__name__}: {exc})") from None
         self._listener = asyncio.ensure_future(self._listen(queue))
         log.info("notifications go to %s, capabilities: %s", self.server, ", ".join(sorted(self.capabilities)))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from traywatch.notify import DBusNotifier, NotifierUnavailable
 from traywatch.resources import icon_path
 
 log = logging.getLogger(__name__)
+
+_CONNECTING_GRACE_SECONDS = 1.0
+_CLOSE_SECONDS = 2.0
 
 _BALLOON_ICON = {
     Urgency.LOW: QSystemTrayIcon.MessageIcon.Information,
@@ -44,6 +48,8 @@ class NotificationSink(QObject):
         self.loop = loop
         self.tray = tray
         self.notifier: DBusNotifier | None = None
+        self._candidate: DBusNotifier | None = None  # connecting, or connected before we heard so
+        self._connecting: asyncio.Task[None] | None = None
         self._resolved = False
         self._pending: list[Notification] = []
         self.backend_ready.connect(self._resolve)
@@ -52,9 +58,10 @@ class NotificationSink(QObject):
         if not use_dbus:
             self._resolve(None, "notifications shown by the tray icon")
             return
-        notifier = DBusNotifier("traywatch", _icon_uri, self.action.emit)
+        notifier = self._candidate = DBusNotifier("traywatch", _icon_uri, self.action.emit)
 
         async def connect() -> None:
+            self._connecting = asyncio.current_task()
             try:
                 await notifier.connect()
             except NotifierUnavailable as exc:
@@ -86,8 +93,23 @@ class NotificationSink(QObject):
             log.warning("could not show the tray message %r: %s", note.title, exc)
 
     def close(self) -> None:
-        if self.notifier is not None:
-            try:
-                self.loop.submit(self.notifier.close()).result(2)
-            except Exception as exc:
-                log.debug("closing the notifier: %s", exc)
+        """Ends the D-Bus connection, or the attempt to make one, before the loop stops.
+
+        Left to the loop's own shutdown, the D-Bus reader and a pending call are cancelled in no
+        particular order, and jeepney then reports errors for calls it has already dropped. A
+        connection being made is given a moment to finish first: cancelled in the middle of its
+        first exchange with the bus, jeepney reports such an error whatever we do."""
+        notifier, connecting = self._candidate, self._connecting
+
+        async def shut() -> None:
+            if connecting is not None and not connecting.done():
+                await asyncio.wait([connecting], timeout=_CONNECTING_GRACE_SECONDS)
+                connecting.cancel()
+                await asyncio.wait([connecting], timeout=_CLOSE_SECONDS)
+            if notifier is not None:
+                await notifier.close()
+
+        try:
+            self.loop.submit(shut()).result(_CONNECTING_GRACE_SECONDS + _CLOSE_SECONDS + 1)
+        except Exception as exc:
+            log.debug("closing the notifier: %s", exc)
