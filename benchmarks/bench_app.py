@@ -104,7 +104,8 @@ def run(tmp: Path, env: dict[str, str], ports: dict[str, int]) -> None:
     def config(interval: float, name: str) -> Path:
         path = tmp / f"{name}.toml"
         write_config(path, catalog)
-        path.write_text(f"[monitor]\ninterval = {interval}\nrecheck = {interval}\n" + path.read_text())
+        # The current schema, as a user's file is after its first start (no migration in the figures).
+        path.write_text(f"version = 2\n[general]\ninterval = {interval}\nrecheck = {interval}\n" + path.read_text())
         return path
 
     fast = config(1, "fast")

@@ -177,3 +177,23 @@ def test_qt_calls_keep_their_references_to_none(qtbot: QtBot) -> None:
         timer.stop()
     gc.collect()
     assert sys.getrefcount(None) - before > -calls // 10
+
+
+_SOURCES_READ_AFTER_IMPORT = """
+import linecache, sys
+{first}
+import xml.dom.minidom  # not loaded before: its first import happens with PySide6 loaded
+print(sum(1 for name in linecache.cache if "/xml/" in name))
+"""
+
+
+def _sources_read(first: str) -> int:
+    code = _SOURCES_READ_AFTER_IMPORT.format(first=first)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return int(result.stdout.strip())
+
+
+def test_pyside_is_kept_from_reading_the_source_of_every_module() -> None:
+    if _sources_read("import PySide6.QtCore") == 0:
+        pytest.skip("this PySide6 does not read module sources on import")
+    assert _sources_read("import traywatch.ui") == 0

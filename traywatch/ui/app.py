@@ -18,7 +18,6 @@ from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from traywatch import __version__
-from traywatch.autostart import autostart_for_platform
 from traywatch.catalog import Catalog, Control, Service
 from traywatch.config import Config
 from traywatch.configstore import load_or_recover
@@ -148,6 +147,7 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
 
     def open_settings() -> None:
         # Imported when first opened: most sessions never open it, and it is the biggest window.
+        from traywatch.autostart import autostart_for_platform
         from traywatch.ui.settings_dialog import SettingsDialog
 
         dialog = dialogs.get("settings")
