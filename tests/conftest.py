@@ -3,7 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import shutil
 import ssl
+import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,3 +145,19 @@ def loop() -> Iterator[LoopThread]:
     yield thread
     thread.stop()
     gc.collect()  # a transport left open by this test warns here, against this test
+
+
+@pytest.fixture
+def netns() -> Iterator[str]:
+    """A fresh network namespace: only a loopback, down, until the test sets it up."""
+    if not (os.geteuid() == 0 and shutil.which("ip")):
+        if os.environ.get("CI"):
+            pytest.fail("CI must run as root with iproute2 to test a real offline network")
+        pytest.skip("needs root and iproute2 (ip netns)")
+    name = f"tw-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+        shutil.rmtree(f"/etc/netns/{name}", ignore_errors=True)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -104,26 +101,7 @@ url = "{ctl.replace("http://", "http://alice:hunter2@")}"
         assert proc.returncode == 0, proc.stderr
 
 
-# A real "no network": a namespace with only loopback.
-
-
-def _netns_available() -> bool:
-    return os.geteuid() == 0 and shutil.which("ip") is not None
-
-
-@pytest.fixture
-def netns() -> Iterator[str]:
-    if not _netns_available():
-        if os.environ.get("CI"):
-            pytest.fail("CI must run as root with iproute2 to test a real offline network")
-        pytest.skip("needs root and iproute2 (ip netns)")
-    name = f"tw-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    try:
-        yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False)
-        shutil.rmtree(f"/etc/netns/{name}", ignore_errors=True)
+# A real "no network": a namespace with only loopback (the netns fixture, conftest.py).
 
 
 @pytest.mark.netns

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSocketNotifier, QTimer
-from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from traywatch import __version__
@@ -30,6 +29,7 @@ from traywatch.probes import run_cycle
 from traywatch.secretstore import SecretStore, open_secret_store
 from traywatch.ui.controller import Controller
 from traywatch.ui.icons import IconSet
+from traywatch.ui.network_watch import watch_network
 from traywatch.ui.notifications import NotificationSink
 from traywatch.ui.single_instance import InstanceServer, ask_running_instance_to_show
 from traywatch.ui.tray import Tray
@@ -179,15 +179,7 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
             controller.deliver(
                 Notification("traywatch: settings file set aside", config_problem, Urgency.NORMAL, NoteKind.APP)
             )
-        if QNetworkInformation.loadDefaultBackend() and QNetworkInformation.instance() is not None:
-            info = QNetworkInformation.instance()
-            log.info("network changes come from the %s backend", info.backendName())
-            info.reachabilityChanged.connect(lambda *_: controller.network_changed())
-            if info.supports(QNetworkInformation.Feature.TransportMedium):
-                # Wi-Fi to Ethernet (or another network) can keep "online" but change everything.
-                info.transportMediumChanged.connect(lambda *_: controller.network_changed())
-        else:
-            log.info("no network-change backend; relying on the regular checks")
+        log.info(watch_network(controller.network_changed))
         controller.start()
 
     waited = {"seconds": 0.0}
