@@ -151,3 +151,43 @@ def test_offline_with_a_silent_resolver_is_bounded_by_timeout(netns: str) -> Non
     outcomes = {r["outcome"] for r in doc["controls"]["results"]}
     assert "timeout" in outcomes
     assert elapsed < 1.5 + 1.5  # the timeout plus process start-up, not the resolver's 10 s
+
+
+# traywatch history
+
+
+def _history(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "traywatch", "history", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def test_history_lists_what_the_tray_app_recorded() -> None:
+    from traywatch.history import History
+    from traywatch.paths import Paths
+
+    empty = _history()
+    assert empty.returncode == 0 and "Nothing recorded yet" in empty.stdout
+    history = History(Paths.default().history_file)  # where the tray app writes (XDG_STATE_HOME)
+    history.record("outage", "It's not your wifi — Messenger is down", "answers HTTP 503", at=1000.0)
+    history.record("recovery", "Messenger is back (down 2 min)", "", at=1120.0)
+    with history.path.open("a", encoding="utf-8") as handle:
+        handle.write("{broken\n")
+
+    text = _history()
+    assert text.returncode == 0
+    assert [line.split("  ", 1)[1] for line in text.stdout.splitlines()] == [
+        "It's not your wifi — Messenger is down — answers HTTP 503",
+        "Messenger is back (down 2 min)",
+    ]
+    assert "1 unreadable line(s)" in text.stderr
+
+    as_json = _history("--json", "--limit", "1")
+    assert json.loads(as_json.stdout) == [
+        {"at": 1120.0, "kind": "recovery", "title": "Messenger is back (down 2 min)", "body": ""}
+    ]
+    assert _history("--limit", "0").returncode == 2

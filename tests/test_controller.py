@@ -12,6 +12,7 @@ from tests import servers
 from tests.helpers import config_text
 from tests.servers import LocalServer
 from traywatch.config import Config, config_from_document
+from traywatch.history import History
 from traywatch.loop_thread import LoopThread
 from traywatch.monitor import Display, NoteKind, Notification, Urgency
 from traywatch.tomlreader import TomlDocument
@@ -54,18 +55,21 @@ def settle(qtbot: QtBot, controller: Controller) -> None:
     controller.stop()
 
 
-def make(qtbot: QtBot, loop: LoopThread, config: Config) -> tuple[Controller, Tray, RecordingSink]:
+def make(
+    qtbot: QtBot, loop: LoopThread, config: Config, history: History | None = None
+) -> tuple[Controller, Tray, RecordingSink]:
     tray = Tray(IconSet())
     sink = RecordingSink(loop, tray)
-    controller = Controller(config, tray=tray, runner=CycleRunner(loop), sink=sink)
+    controller = Controller(config, tray=tray, runner=CycleRunner(loop), sink=sink, history=history)
     return controller, tray, sink
 
 
 def test_confirmed_outage_shows_down_icon_and_one_notification(
-    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer, tmp_path: Path
 ) -> None:
     config, state = config_for(http_server, https_server)
-    controller, tray, sink = make(qtbot, loop, config)
+    history = History(tmp_path / "history.jsonl")
+    controller, tray, sink = make(qtbot, loop, config, history)
     controller.start()
     qtbot.waitUntil(lambda: tray.view is not None and tray.view.display is Display.ALL_CLEAR, timeout=10000)
     state["fail"] = True
@@ -75,6 +79,13 @@ def test_confirmed_outage_shows_down_icon_and_one_notification(
     qtbot.waitUntil(lambda: len(sink.posted) == 2, timeout=10000)
     assert sink.posted[1].title.startswith("Messenger is back")
     settle(qtbot, controller)
+    # Both transitions are kept for later, with their evidence, and the details window lists them.
+    events = history.recent().events
+    assert [(e.kind, e.title) for e in events] == [(n.kind.value, n.title) for n in sink.posted]
+    assert "503" in events[0].body
+    controller.show_details()
+    assert "Recent events:" in controller.details.text.toPlainText()
+    assert sink.posted[1].title in controller.details.text.toPlainText()
 
 
 def test_notifications_off_means_none_posted(
@@ -168,3 +179,17 @@ def test_without_a_notification_server_the_menu_says_where_notifications_go(
     finally:
         bus.terminate()
         bus.communicate(timeout=5)
+
+
+def test_silenced_notifications_are_still_kept_in_the_history(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer, tmp_path: Path
+) -> None:
+    config, state = config_for(http_server, https_server, "notifications = false")
+    history = History(tmp_path / "history.jsonl")
+    controller, tray, sink = make(qtbot, loop, config, history)
+    state["fail"] = True
+    controller.start()
+    qtbot.waitUntil(lambda: tray.view is not None and tray.view.display is Display.DOWN, timeout=10000)
+    settle(qtbot, controller)
+    assert sink.posted == []
+    assert [e.title for e in history.recent().events] == ["It's not your wifi — Messenger is down"]

@@ -37,7 +37,32 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print a JSON document (docs/check-json.md)")
     check.add_argument("--config", type=Path, dest="check_config", help="use this config file")
     check.add_argument("--timeout", type=float, help="seconds each probe, and so the whole cycle, may take")
+    history = commands.add_parser(
+        "history",
+        help="list what the tray app saw happen",
+        description="List the outages, recoveries and connection problems the tray app has seen, oldest first.",
+    )
+    history.add_argument("--json", action="store_true", help="print a JSON array of events")
+    history.add_argument("--limit", type=int, default=50, help="at most this many of the latest events (50)")
     return parser
+
+
+def run_history(as_json: bool, limit: int) -> int:
+    from dataclasses import asdict
+
+    from traywatch.history import History, describe
+
+    history = History(Paths.default().history_file)
+    recent = history.recent(limit)
+    if as_json:
+        print(json.dumps([asdict(event) for event in recent.events], indent=2, ensure_ascii=False))
+    elif recent.events:
+        print("\n".join(describe(event) for event in recent.events))
+    else:
+        print(f"Nothing recorded yet ({history.path}).")
+    if recent.unreadable:
+        print(f"traywatch: {recent.unreadable} unreadable line(s) in {history.path} were skipped", file=sys.stderr)
+    return 0
 
 
 def run_check(config_path: Path | None, as_json: bool, timeout: float | None) -> int:
@@ -69,9 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "check" and args.timeout is not None and not 0.1 <= args.timeout <= 120:
         parser.error("--timeout must be between 0.1 and 120 seconds")
+    if args.command == "history" and args.limit < 1:
+        parser.error("--limit must be at least 1")
     try:
         if args.command == "check":
             return run_check(args.check_config or args.config, args.json, args.timeout)
+        if args.command == "history":
+            return run_history(args.json, args.limit)
         from traywatch.ui.app import run_app
 
         return run_app(args.config, verbose=args.verbose)

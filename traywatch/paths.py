@@ -28,3 +28,7 @@ class Paths:
     @property
     def config_file(self) -> Path:
         return self.config_dir / "config.toml"
+
+    @property
+    def history_file(self) -> Path:
+        return self.state_dir / "history.jsonl"

@@ -15,6 +15,7 @@ import httpx  # noqa: F401
 import traywatch.config
 import traywatch.configstore
 import traywatch.forwarding
+import traywatch.history
 import traywatch.logs
 import traywatch.loop_thread
 import traywatch.monitor

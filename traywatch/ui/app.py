@@ -20,6 +20,7 @@ from traywatch import __version__
 from traywatch.catalog import Catalog, Control, Service
 from traywatch.config import Config
 from traywatch.configstore import load_or_recover
+from traywatch.history import History
 from traywatch.logs import setup_logging
 from traywatch.loop_thread import LoopThread
 from traywatch.model import Observations
@@ -141,7 +142,8 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
     runner = CycleRunner(loop)
     sink = NotificationSink(loop, tray.icon)
     secrets = _lazy_secret_store()
-    controller = Controller(config, tray=tray, runner=runner, sink=sink, secrets=secrets)
+    history = History(paths.history_file)
+    controller = Controller(config, tray=tray, runner=runner, sink=sink, secrets=secrets, history=history)
     tray.quit.connect(app.quit)
     dialogs: dict[str, Any] = {}
 

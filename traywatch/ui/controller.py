@@ -15,8 +15,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from traywatch import monitor
 from traywatch.config import Config
 from traywatch.forwarding import Outcome, Target, forward
+from traywatch.history import History
 from traywatch.model import Observations
-from traywatch.monitor import MonitorState, Notification
+from traywatch.monitor import MonitorState, NoteKind, Notification
 from traywatch.notify import ACTION_DETAILS, ACTION_PAUSE
 from traywatch.secretstore import SecretStore
 from traywatch.settings import should_notify
@@ -26,6 +27,8 @@ from traywatch.ui.worker import CycleRunner
 from traywatch.verdict import Verdict
 
 log = logging.getLogger(__name__)
+
+DETAILS_EVENTS = 15  # the latest events shown under the last check's details
 
 
 class Controller(QObject):
@@ -39,6 +42,7 @@ class Controller(QObject):
         runner: CycleRunner,
         sink: NotificationSink,
         secrets: Callable[[], SecretStore] | None = None,
+        history: History | None = None,
         clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
     ) -> None:
@@ -49,6 +53,7 @@ class Controller(QObject):
         self.sink = sink
         self.clock = clock
         self.secrets = secrets
+        self.history = history
         self.proxy_password: str | None = None
         self.state: MonitorState = monitor.initial(config.monitor, clock())
         self.details: Any = None  # the details window, made when first asked for
@@ -106,6 +111,9 @@ class Controller(QObject):
         log.info("check done in %.0f ms: %s (%s)", observations.duration_ms, verdict.kind.value, verdict.headline)
         self._render()
         for note in notes:
+            if self.history is not None and note.kind is not NoteKind.APP:
+                # Kept whether or not it is shown: pauses and quiet hours silence, not forget.
+                self.history.record(note.kind.value, note.title, note.body, at=self.clock())
             self.deliver(note)
         self._schedule()
 
@@ -188,7 +196,8 @@ class Controller(QObject):
 
             self.details = DetailsDialog()
         evidence = self.state.verdict.evidence if self.state.verdict else ()
-        self.details.show_view(monitor.view(self.state), evidence)
+        recent = self.history.recent(DETAILS_EVENTS).events if self.history is not None else ()
+        self.details.show_view(monitor.view(self.state), evidence, recent)
 
     def _notification_action(self, action: str) -> None:
         if action == ACTION_PAUSE:

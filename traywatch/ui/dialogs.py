@@ -1,4 +1,4 @@
-"""The details window: the last check's verdict, rows and evidence."""
+"""The details window: the last check's verdict, rows and evidence, and what happened lately."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import datetime as dt
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from traywatch.history import Event, describe
 from traywatch.monitor import View
 
 
-def details_text(view: View, evidence: tuple[str, ...]) -> str:
+def details_text(view: View, evidence: tuple[str, ...], recent: tuple[Event, ...] = ()) -> str:
     lines = [view.headline, view.explanation, ""]
     lines += [f"{row.name:<12} {row.state:<8} {row.layer:<5} {row.latency}" for row in view.rows]
     if evidence:
@@ -17,6 +18,8 @@ def details_text(view: View, evidence: tuple[str, ...]) -> str:
     if view.checked_at is not None:
         when = dt.datetime.fromtimestamp(view.checked_at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
         lines += ["", f"Last checked {when}"]
+    if recent:
+        lines += ["", "Recent events:", *(f"  {describe(event)}" for event in reversed(recent))]
     return "\n".join(lines)
 
 
@@ -37,9 +40,9 @@ class DetailsDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(560, 360)
 
-    def show_view(self, view: View, evidence: tuple[str, ...]) -> None:
+    def show_view(self, view: View, evidence: tuple[str, ...], recent: tuple[Event, ...] = ()) -> None:
         self.headline.setText(f"<b>{view.headline}</b>")
-        self.text.setPlainText(details_text(view, evidence))
+        self.text.setPlainText(details_text(view, evidence, recent))
         self.show()
         self.raise_()
         self.activateWindow()
