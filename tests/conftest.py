@@ -49,6 +49,9 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ca_file: Path)
     ):
         (home / sub).mkdir(parents=True)
         monkeypatch.setenv(var, str(home / sub))
+    runtime = home / "runtime"  # the single-instance socket lives here: no clash with a running app
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("HOME", str(home))
     return home
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import subprocess
 import sys
@@ -197,3 +198,26 @@ def test_pyside_is_kept_from_reading_the_source_of_every_module() -> None:
     if _sources_read("import PySide6.QtCore") == 0:
         pytest.skip("this PySide6 does not read module sources on import")
     assert _sources_read("import traywatch.ui") == 0
+
+
+def test_the_instance_socket_is_private_to_the_user(qtbot: QtBot, isolated_env: Path) -> None:
+    from PySide6.QtNetwork import QLocalServer
+
+    from traywatch.ui.single_instance import InstanceServer, ask_running_instance_to_show, server_name
+
+    # A socket under the name in the shared temporary folder, as another local user could make
+    # it, must not pass for a running traywatch.
+    squatter = QLocalServer()
+    if not squatter.listen(f"traywatch-{getpass.getuser()}"):
+        pytest.skip(f"the shared name is in use here: {squatter.errorString()}")
+    assert not ask_running_instance_to_show()
+
+    assert Path(server_name()).parent == isolated_env / "runtime"
+    instance = InstanceServer()
+    assert instance.listen()
+    assert (isolated_env / "runtime" / "traywatch.sock").exists()
+    with qtbot.waitSignal(instance.show_requested, timeout=5000):
+        assert ask_running_instance_to_show()
+    qtbot.wait(200)  # let the finished connection be deleted before its server is
+    instance.server.close()
+    squatter.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -12,6 +13,12 @@ log = logging.getLogger(__name__)
 
 
 def server_name() -> str:
+    """The socket lives in the user's own runtime folder (mode 0700 by the XDG spec) where there
+    is one: a name in the shared temporary folder can be taken first by another local user, whose
+    socket would then answer as "the running traywatch" and stop ours from starting."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        return os.path.join(runtime, "traywatch.sock")
     return f"traywatch-{getpass.getuser()}"
 
 
