@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from traywatch.history import MAX_BYTES, History, describe
+from traywatch.history import MAX_BYTES, READ_LIMIT, History, describe
 from traywatch.monitor import Display, View
 from traywatch.ui.dialogs import details_text
 
@@ -85,3 +85,19 @@ def test_details_list_recent_events_newest_first(tmp_path: Path) -> None:
     assert events[0].endswith("Messenger is back (down 2 min)")
     assert events[1].endswith("It's not your wifi — Messenger is down — answers HTTP 503")
     assert describe(history.recent().events[1]) in events[0]
+
+
+def test_a_huge_file_is_read_from_its_end_only(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    garbage = "garbage line, not JSON\n"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(garbage * 400_000)  # about 9 MB, written by something else
+    history = History(path)
+    history.record("outage", "Messenger is down", "", at=1.0)  # cuts the file back to its bound
+    assert path.stat().st_size <= MAX_BYTES
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(garbage * 400_000)
+        handle.write('{"at": 2, "kind": "local", "title": "It\'s your connection", "body": ""}\n')
+    recent = history.recent()
+    assert [e.title for e in recent.events] == ["It's your connection"]
+    assert recent.unreadable <= READ_LIMIT // len(garbage)  # only the file's end was read

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import time
 from collections import deque
 from dataclasses import asdict, dataclass
@@ -22,6 +23,7 @@ from traywatch.configstore import atomic_write_text
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 256 * 1024
+READ_LIMIT = 4 * MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,18 @@ class History:
         except OSError as exc:
             log.warning("could not add to the history in %s: %s", self.path, exc.strerror or exc)
 
+    def _tail(self, max_bytes: int) -> str:
+        """The file's last ``max_bytes`` at most, from the first whole line among them."""
+        with self.path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - max_bytes))
+            data = handle.read()
+        if size > max_bytes:
+            data = data.partition(b"\n")[2]  # a cut line is not a line
+        return data.decode("utf-8", errors="replace")
+
     def _trim(self) -> None:
-        lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+        lines = self._tail(self.max_bytes).splitlines(keepends=True)
         kept: deque[str] = deque()
         size = 0
         for line in reversed(lines):
@@ -85,7 +97,8 @@ class History:
     def recent(self, limit: int = 50) -> Recent:
         """The last ``limit`` events; an absent or unreadable file is an empty history."""
         try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
+            # A file grown past its bound by something else is read from its end only.
+            text = self._tail(READ_LIMIT)
         except FileNotFoundError:
             return Recent((), 0)
         except OSError as exc:
