@@ -181,7 +181,7 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
             controller.deliver(
                 Notification("traywatch: settings file set aside", config_problem, Urgency.NORMAL, NoteKind.APP)
             )
-        log.info(watch_network(controller.network_changed))
+        log.info(watch_network(controller.network_changed, controller))
         controller.start()
 
     waited = {"seconds": 0.0}

@@ -1,23 +1,102 @@
-"""Tells when the network changes, through Qt's QNetworkInformation where a backend exists.
+"""Tells when the network changes, so that the monitor re-checks at once.
 
-Reachability changes (the default route came or went, a captive portal was detected by the
-platform) and transport changes (Wi-Fi to Ethernet, which can keep "online" but change everything)
-both call ``on_change``; the monitor then re-checks at once rather than at its next tick.
+On Linux the kernel's own routing messages (rtnetlink) are read directly: they are what GLib's
+network monitor reads underneath, and Qt's glib backend for QNetworkInformation costs 3–4 MB of
+resident memory for the same news (docs/performance.md). A burst of messages (a Wi-Fi join, a
+DHCP lease) makes one call, a second after it settles. Elsewhere, or if the socket cannot be
+opened, Qt's QNetworkInformation does it where a backend exists: reachability and transport
+(Wi-Fi to Ethernet can keep "online" but change everything).
 """
 
 from __future__ import annotations
 
+import errno
+import logging
+import socket
+import sys
 from collections.abc import Callable
 
-from PySide6.QtNetwork import QNetworkInformation
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
+
+from traywatch import netlink
+
+log = logging.getLogger(__name__)
+
+SETTLE_MS = 1000
 
 
-def watch_network(on_change: Callable[[], None]) -> str:
-    """Starts watching; returns where changes come from, or why none will (for the log)."""
+def _current_links() -> dict[int, int]:
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE) as dump:
+        dump.settimeout(2.0)
+        dump.send(netlink.link_dump_request())
+        links: dict[int, int] = {}
+        while True:
+            data = dump.recv(65536)
+            _, links = netlink.network_changes(data, links)
+            if netlink.dump_finished(data):
+                return links
+
+
+class KernelRouteWatcher(QObject):
+    def __init__(self, on_change: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        flags = socket.SOCK_RAW | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC
+        self._socket = socket.socket(socket.AF_NETLINK, flags, socket.NETLINK_ROUTE)
+        try:
+            self._socket.bind((0, netlink.GROUPS))
+            self._links = _current_links()
+        except OSError:
+            self._socket.close()
+            raise
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(on_change)
+        self._notifier = QSocketNotifier(self._socket.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._read)
+        self.destroyed.connect(self._socket.close)
+
+    def _read(self) -> None:
+        changed = False
+        while True:
+            try:
+                data = self._socket.recv(65536)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.ENOBUFS:
+                    log.warning("network-change messages stopped: %s", exc)
+                    self._notifier.setEnabled(False)
+                    return
+                changed = True  # messages were lost: assume the worst, and learn the links again
+                self._links = _current_links()
+                continue
+            news, self._links = netlink.network_changes(data, self._links)
+            changed = changed or news
+        if changed:
+            self._settle.start()  # restarted by each message of a burst: one call when it settles
+
+
+def _watch_with_qt(on_change: Callable[[], None]) -> str:
+    from PySide6.QtNetwork import QNetworkInformation
+
     if not QNetworkInformation.loadDefaultBackend():
         return "no network-change backend; relying on the regular checks"
     info = QNetworkInformation.instance()  # set once a backend has loaded
     info.reachabilityChanged.connect(lambda *_: on_change())
     if info.supports(QNetworkInformation.Feature.TransportMedium):
         info.transportMediumChanged.connect(lambda *_: on_change())
-    return f"network changes come from the {info.backendName()} backend"
+    return f"network changes come from Qt's {info.backendName()} backend"
+
+
+def watch_network(on_change: Callable[[], None], parent: QObject, *, kernel: bool = True) -> str:
+    """Starts watching for as long as ``parent`` lives; returns where changes come from, or why
+    none will (for the log)."""
+    if kernel and sys.platform.startswith("linux"):
+        try:
+            KernelRouteWatcher(on_change, parent)
+        except OSError as exc:
+            log.info("cannot read the kernel's routing messages (%s); trying Qt", exc)
+        else:
+            return "network changes come from the kernel's routing messages"
+    return _watch_with_qt(on_change)
