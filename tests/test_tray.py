@@ -218,6 +218,35 @@ def test_the_instance_socket_is_private_to_the_user(qtbot: QtBot, isolated_env: 
     assert (isolated_env / "runtime" / "traywatch.sock").exists()
     with qtbot.waitSignal(instance.show_requested, timeout=5000):
         assert ask_running_instance_to_show()
-    qtbot.wait(200)  # let the finished connection be deleted before its server is
-    instance.server.close()
+    instance.close()
+    assert not (isolated_env / "runtime" / "traywatch.sock").exists()
+    assert not ask_running_instance_to_show()
     squatter.close()
+
+
+def test_a_socket_left_by_a_crashed_instance_is_taken_over(qtbot: QtBot, isolated_env: Path) -> None:
+    import socket
+
+    from traywatch.ui.single_instance import InstanceServer, ask_running_instance_to_show, server_name
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as crashed:
+        crashed.bind(server_name())  # and never unlinked, as after a crash
+    assert Path(server_name()).exists()
+    assert not ask_running_instance_to_show()
+    instance = InstanceServer()
+    assert instance.listen()
+    with qtbot.waitSignal(instance.show_requested, timeout=5000):
+        assert ask_running_instance_to_show()
+    instance.close()
+
+
+def test_without_a_runtime_folder_a_qt_local_server_does_it(qtbot: QtBot) -> None:
+    from traywatch.ui.single_instance import InstanceServer, ask_running_instance_to_show
+
+    name = f"traywatch-test-{os.getpid()}"  # a plain name, as on macOS and Windows
+    instance = InstanceServer(name)
+    assert instance.listen()
+    with qtbot.waitSignal(instance.show_requested, timeout=5000):
+        assert ask_running_instance_to_show(name)
+    qtbot.wait(200)  # let the finished connection be deleted before its server is
+    instance.close()

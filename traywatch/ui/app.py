@@ -212,5 +212,6 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
     controller.stop()
     sink.close()
     loop.stop()
+    instance.close()
     log.info("traywatch stopped (%s)", code)
     return code
