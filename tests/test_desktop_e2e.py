@@ -132,6 +132,27 @@ def test_second_launch_asks_the_first_to_show_itself(desktop: Desktop, tmp_path:
         first.communicate(timeout=15)
 
 
+def test_a_launch_while_another_is_starting_leaves_it_alone(desktop: Desktop, tmp_path: Path) -> None:
+    import fcntl
+
+    config = tmp_path / "config.toml"
+    config.write_text("[catalog]\ninclude_defaults = false\n[[control]]\nid = 'c'\nurl = 'http://127.0.0.1:9/'\n")
+    # Another launch holds the instance lock but has not bound its socket yet: nobody answers.
+    runtime = Path(desktop.env["XDG_RUNTIME_DIR"])
+    with open(runtime / "traywatch.sock.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        app, _ = _launch(desktop, config, tmp_path)
+        try:
+            output, _ = app.communicate(timeout=30)
+        finally:
+            if app.poll() is None:
+                app.kill()
+                app.communicate()
+    assert app.returncode == 0, output
+    assert "traywatch is already starting" in output
+    assert not (runtime / "traywatch.sock").exists()
+
+
 def test_notifier_replaces_its_own_notice_and_sends_urgency_as_a_byte(
     desktop: Desktop, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -240,6 +240,25 @@ def test_a_socket_left_by_a_crashed_instance_is_taken_over(qtbot: QtBot, isolate
     instance.close()
 
 
+def test_of_two_launches_at_once_only_one_owns_the_socket(qtbot: QtBot, isolated_env: Path) -> None:
+    from traywatch.ui.single_instance import AnotherInstance, InstanceServer, ask_running_instance_to_show
+
+    # Both found nobody answering (the first was still starting); the second must neither take
+    # the first one's socket over nor run beside it.
+    first = InstanceServer()
+    assert first.listen()
+    second = InstanceServer()
+    with pytest.raises(AnotherInstance):
+        second.listen()
+    with qtbot.waitSignal(first.show_requested, timeout=5000):
+        assert ask_running_instance_to_show()
+    first.close()
+
+    third = InstanceServer()  # once the first has quit, the name is free again
+    assert third.listen()
+    third.close()
+
+
 def test_without_a_runtime_folder_a_qt_local_server_does_it(qtbot: QtBot) -> None:
     from traywatch.ui.single_instance import InstanceServer, ask_running_instance_to_show
 

@@ -32,7 +32,7 @@ from traywatch.ui.controller import Controller
 from traywatch.ui.icons import IconSet
 from traywatch.ui.network_watch import watch_network
 from traywatch.ui.notifications import NotificationSink
-from traywatch.ui.single_instance import InstanceServer, ask_running_instance_to_show
+from traywatch.ui.single_instance import AnotherInstance, InstanceServer, ask_running_instance_to_show
 from traywatch.ui.tray import Tray
 from traywatch.ui.worker import CycleRunner
 
@@ -128,7 +128,11 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
         print("traywatch is already running; it has been asked to show itself.")
         return 0
     instance = InstanceServer()
-    instance.listen()
+    try:
+        instance.listen()
+    except AnotherInstance:
+        print("traywatch is already starting; its icon will appear in the tray.")
+        return 0
     if hasattr(signal, "SIGTERM") and sys.platform != "win32":
         _quit_on_signals(app)
 

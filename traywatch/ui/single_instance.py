@@ -2,7 +2,9 @@
 
 Where the user has a private runtime folder (``XDG_RUNTIME_DIR``, mode 0700), the first instance
 reads "show" datagrams on a Unix socket there: no connection to accept, nothing to block on,
-and no Qt network module to load (2–3 MB). Elsewhere (macOS, Windows, no runtime folder) it is a
+and no Qt network module to load (2–3 MB). A lock beside the socket says who owns it, so that
+of two launches at the same moment (autostart and a click) only one takes over a socket left
+by a crash; the kernel drops the lock when its holder dies. Elsewhere (macOS, Windows, no runtime folder) it is a
 QLocalServer, named per user. A name in a shared temporary folder could be taken first by
 another local user, whose socket would then answer as "the running traywatch"; hence the
 runtime folder wherever there is one.
@@ -11,7 +13,6 @@ runtime folder wherever there is one.
 from __future__ import annotations
 
 import contextlib
-import errno
 import getpass
 import logging
 import os
@@ -24,6 +25,10 @@ from PySide6.QtCore import QObject, QSocketNotifier, Signal
 log = logging.getLogger(__name__)
 
 _SHOW = b"show\n"
+
+
+class AnotherInstance(Exception):
+    """Another traywatch holds the instance lock: it runs, or is starting."""
 
 
 def server_name() -> str:
@@ -59,6 +64,18 @@ def ask_running_instance_to_show(name: str | None = None, timeout_ms: int = 500)
     return True
 
 
+def _take_lock(path: str) -> int:
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
 class InstanceServer(QObject):
     show_requested = Signal()
 
@@ -66,22 +83,27 @@ class InstanceServer(QObject):
         super().__init__(parent)
         self.name = name or server_name()
         self._socket: socket.socket | None = None
+        self._lock: int | None = None
         self._server: Any = None  # a QLocalServer where there is no Unix socket
 
     def listen(self) -> bool:
+        """True when listening; False (logged) when other launches cannot reach this one.
+        Raises AnotherInstance if another traywatch owns the name."""
         return self._listen_unix() if _is_unix_path(self.name) else self._listen_qt()
 
     def _listen_unix(self) -> bool:
+        try:
+            self._lock = _take_lock(self.name + ".lock")
+        except BlockingIOError:
+            raise AnotherInstance(self.name) from None
+        except OSError as exc:
+            log.warning("cannot lock %s.lock: %s", self.name, exc.strerror or exc)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC)
         try:
-            try:
-                sock.bind(self.name)
-            except OSError as exc:
-                if exc.errno != errno.EADDRINUSE:
-                    raise
-                # A socket left by a crashed instance (a live one would have answered): take it over.
+            # Whatever is still there was left by an instance that crashed: it held the lock.
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.name)
-                sock.bind(self.name)
+            sock.bind(self.name)
             return self._serve(sock)
         except OSError as exc:
             sock.close()
@@ -118,6 +140,11 @@ class InstanceServer(QObject):
             with contextlib.suppress(OSError):
                 os.unlink(self.name)
             self._socket = None
+        if self._lock is not None:
+            # The lock file stays: removing it would let a third launch lock a new file while
+            # a second still waits on the old one.
+            os.close(self._lock)
+            self._lock = None
         if self._server is not None:
             self._server.close()
 
