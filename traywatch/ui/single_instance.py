@@ -4,8 +4,8 @@ Where the user has a private runtime folder (``XDG_RUNTIME_DIR``, mode 0700), th
 reads "show" datagrams on a Unix socket there: no connection to accept, nothing to block on,
 and no Qt network module to load (2–3 MB). A lock beside the socket says who owns it, so that
 of two launches at the same moment (autostart and a click) only one takes over a socket left
-by a crash; the kernel drops the lock when its holder dies. Elsewhere (macOS, Windows, no runtime folder) it is a
-QLocalServer, named per user. A name in a shared temporary folder could be taken first by
+by a crash; the kernel drops the lock when its holder dies. Elsewhere (macOS, Windows, no
+runtime folder) it is a QLocalServer, named per user. A name in a shared temporary folder could be taken first by
 another local user, whose socket would then answer as "the running traywatch"; hence the
 runtime folder wherever there is one.
 """
@@ -100,7 +100,7 @@ class InstanceServer(QObject):
             log.warning("cannot lock %s.lock: %s", self.name, exc.strerror or exc)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC)
         try:
-            # Whatever is still there was left by an instance that crashed: it held the lock.
+            # With the lock ours (or none to be had), whatever is still there was left by a crash.
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.name)
             sock.bind(self.name)
@@ -141,8 +141,8 @@ class InstanceServer(QObject):
                 os.unlink(self.name)
             self._socket = None
         if self._lock is not None:
-            # The lock file stays: removing it would let a third launch lock a new file while
-            # a second still waits on the old one.
+            # The lock file stays: a launch that opened it just before an unlink would lock
+            # the old file while the next one creates and locks a new one: two owners.
             os.close(self._lock)
             self._lock = None
         if self._server is not None:
