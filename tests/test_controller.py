@@ -14,13 +14,14 @@ from tests.servers import LocalServer
 from traywatch.config import Config, config_from_document
 from traywatch.history import History
 from traywatch.loop_thread import LoopThread
-from traywatch.monitor import Display, NoteKind, Notification, Urgency
+from traywatch.notices import NoteKind, Notification, Urgency
 from traywatch.tomlreader import TomlDocument
 from traywatch.ui.controller import Controller
 from traywatch.ui.icons import IconSet
 from traywatch.ui.notifications import NotificationSink
 from traywatch.ui.tray import Tray
 from traywatch.ui.worker import CycleRunner
+from traywatch.view import Display
 
 
 class RecordingSink(NotificationSink):
@@ -44,7 +45,9 @@ def config_for(http_server: LocalServer, https_server: LocalServer, extra: str =
 
     web = https_server.route(f"/ctl-messenger-{id(state)}", messenger)
     ctl = http_server.route("/ctl-control", servers.ok(b"success"))
-    text = config_text(f"version = 2\n[general]\ninterval = 1\nrecheck = 1\n{extra}", {"messenger": [web]}, [ctl])
+    text = config_text(
+        f"version = 2\n[general]\ninterval = 1\nrecheck = 1\nhold_down = 2\n{extra}", {"messenger": [web]}, [ctl]
+    )
     return config_from_document(TomlDocument("test.toml", text), Path("test.toml")), state
 
 
@@ -147,8 +150,9 @@ def test_notification_buttons_pause_and_show_details(
     config, _ = config_for(http_server, https_server)
     controller, _, sink = make(qtbot, loop, config)
     sink.action.emit(ACTION_PAUSE)  # as the D-Bus listener does, from the probe thread's side
-    assert controller.state.paused_until is not None
-    assert controller.state.paused_until - controller.clock() == pytest.approx(3600, abs=5)
+    paused_until = controller.pipeline.quiet.paused_until
+    assert paused_until is not None
+    assert paused_until - controller.clock() == pytest.approx(3600, abs=5)
     sink.action.emit(ACTION_DETAILS)
     assert controller.details is not None and controller.details.isVisible()
     controller.details.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -27,12 +28,17 @@ ARTIFACTS = ROOT / "artifacts"
 pytestmark = pytest.mark.desktop
 
 
-def _config(path: Path, http_server: LocalServer, https_server: LocalServer, messenger: servers.Route) -> Path:
-    web = https_server.route("/e2e-messenger", messenger)
+def _config(
+    path: Path, http_server: LocalServer, https_server: LocalServer, messenger: servers.Route, hold_down: float = 2
+) -> Path:
+    web = https_server.route(f"/e2e-messenger-{id(messenger)}", messenger)
     insta = https_server.route("/e2e-instagram", servers.ok(b"<html>instagram</html>"))
     controls = [http_server.route(f"/e2e-control-{n}", servers.ok(b"success")) for n in "abc"]
     # A version 1 file ([monitor], [check]): the app migrates it as it starts.
-    settings = "[monitor]\ninterval = 1\nrecheck = 1\nconfirm_failures = 2\n[check]\ntimeout = 1.5"
+    settings = (
+        "[monitor]\ninterval = 1\nrecheck = 1\nconfirm_failures = 2\n[check]\ntimeout = 1.5\n"
+        f"[general]\nhold_down = {hold_down}"
+    )
     edge = f"tls://127.0.0.1:{https_server.port}"
     text = config_text(settings, {"messenger": [web, edge], "instagram": [insta]}, controls)
     path.write_text(text, encoding="utf-8")
@@ -109,6 +115,89 @@ def test_messenger_outage_and_recovery_reach_the_notification_server(
     assert app.returncode == 0, output
 
 
+def _notified(log: str) -> list[tuple[int, str]]:
+    """(id on the server, "title — body") of every notice the app sent, from its log."""
+    found = re.findall(r"notified \(id (\d+)\): (.*)$", log, re.MULTILINE)
+    return [(int(number), title) for number, title in found]
+
+
+def _tray_crop(desktop: Desktop, name: str) -> bytes:
+    """The tray's corner of the screen (trayer sits top right), as raw RGB."""
+    shot = desktop.screenshot(ARTIFACTS / f"{name}.png")
+    crop = subprocess.run(
+        ["convert", str(shot), "-gravity", "NorthEast", "-crop", "120x32+0+0", "+repage", "rgb:-"],
+        capture_output=True,
+        check=True,
+    )
+    return crop.stdout
+
+
+def _click_action(desktop: Desktop, notification_id: int, action: str) -> None:
+    """What the notification server says when a button is clicked: ActionInvoked(id, key)."""
+    subprocess.run(
+        [
+            "dbus-send",
+            "--session",
+            "--type=signal",
+            "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications.ActionInvoked",
+            f"uint32:{notification_id}",
+            f"string:{action}",
+        ],
+        env=desktop.env,
+        check=True,
+    )
+
+
+def test_a_flapping_service_gets_one_notice_updated_in_place_and_a_pause_keeps_its_icon(
+    desktop: Desktop, http_server: LocalServer, https_server: LocalServer, tmp_path: Path
+) -> None:
+    flapping = {"on": False, "since": 0.0}
+
+    def messenger(h: servers.Handler) -> None:
+        # 3 s failing, 3 s answering, while "on": shorter than the 4 s hold-down, so one episode.
+        failing = flapping["on"] and int((time.monotonic() - flapping["since"]) / 3) % 2 == 0
+        h.reply(503 if failing else 200, b"messenger")
+
+    config = _config(tmp_path / "config.toml", http_server, https_server, messenger, hold_down=4)
+    dunst = Dunst(desktop.env)
+    dunst.close_all()
+    app, log_file = _launch(desktop, config, tmp_path)
+    try:
+
+        def log_text() -> str:
+            return log_file.read_text() if log_file.exists() else ""
+
+        assert wait_until(lambda: "all_clear" in log_text(), 20), log_text()
+        flapping.update(on=True, since=time.monotonic())
+        most_on_screen = 0
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            most_on_screen = max(most_on_screen, dunst.displayed())
+            time.sleep(0.2)
+        flapping["on"] = False
+        assert wait_until(lambda: any(t.startswith("Messenger is back") for _, t in _notified(log_text())), 20)
+        notices = _notified(log_text())
+        titles = [t for _, t in notices]
+        assert titles[0].startswith("It's not your wifi — Messenger is down — "), titles
+        assert any(t.startswith("Messenger keeps dropping: down ") for t in titles), titles
+        assert titles[-1].startswith("Messenger is back (down "), titles
+        assert len({number for number, _ in notices}) == 1, notices  # one notice, updated in place
+        assert most_on_screen == 1
+
+        before = _tray_crop(desktop, "e2e-tray-not-paused")
+        _click_action(desktop, notices[0][0], "pause-1h")
+        assert wait_until(lambda: "notifications paused until" in log_text(), 10), log_text()
+        time.sleep(0.5)  # let the tray repaint
+        after = _tray_crop(desktop, "e2e-tray-paused")
+        assert len(before) == len(after) and before != after  # the badge is drawn over the icon
+    finally:
+        app.terminate()
+        output, _ = app.communicate(timeout=15)
+        dunst.close()
+    assert app.returncode == 0, output
+
+
 def test_second_launch_asks_the_first_to_show_itself(desktop: Desktop, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text("[catalog]\ninclude_defaults = false\n[[control]]\nid = 'c'\nurl = 'http://127.0.0.1:9/'\n")
@@ -158,7 +247,7 @@ def test_notifier_replaces_its_own_notice_and_sends_urgency_as_a_byte(
 ) -> None:
     import asyncio
 
-    from traywatch.monitor import NoteKind, Notification, Urgency
+    from traywatch.notices import NoteKind, Notification, Urgency
     from traywatch.notify import DBusNotifier
 
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])

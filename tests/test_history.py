@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from traywatch.history import MAX_BYTES, READ_LIMIT, History, describe
-from traywatch.monitor import Display, View
 from traywatch.ui.dialogs import details_text
+from traywatch.view import Display, View
 
 
 def test_events_come_back_oldest_first_and_limited(tmp_path: Path) -> None:

@@ -1,14 +1,25 @@
-"""The monitor state machine, driven by a fake clock and hand-made verdicts."""
+"""The monitor, its notices, the policy and the pipeline, driven by a fake clock and hand-made
+verdicts: each rule of docs/notifications.md, at its boundary."""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
 
 from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, ctl, p
-from traywatch import monitor
-from traywatch.model import Layer, Observations, Outcome, ProbeResult
-from traywatch.monitor import Display, MonitorSettings, NoteKind, Notification, Urgency
+from traywatch import monitor, notices
+from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
+from traywatch.monitor import ChangeKind, MonitorSettings
+from traywatch.notices import NoteKind, Notification, Urgency
+from traywatch.pipeline import Pipeline
+from traywatch.policy import UNTIL_BACK, Quiet, held_back, in_quiet_hours
+from traywatch.settings import defaults
 from traywatch.verdict import Verdict, decide
+from traywatch.view import Display, view
 
 NAMES = (("messenger", "Messenger"), ("instagram", "Instagram"))
 
@@ -17,57 +28,123 @@ def verdict_of(services: tuple[ProbeResult, ...], controls: tuple[ProbeResult, .
     return decide(Observations(services, controls, (), 2500, service_names=NAMES))
 
 
+MESSENGER_FAILS = p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503")
+INSTAGRAM_FAILS = p("instagram", "www.instagram.com", Outcome.REFUSED, Layer.TCP, detail="connection refused")
 HEALTHY = verdict_of(MESSENGER_OK + INSTAGRAM_OK)
-MESSENGER_503 = verdict_of(
-    (
-        p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503"),
-        MESSENGER_OK[1],
-        *INSTAGRAM_OK,
-    )
-)
-BOTH_DOWN = verdict_of(
-    (
-        p("messenger", "www.messenger.com", Outcome.REFUSED, Layer.TCP),
-        MESSENGER_OK[1],
-        p("instagram", "www.instagram.com", Outcome.TIMEOUT, Layer.HTTP),
-        INSTAGRAM_OK[1],
-    )
+MESSENGER_503 = verdict_of((MESSENGER_FAILS, MESSENGER_OK[1], *INSTAGRAM_OK))
+INSTAGRAM_DOWN = verdict_of((*MESSENGER_OK, INSTAGRAM_FAILS, INSTAGRAM_OK[1]))
+BOTH_DOWN = verdict_of((MESSENGER_FAILS, MESSENGER_OK[1], INSTAGRAM_FAILS, INSTAGRAM_OK[1]))
+# Two of five controls fail too: not "your connection", but not clean enough to blame Messenger.
+SHAKY_503 = verdict_of(
+    (MESSENGER_FAILS, MESSENGER_OK[1], *INSTAGRAM_OK),
+    (*CONTROLS_OK[:3], *(ctl(c.host, Outcome.TIMEOUT) for c in CONTROLS_OK[3:])),
 )
 OFFLINE = verdict_of(
-    tuple(
-        p(s, h, Outcome.UNREACHABLE, Layer.TCP)
-        for s, h in (("messenger", "www.messenger.com"), ("instagram", "www.instagram.com"))
-    ),
+    (p("messenger", "www.messenger.com", Outcome.UNREACHABLE, Layer.TCP), *INSTAGRAM_OK),
     tuple(ctl(c.host, Outcome.UNREACHABLE, Layer.TCP) for c in CONTROLS_OK),
+)
+UNSTABLE = verdict_of(
+    MESSENGER_OK + INSTAGRAM_OK, (*CONTROLS_OK[:2], *(ctl(c.host, Outcome.TIMEOUT) for c in CONTROLS_OK[2:]))
 )
 PORTAL = verdict_of(
     MESSENGER_OK + INSTAGRAM_OK, tuple(ctl(c.host, Outcome.REDIRECT_OFFSITE, status=302) for c in CONTROLS_OK)
 )
+BLOCKED = verdict_of(
+    (p("messenger", "www.messenger.com", Outcome.SINKHOLED, Layer.DNS, addresses=("0.0.0.0",)), *INSTAGRAM_OK)
+)
+SLOW = verdict_of((p("messenger", "www.messenger.com", ms=4000), MESSENGER_OK[1], *INSTAGRAM_OK))
+
+
+class Recorder:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.notes: list[Notification] = []
+
+    def deliver(self, note: Notification) -> None:
+        self.notes.append(note)
+
+
+class Broken:
+    name = "broken"
+
+    def deliver(self, note: Notification) -> None:
+        raise RuntimeError("the server went away")
 
 
 @dataclass
 class Driver:
-    """Runs the monitor as the app does, with a clock that moves only when told."""
+    """Runs monitor, notices and pipeline as the app does, with a clock that moves only when told."""
 
     settings: MonitorSettings = field(default_factory=MonitorSettings)
     now: float = 1_000_000.0
-    notes: list[Notification] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=defaults)
 
     def __post_init__(self) -> None:
         self.state = monitor.initial(self.settings, self.now)
+        self.history = Recorder("history")
+        self.shown = Recorder("desktop")
+        self.pipeline = Pipeline(
+            settings=lambda: self.values, recorders=[self.history], sinks=[self.shown], clock=lambda: self.now
+        )
+        self.changes: list[monitor.Change] = []
+
+    @property
+    def notes(self) -> list[Notification]:
+        return self.shown.notes
+
+    def titles(self) -> list[str]:
+        return [n.title for n in self.shown.notes]
 
     def cycle(self, verdict: Verdict) -> list[Notification]:
         """Wait until the next check is due (ticking as the app does), then run one cycle."""
         while not monitor.due(self.state, self.now):
-            self.advance(self.settings.tick)
-        self.state, token = monitor.start_cycle(self.state)
-        self.state, notes = monitor.cycle_done(self.state, token, verdict, self.now)
-        self.notes += notes
-        return notes
+            self.advance(min(self.settings.tick, self.state.next_check - self.now))
+        return self.sample(verdict)
+
+    def sample(self, verdict: Verdict) -> list[Notification]:
+        """One cycle now, due or not (as "Check now" does)."""
+        self.state, token = monitor.start_cycle(self.state, self.now)
+        self.state, changes = monitor.cycle_done(self.state, token, verdict, self.now)
+        self.changes += changes
+        shown = self.pipeline.publish(notices.build(changes, self.state))
+        self.pipeline.expire(tuple(c.service_id for c in changes if c.kind is ChangeKind.BACK))
+        return shown
 
     def advance(self, seconds: float) -> None:
+        """Let time pass awake: ticking every ``tick`` seconds, as the app's timer does."""
+        end = self.now + seconds
+        while self.now < end:
+            self.now = min(end, self.now + self.settings.tick)
+            self._tick()
+
+    def sleep(self, seconds: float) -> None:
+        """The lid closes: no ticks until it opens."""
         self.now += seconds
+        self._tick()
+
+    def _tick(self) -> None:
         self.state = monitor.tick(self.state, self.now)
+        if self.pipeline.expire():
+            ongoing = notices.ongoing(self.state)
+            if ongoing is not None:
+                self.pipeline.publish([ongoing], record=False)
+
+    def resume(self) -> None:
+        self.pipeline.pause(None)
+        ongoing = notices.ongoing(self.state)
+        if ongoing is not None:
+            self.pipeline.publish([ongoing], record=False)
+
+    def view(self) -> Any:
+        return view(self.state, self.pipeline.quiet, self.now)
+
+
+def confirm(d: Driver, verdict: Verdict) -> None:
+    for _ in range(d.settings.confirm_failures):
+        d.cycle(verdict)
+
+
+# Confirmation: several clean samples over a minimum time.
 
 
 def test_one_failing_cycle_is_not_enough_and_rechecks_quickly() -> None:
@@ -75,14 +152,15 @@ def test_one_failing_cycle_is_not_enough_and_rechecks_quickly() -> None:
     d.cycle(HEALTHY)
     assert d.state.next_check == d.now + 60
     assert d.cycle(MESSENGER_503) == []
-    assert d.state.next_check == d.now + 10  # in doubt: re-check soon
-    assert monitor.view(d.state).display is Display.CHECKING
+    assert d.state.next_check == d.now + d.settings.recheck  # in doubt: re-check soon
+    assert d.view().display is Display.CHECKING
 
 
-def test_confirmed_outage_notifies_once_with_evidence() -> None:
+def test_outage_is_confirmed_by_the_third_clean_sample_with_its_evidence() -> None:
     d = Driver()
     d.cycle(HEALTHY)
-    d.cycle(MESSENGER_503)
+    assert d.cycle(MESSENGER_503) == []
+    assert d.cycle(MESSENGER_503) == []
     notes = d.cycle(MESSENGER_503)
     assert notes == [
         Notification(
@@ -90,113 +168,95 @@ def test_confirmed_outage_notifies_once_with_evidence() -> None:
             "www.messenger.com answers HTTP 503; your connection works: 5/5 checks.",
             Urgency.CRITICAL,
             NoteKind.OUTAGE,
+            ("messenger",),
         )
     ]
     assert d.cycle(MESSENGER_503) == []  # still down: no repeat
-    assert monitor.view(d.state).display is Display.DOWN
+    assert d.view().display is Display.DOWN
     assert d.state.next_check == d.now + 60
 
 
-def test_recovery_after_confirmations_says_how_long() -> None:
-    d = Driver()
-    d.cycle(MESSENGER_503)
-    d.cycle(MESSENGER_503)
-    for _ in range(3):
-        d.cycle(MESSENGER_503)
-    assert d.cycle(HEALTHY) == []  # one good cycle is not a recovery yet
-    notes = d.cycle(HEALTHY)
-    assert len(notes) == 1
-    assert notes[0].title == "Messenger is back (down 4 min)"  # 0 s to 260 s
-    assert notes[0].key == "outage"  # replaces the outage notice
-    assert monitor.view(d.state).display is Display.ALL_CLEAR
-
-
-def test_flapping_never_notifies() -> None:
-    d = Driver()
-    for _ in range(20):
-        d.cycle(MESSENGER_503)
-        d.cycle(HEALTHY)
-    assert d.notes == []
-
-
-def test_flapping_while_down_never_announces_recovery() -> None:
-    d = Driver()
-    d.cycle(MESSENGER_503)
-    d.cycle(MESSENGER_503)
-    d.notes.clear()
-    for _ in range(10):
-        d.cycle(HEALTHY)
-        d.cycle(MESSENGER_503)
-    assert d.notes == []
-    assert d.state.down == ("messenger",)
-
-
-def test_several_services_failing_together_make_one_notification() -> None:
-    d = Driver()
-    d.cycle(BOTH_DOWN)
-    notes = d.cycle(BOTH_DOWN)
-    assert [n.title for n in notes] == ["It's not your wifi — Messenger and Instagram are down"]
-
-
-def test_offline_suppresses_service_alarms_and_says_its_you_once() -> None:
+def test_hard_outage_is_announced_within_interval_plus_two_rechecks() -> None:
     d = Driver()
     d.cycle(HEALTHY)
+    healthy_at = d.now
+    d.cycle(MESSENGER_503)
+    d.cycle(MESSENGER_503)
+    d.cycle(MESSENGER_503)
+    assert d.titles() == ["It's not your wifi — Messenger is down"]
+    assert d.now - healthy_at == d.settings.interval + 2 * d.settings.recheck
+
+
+def test_samples_must_span_the_confirmation_time() -> None:
+    d = Driver()
+    span = d.settings.confirm_span
+    d.sample(MESSENGER_503)
+    d.advance(1)
+    d.sample(MESSENGER_503)
+    d.advance(span - 1.5)
+    d.sample(MESSENGER_503)  # three samples, but only span - 0.5 s apart
+    assert d.notes == []
+    d.advance(0.5)
+    d.sample(MESSENGER_503)  # the same run now spans exactly the confirmation time
+    assert d.titles() == ["It's not your wifi — Messenger is down"]
+
+
+def test_a_good_sample_between_failures_starts_the_count_again() -> None:
+    d = Driver()
+    for verdict in (MESSENGER_503, MESSENGER_503, HEALTHY, MESSENGER_503, MESSENGER_503):
+        d.cycle(verdict)
+    assert d.notes == []
+    d.cycle(MESSENGER_503)
+    assert d.titles() == ["It's not your wifi — Messenger is down"]
+
+
+def test_failures_seen_while_the_controls_are_shaky_do_not_count() -> None:
+    d = Driver()
     for _ in range(6):
-        d.cycle(OFFLINE)
-    assert [n.title for n in d.notes] == ["It's your connection"]
-    assert d.notes[0].key == "local"
-    assert d.state.down == ()
-    assert monitor.view(d.state).display is Display.YOUR_SIDE
+        d.cycle(SHAKY_503)
+    assert d.notes == []
+    assert d.state.track("messenger") is None or d.state.track("messenger").fails == 0  # type: ignore[union-attr]
+    # ...nor do they break a run of clean ones.
+    for verdict in (MESSENGER_503, SHAKY_503, MESSENGER_503):
+        d.cycle(verdict)
+    assert d.notes == []
+    d.cycle(MESSENGER_503)
+    assert d.titles() == ["It's not your wifi — Messenger is down"]
 
 
-def test_captive_portal_has_its_own_state_and_notice() -> None:
+def test_a_your_side_sample_wipes_the_evidence() -> None:
     d = Driver()
-    d.cycle(PORTAL)
-    d.cycle(PORTAL)
-    assert [n.title for n in d.notes] == ["This network wants you to sign in"]
-    assert monitor.view(d.state).display is Display.CAPTIVE
+    for verdict in (MESSENGER_503, MESSENGER_503, OFFLINE, MESSENGER_503, MESSENGER_503):
+        d.cycle(verdict)
+    assert [n.kind for n in d.notes if n.kind is NoteKind.OUTAGE] == []
+    d.cycle(MESSENGER_503)
+    assert "It's not your wifi — Messenger is down" in d.titles()
 
 
-def test_new_local_episode_notifies_again() -> None:
+def test_sleep_wipes_the_evidence() -> None:
     d = Driver()
-    for v in (OFFLINE, OFFLINE, HEALTHY, HEALTHY, OFFLINE, OFFLINE):
-        d.cycle(v)
-    assert [n.title for n in d.notes] == ["It's your connection", "It's your connection"]
+    d.cycle(HEALTHY)
+    d.cycle(MESSENGER_503)
+    d.cycle(MESSENGER_503)
+    d.sleep(8 * 3600)
+    d.cycle(MESSENGER_503)
+    assert d.notes == []
+    d.cycle(MESSENGER_503)
+    d.cycle(MESSENGER_503)
+    assert d.titles() == ["It's not your wifi — Messenger is down"]
 
 
-def test_offline_cycles_do_not_count_towards_recovery_or_failure() -> None:
+def test_a_network_change_wipes_the_evidence_and_drops_the_cycle_in_flight() -> None:
     d = Driver()
     d.cycle(MESSENGER_503)
-    d.cycle(OFFLINE)
-    d.cycle(OFFLINE)
-    d.cycle(MESSENGER_503)  # the second failing Messenger cycle, with offline ones between
-    assert [n.title for n in d.notes] == ["It's your connection", "It's not your wifi — Messenger is down"]
-
-
-def test_resume_after_sleep_discards_the_stale_cycle_and_checks_at_once() -> None:
-    d = Driver()
-    d.cycle(HEALTHY)
-    d.advance(60)
-    d.state, token = monitor.start_cycle(d.state)
-    d.now += 3600  # the lid closes with a cycle in flight; ticks stop
-    d.state = monitor.tick(d.state, d.now)
-    assert monitor.due(d.state, d.now)
-    d.state, notes = monitor.cycle_done(d.state, token, OFFLINE, d.now)
-    assert notes == [] and d.state.local_fails == 0  # the stale verdict was dropped
-    d.cycle(HEALTHY)
-    assert d.notes == []
-
-
-def test_network_change_rechecks_at_once_and_drops_cycle_in_flight() -> None:
-    d = Driver()
-    d.cycle(HEALTHY)
-    d.advance(5)
-    d.state, token = monitor.start_cycle(d.state)
+    d.cycle(MESSENGER_503)
+    d.state, token = monitor.start_cycle(d.state, d.now)
     d.state = monitor.network_changed(d.state, d.now)
     assert monitor.due(d.state, d.now)
-    d.state, _ = monitor.cycle_done(d.state, token, MESSENGER_503, d.now)
+    d.state, changes = monitor.cycle_done(d.state, token, MESSENGER_503, d.now)
+    assert changes == []
     track = d.state.track("messenger")
-    assert track is not None and track.fails == 0  # the stale failure did not count
+    assert track is not None and track.fails == 0
     assert not d.state.in_doubt
 
 
@@ -207,44 +267,319 @@ def test_regular_ticks_are_not_sleep() -> None:
     for _ in range(30):
         d.advance(d.settings.tick)
     assert d.state.epoch == epoch
-    d.advance(d.settings.tick + d.settings.wake_gap + 1)
+    d.sleep(d.settings.tick + d.settings.wake_gap)
+    assert d.state.epoch == epoch  # a late tick at the bound is not sleep
+    d.sleep(d.settings.tick + d.settings.wake_gap + 0.5)
     assert d.state.epoch == epoch + 1
 
 
-def test_paused_is_quiet_but_keeps_state_and_resumes() -> None:
+# Episodes: one notice when it starts, one when it ends, updates in place between.
+
+
+def down_then_up(d: Driver) -> None:
+    confirm(d, MESSENGER_503)
+    for _ in range(2):
+        d.cycle(HEALTHY)
+
+
+def test_recovery_is_said_once_when_the_service_has_stayed_up_for_the_hold_down() -> None:
     d = Driver()
     d.cycle(HEALTHY)
-    d.state = monitor.pause(d.state, d.now + 3600)
-    d.cycle(MESSENGER_503)
-    d.cycle(MESSENGER_503)
+    confirm(d, MESSENGER_503)
+    for _ in range(3):
+        d.cycle(MESSENGER_503)
+    d.cycle(HEALTHY)
+    d.cycle(HEALTHY)
+    assert d.view().display is Display.ALL_CLEAR  # it answers: the tray says so at once
+    last_fail = d.state.track("messenger").last_fail  # type: ignore[union-attr]
+    assert last_fail is not None
+    while d.now + d.settings.interval < last_fail + d.settings.hold_down:
+        d.cycle(HEALTHY)
+    assert len(d.notes) == 1  # not yet: the hold-down has not passed
+    d.advance(last_fail + d.settings.hold_down - d.now)
+    d.sample(HEALTHY)  # exactly the hold-down after the last failure
+    assert len(d.notes) == 2
+    assert d.notes[1].title == "Messenger is back (down 4 min)"  # first failure to first good sample
+    assert d.notes[1].kind is NoteKind.RECOVERY and d.notes[1].key == d.notes[0].key  # replaces the outage
+    assert d.cycle(HEALTHY) == []
+
+
+def test_dropping_again_inside_an_episode_updates_the_same_notice_at_most_every_few_minutes() -> None:
+    d = Driver()
+    down_then_up(d)
+    confirm(d, MESSENGER_503)  # down again a minute later: too soon for an update
+    assert d.titles() == ["It's not your wifi — Messenger is down"]
+    for _ in range(3):
+        d.cycle(HEALTHY)
+        d.cycle(HEALTHY)
+        d.advance(120)
+        confirm(d, MESSENGER_503)
+    # Dropped at 145, 340, 535 and 730 s: updates at 340 and 730 s, each 5 min or more after the last.
+    updates = d.notes[1:]
+    assert [n.title for n in updates] == [
+        "Messenger keeps dropping: down 3 times in 5 min",
+        "Messenger keeps dropping: down 5 times in 12 min",
+    ]
+    assert all(n.key == d.notes[0].key for n in updates)  # updated in place, not stacked
+    said = [c.at for c in d.changes]
+    assert all(b - a >= d.settings.flap_update_every for a, b in itertools.pairwise(said))
+
+
+@pytest.mark.parametrize("period", [1, 2])
+def test_flapping_faster_than_the_confirmation_never_notifies(period: int) -> None:
+    d = Driver()
+    for i in range(100):
+        d.cycle(MESSENGER_503 if (i // period) % 2 == 0 else HEALTHY)
     assert d.notes == []
-    assert d.state.down == ("messenger",)
-    assert monitor.view(d.state).display is Display.PAUSED
-    d.advance(3600)
-    assert d.state.paused_until is None
-    assert monitor.view(d.state).display is Display.DOWN
 
 
-def test_check_now_makes_a_check_due() -> None:
+def test_flapping_every_three_cycles_is_one_episode() -> None:
+    d = Driver()
+    for i in range(100):
+        d.cycle(MESSENGER_503 if (i // 3) % 2 == 0 else HEALTHY)
+    outages = [n for n in d.notes if n.kind is NoteKind.OUTAGE]
+    assert outages[0].title == "It's not your wifi — Messenger is down"
+    assert all(n.title.startswith("Messenger keeps dropping") for n in outages[1:])
+    assert len({n.key for n in d.notes}) == 1
+    for _ in range(30):
+        d.cycle(HEALTHY)
+    assert d.notes[-1].title.startswith("Messenger is back (down ")
+    assert len([n for n in d.notes if n.kind is NoteKind.RECOVERY]) == 1
+
+
+def test_recovery_is_not_lost_when_another_service_goes_down_in_the_same_cycle() -> None:
+    # Messenger fails at 0, 5 and 10 s, answers at 70 and 75 s; Instagram fails at 135, 140 and
+    # 145 s, when Messenger has also been up for its hold-down.
+    d = Driver(settings=MonitorSettings(hold_down=135))
+    down_then_up(d)
+    d.cycle(INSTAGRAM_DOWN)
+    d.cycle(INSTAGRAM_DOWN)
+    notes = d.cycle(INSTAGRAM_DOWN)
+    assert len(notes) == 1
+    assert notes[0].title == "It's not your wifi — Instagram is down"
+    assert "Messenger is back" in notes[0].body
+    assert set(notes[0].services) == {"instagram", "messenger"}
+
+
+def test_several_services_failing_together_make_one_notification() -> None:
+    d = Driver()
+    confirm(d, BOTH_DOWN)
+    assert d.titles() == ["It's not your wifi — Messenger and Instagram are down"]
+
+
+def test_a_block_is_confirmed_like_an_outage() -> None:
+    d = Driver()
+    d.cycle(BLOCKED)
+    d.cycle(BLOCKED)
+    assert d.notes == []
+    d.cycle(BLOCKED)
+    assert d.titles() == ["Messenger is blocked on this network"]
+    assert d.view().display is Display.YOUR_SIDE
+
+
+# Your own side: one episode whatever it passes through.
+
+
+def test_offline_suppresses_service_alarms_and_says_its_you_once() -> None:
     d = Driver()
     d.cycle(HEALTHY)
-    assert not monitor.due(d.state, d.now)
-    d.state = monitor.check_now(d.state, d.now)
-    assert monitor.due(d.state, d.now)
+    for _ in range(6):
+        d.cycle(OFFLINE)
+    assert d.titles() == ["It's your connection"]
+    assert d.notes[0].key == "local"
+    assert d.state.down == ()
+    assert d.view().display is Display.YOUR_SIDE
+
+
+def test_your_side_is_one_episode_through_portal_unstable_and_offline() -> None:
+    d = Driver()
+    for verdict in (PORTAL, PORTAL, PORTAL, UNSTABLE, OFFLINE, OFFLINE, OFFLINE, PORTAL):
+        d.cycle(verdict)
+    assert d.titles() == ["This network wants you to sign in"]
+    assert d.view().display is Display.CAPTIVE
+
+
+def test_mixed_your_side_kinds_make_one_run_of_evidence() -> None:
+    d = Driver()
+    d.cycle(PORTAL)
+    d.cycle(UNSTABLE)
+    assert d.notes == []
+    d.cycle(OFFLINE)
+    assert d.titles() == ["It's your connection"]  # said as it is when confirmed
+
+
+def test_back_online_follows_a_notified_episode_once() -> None:
+    d = Driver()
+    confirm(d, OFFLINE)
+    d.cycle(HEALTHY)
+    d.cycle(HEALTHY)
+    assert d.view().display is Display.ALL_CLEAR
+    assert d.titles() == ["It's your connection"]  # the hold-down runs: wifi may drop again
+    d.cycle(OFFLINE)
+    d.cycle(HEALTHY)
+    d.cycle(HEALTHY)
+    since_last = d.now
+    while d.now - since_last < d.settings.local_hold_down:
+        d.cycle(HEALTHY)
+    assert d.titles() == ["It's your connection", "You're back online"]
+    assert d.notes[1].key == "local"
+    for _ in range(5):
+        d.cycle(HEALTHY)
+    assert len(d.notes) == 2
+
+
+def test_back_online_is_not_said_for_an_episode_that_was_not_announced() -> None:
+    d = Driver()
+    d.pipeline.pause(d.now + 3600)
+    confirm(d, OFFLINE)
+    for _ in range(10):
+        d.cycle(HEALTHY)
+    assert [n.kind for n in d.history.notes] == [NoteKind.LOCAL, NoteKind.ONLINE]
+    d.advance(3600)  # the pause runs out with nothing wrong: nothing to say
+    assert d.notes == []
+
+
+def test_back_online_can_be_switched_off() -> None:
+    d = Driver()
+    d.values["general.notify_online"] = False
+    confirm(d, OFFLINE)
+    for _ in range(10):
+        d.cycle(HEALTHY)
+    assert d.titles() == ["It's your connection"]
+
+
+# Slow services.
+
+
+def test_a_service_slow_for_ten_minutes_notifies_once() -> None:
+    d = Driver()
+    d.cycle(SLOW)
+    first = d.now
+    while d.now - first < d.settings.slow_after - d.settings.interval:
+        d.cycle(SLOW)
+    assert d.notes == []
+    d.advance(first + d.settings.slow_after - d.now)
+    d.sample(SLOW)
+    assert d.titles() == ["Messenger has been slow for 10 min"]
+    assert d.notes[0].kind is NoteKind.SLOW
+    for _ in range(20):
+        d.cycle(SLOW)
+    assert len(d.notes) == 1
+
+
+def test_slow_notices_can_be_switched_off() -> None:
+    d = Driver()
+    d.values["general.notify_slow"] = False
+    for _ in range(20):
+        d.cycle(SLOW)
+    assert d.notes == [] and [n.kind for n in d.history.notes] == [NoteKind.SLOW]
+
+
+# Pause, mutes and the pipeline.
+
+
+def test_pause_silences_but_keeps_the_state_the_history_and_says_what_is_still_wrong() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    d.pipeline.pause(d.now + 3600)
+    confirm(d, MESSENGER_503)
+    assert d.notes == []
+    assert [n.title for n in d.history.notes] == ["It's not your wifi — Messenger is down"]
+    shown = d.view()
+    assert shown.display is Display.DOWN and shown.paused
+    d.resume()
+    assert d.titles() == ["Messenger is still down"]
+    assert not d.view().paused
+
+
+def test_a_pause_that_runs_out_says_what_is_still_wrong() -> None:
+    d = Driver()
+    d.pipeline.pause(d.now + 600)
+    confirm(d, OFFLINE)
+    assert d.notes == []
+    d.advance(700)
+    assert d.titles() == ["It's your connection"]
+    assert d.pipeline.quiet.paused_until is None
+
+
+def test_resuming_when_all_is_well_says_nothing() -> None:
+    d = Driver()
+    d.pipeline.pause(d.now + 600)
+    d.cycle(HEALTHY)
+    d.resume()
+    assert d.notes == []
+
+
+def test_a_service_muted_until_it_is_back_is_quiet_while_others_are_not() -> None:
+    d = Driver(settings=MonitorSettings(hold_down=60))
+    d.pipeline.mute("messenger", UNTIL_BACK)
+    confirm(d, MESSENGER_503)
+    assert d.notes == [] and len(d.history.notes) == 1
+    assert [r.muted for r in d.view().rows] == [True, False]
+    confirm(d, BOTH_DOWN)
+    assert d.titles() == ["It's not your wifi — Messenger and Instagram are down"]  # Instagram is news
+    for _ in range(6):
+        d.cycle(HEALTHY)
+    assert d.pipeline.quiet.mutes == ()  # the episode ended: so did the mute
+    confirm(d, MESSENGER_503)
+    assert d.titles()[-1] == "It's not your wifi — Messenger is down"
+
+
+def test_a_mute_for_an_hour_runs_out() -> None:
+    d = Driver()
+    d.pipeline.mute("messenger", d.now + 3600)
+    assert d.view().rows == ()
+    d.cycle(HEALTHY)
+    assert d.view().rows[0].muted
+    d.advance(3600)
+    assert not d.view().rows[0].muted and d.pipeline.quiet.mutes == ()
+
+
+def test_a_failing_sink_neither_raises_nor_stops_the_others() -> None:
+    shown = Recorder("desktop")
+    pipeline = Pipeline(settings=defaults, sinks=[Broken(), shown], clock=lambda: 0.0)
+    note = Notification("It's your connection", "", kind=NoteKind.LOCAL)
+    assert pipeline.publish([note]) == [note]
+    assert shown.notes == [note]
+
+
+def test_policy_choices_and_quiet_hours() -> None:
+    values = {
+        **defaults(),
+        "general.notify_recovery": False,
+        "general.quiet_from": "23:00",
+        "general.quiet_until": "07:30",
+    }
+    quiet = Quiet()
+    outage = Notification("x", "", kind=NoteKind.OUTAGE)
+
+    def why(note: Notification, hour: int, minute: int = 0, vals: dict[str, Any] = values) -> str | None:
+        return held_back(vals, quiet, note, 0.0, hour=hour, minute=minute)
+
+    assert why(outage, 12) is None
+    assert why(Notification("x", "", kind=NoteKind.RECOVERY), 12) == "general.notify_recovery is off"
+    assert why(outage, 23, 15) == "quiet hours"  # across midnight
+    assert why(outage, 7, 29) == "quiet hours"
+    assert why(outage, 7, 30) is None
+    assert why(Notification("x", "", kind=NoteKind.APP), 23, 15) is None  # about traywatch itself
+    assert why(Notification("x", "", kind=NoteKind.LOCAL), 12, vals={**values, "general.notifications": False})
+    assert not in_quiet_hours({"general.quiet_from": "", "general.quiet_until": ""}, 3, 0)
+
+
+# What the tray shows.
 
 
 def test_view_rows_and_headline() -> None:
     d = Driver()
-    d.cycle(MESSENGER_503)
-    d.cycle(MESSENGER_503)
-    v = monitor.view(d.state)
+    confirm(d, MESSENGER_503)
+    v = d.view()
     assert v.headline == "It's not your wifi — Messenger is down"
     assert [(r.name, r.state, r.layer) for r in v.rows] == [("Messenger", "down", "http"), ("Instagram", "up", "")]
     assert v.rows[1].latency == "50 ms"
 
 
 def test_first_view_is_checking() -> None:
-    assert monitor.view(monitor.initial(MonitorSettings(), 0)).display is Display.CHECKING
+    assert view(monitor.initial(MonitorSettings(), 0)).display is Display.CHECKING
 
 
 def test_format_duration() -> None:
@@ -255,8 +590,13 @@ def test_format_duration() -> None:
 
 
 def test_tomorrow_morning_is_tomorrow_at_eight() -> None:
-    import datetime as dt
-
     now = dt.datetime(2026, 11, 25, 22, 30).astimezone().timestamp()
     until = dt.datetime.fromtimestamp(monitor.tomorrow_morning(now)).astimezone()
     assert (until.day, until.hour, until.minute) == (26, 8, 0)
+
+
+def test_edge_probe_roles_are_judged_like_web_ones() -> None:
+    edge_down = p("messenger", "edge-chat.messenger.com", Outcome.TIMEOUT, Layer.TLS, role=Role.EDGE)
+    d = Driver()
+    confirm(d, verdict_of((MESSENGER_OK[0], edge_down, *INSTAGRAM_OK)))
+    assert d.titles() == ["It's not your wifi — Messenger is down"]

@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from traywatch.monitor import Display
+from traywatch.view import PAUSE_BADGE, Display
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,8 +23,8 @@ def test_wheel_contains_icons_and_catalog(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "traywatch/data/catalog.toml" in names
     assert "traywatch/py.typed" in names
-    for display in Display:
-        assert f"traywatch/_resources/icons/{display.value}.svg" in names
+    for icon in (*(d.value for d in Display), PAUSE_BADGE):
+        assert f"traywatch/_resources/icons/{icon}.svg" in names
     assert not any(name.startswith("tests/") for name in names)
 
 

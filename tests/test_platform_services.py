@@ -19,7 +19,7 @@ from tests.servers import LocalServer
 from traywatch.autostart import MARKER, LaunchAgent, XdgAutostart, desktop_exec, windows_command_line
 from traywatch.errors import TraywatchError
 from traywatch.forwarding import Target, forward, request_for
-from traywatch.monitor import Notification, Urgency
+from traywatch.notices import Notification, Urgency
 from traywatch.secretstore import SERVICE, NullStore, open_secret_store
 
 NOTE = Notification("It's not your wifi — Messenger is down", "www.messenger.com answers HTTP 503", Urgency.CRITICAL)

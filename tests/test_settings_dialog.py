@@ -19,7 +19,7 @@ from traywatch.configstore import load_or_recover
 from traywatch.loop_thread import LoopThread
 from traywatch.paths import Paths
 from traywatch.secretstore import NullStore, SecretStore, open_secret_store
-from traywatch.settings import SETTINGS, Kind, in_quiet_hours, should_notify
+from traywatch.settings import SETTINGS, Kind
 from traywatch.ui.app import make_tester
 from traywatch.ui.entry_editor import EntryEditor, build_entry
 from traywatch.ui.settings_dialog import SettingsDialog
@@ -256,20 +256,3 @@ def test_entry_editor_test_now_probes_for_real(qtbot: QtBot, loop: LoopThread, h
     qtbot.mouseClick(editor.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: editor.test_result.text().startswith("Fails"), timeout=5000)
     assert "TCP" in editor.test_result.text() and "refused" in editor.test_result.text()
-
-
-def test_notification_policy() -> None:
-    values = {
-        "general.notifications": True,
-        "general.notify_recovery": False,
-        "general.quiet_from": "22:00",
-        "general.quiet_until": "07:30",
-    }
-    assert should_notify(values, "outage", 12, 0)
-    assert not should_notify(values, "recovery", 12, 0)
-    assert not should_notify(values, "outage", 23, 15)  # quiet hours across midnight
-    assert not should_notify(values, "outage", 7, 29)
-    assert should_notify(values, "outage", 7, 30)
-    assert should_notify(values, "app", 23, 15)  # about traywatch itself: always
-    assert not should_notify({**values, "general.notifications": False}, "local", 12, 0)
-    assert not in_quiet_hours({"general.quiet_from": "", "general.quiet_until": ""}, 3, 0)

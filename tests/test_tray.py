@@ -9,16 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QIcon, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from pytestqt.qtbot import QtBot
 
-from tests.test_monitor import HEALTHY, MESSENGER_503, Driver
-from traywatch import monitor
-from traywatch.monitor import Display, View
+from tests.test_monitor import HEALTHY, MESSENGER_503, Driver, confirm
 from traywatch.resources import icon_path
 from traywatch.ui.icons import IconSet
-from traywatch.ui.tray import PAUSE_HOUR, Tray, tooltip
+from traywatch.ui.tray import MUTE_BACK, PAUSE_HOUR, Tray, tooltip
+from traywatch.view import Display, View
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,13 +56,21 @@ def _driver_view(*verdicts: object) -> View:
     d = Driver()
     for verdict in verdicts:
         d.cycle(verdict)  # type: ignore[arg-type]
-    return monitor.view(d.state)
+    return d.view()  # type: ignore[no-any-return]
+
+
+def _down_view(paused: bool = False) -> View:
+    d = Driver()
+    if paused:
+        d.pipeline.pause(d.now + 3600)
+    confirm(d, MESSENGER_503)
+    return d.view()  # type: ignore[no-any-return]
 
 
 def test_icon_and_tooltip_follow_state(qtbot: QtBot) -> None:
     tray = Tray(IconSet())
     keys = set()
-    for view in (_driver_view(HEALTHY), _driver_view(MESSENGER_503, MESSENGER_503)):
+    for view in (_driver_view(HEALTHY), _down_view()):
         tray.render(view)
         keys.add(tray.icon.icon().cacheKey())
         assert tray.icon.toolTip().startswith(view.headline)
@@ -78,7 +85,7 @@ def test_menu_is_rebuilt_from_current_state_when_shown(qtbot: QtBot) -> None:
     tray.menu.aboutToShow.emit()
     texts = [a.text() for a in tray.menu.actions()]
     assert texts[0] == "All clear"
-    tray.render(_driver_view(MESSENGER_503, MESSENGER_503))
+    tray.render(_down_view())
     tray.menu.aboutToShow.emit()
     texts = [a.text() for a in tray.menu.actions()]
     assert texts[0] == "It's not your wifi — Messenger is down"
@@ -104,8 +111,46 @@ def test_menu_actions_forward_intents(qtbot: QtBot) -> None:
 
 
 def test_tooltip_mentions_pause() -> None:
-    view = View(Display.PAUSED, "All clear", "", (), 1_000_000.0, 1_003_600.0)
+    view = View(Display.ALL_CLEAR, "All clear", "", (), 1_000_000.0, 1_003_600.0)
     assert "Notifications paused until" in tooltip(view)
+
+
+def _pixels(icon: QIcon, size: int = 32) -> list[int]:
+    image = icon.pixmap(size, size).toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    return [image.pixel(x, y) for y in range(size) for x in range(size)]
+
+
+def test_paused_icon_keeps_the_state_and_adds_a_badge(qtbot: QtBot) -> None:
+    icons = IconSet()
+    paused = {display: _pixels(icons.get(display, paused=True)) for display in Display}
+    for display in Display:
+        plain = _pixels(icons.get(display))
+        changed = sum(a != b for a, b in zip(plain, paused[display], strict=True))
+        assert 0.1 < changed / len(plain) < 0.5, display  # a badge in a corner, the state around it
+        assert plain[: 32 * 10] == paused[display][: 32 * 10], display  # its top rows untouched
+    assert len({tuple(p) for p in paused.values()}) == len(Display)  # still one look per state
+
+
+def test_a_paused_outage_shows_the_outage_with_the_badge(qtbot: QtBot) -> None:
+    tray = Tray(IconSet())
+    view = _down_view(paused=True)
+    assert view.display is Display.DOWN and view.paused
+    tray.render(view)
+    assert tray.icon.icon().cacheKey() == tray.icons.get(Display.DOWN, paused=True).cacheKey()
+    assert "Notifications paused until" in tray.icon.toolTip()
+
+
+def test_mute_menu_forwards_the_service_and_how_long(qtbot: QtBot) -> None:
+    tray = Tray(IconSet())
+    tray.render(_down_view())
+    tray.menu.aboutToShow.emit()
+    actions = {a.text(): a for a in tray.menu.actions()}
+    services = {a.text(): a.menu() for a in actions["Mute a service"].menu().actions()}
+    choices = {a.text(): a for a in services["Messenger"].actions()}
+    assert not choices["Unmute"].isEnabled()
+    with qtbot.waitSignal(tray.mute, timeout=1000) as blocker:
+        choices["Until it's back"].trigger()
+    assert blocker.args == ["messenger", MUTE_BACK]
 
 
 def test_without_a_tray_the_app_says_why_and_points_to_check(tmp_path: Path) -> None:

@@ -182,6 +182,19 @@ CASES = [
         headline="Your DNS is broken",
     ),
     Case(
+        "local DNS dead: the resolver answers nothing, an IP-literal control works",
+        (p("messenger", "www.messenger.com", Outcome.TIMEOUT, Layer.DNS),),
+        (*(ctl(h, Outcome.TIMEOUT, Layer.DNS) for h in NAMED), ctl("1.1.1.1")),
+        VerdictKind.LOCAL_DNS,
+        headline="Your DNS is broken",
+    ),
+    Case(
+        "timeouts past DNS are not a DNS failure",
+        MESSENGER_OK,
+        (*(ctl(h, Outcome.TIMEOUT, Layer.TCP) for h in NAMED), ctl("1.1.1.1")),
+        VerdictKind.UNSTABLE,
+    ),
+    Case(
         "local DNS broken: only DoH proves the network works",
         (p("messenger", "www.messenger.com", Outcome.NXDOMAIN, Layer.DNS),),
         tuple(ctl(h, Outcome.NXDOMAIN, Layer.DNS) for h in NAMED),
@@ -342,3 +355,15 @@ def test_offline_explanation_counts_what_failed() -> None:
         "None of the 5 independent checks answer: 4 do not resolve, 1 shows a certificate that is not its own. "
         "Meta is not the problem."
     )
+
+
+def test_a_service_failure_with_shaky_controls_does_not_say_the_connection_works() -> None:
+    shaky = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT), ctl("nmcheck2.gnome.org", Outcome.RESET))
+    messenger_503 = p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503")
+    verdict = decide(Observations((messenger_503, MESSENGER_OK[1]), shaky, (), 2500))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+    assert "works" not in verdict.explanation
+    assert "only 4/6 checks answer" in verdict.explanation
+    one_off = (*CONTROLS_OK, ctl("nmcheck2.gnome.org", Outcome.RESET))
+    verdict = decide(Observations((messenger_503, MESSENGER_OK[1]), one_off, (), 2500))
+    assert "your connection works: 5/6 checks" in verdict.explanation

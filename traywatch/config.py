@@ -111,6 +111,7 @@ class Config:
             recheck=float(self.values["general.recheck"]),
             confirm_failures=int(self.values["general.confirm_failures"]),
             confirm_recoveries=int(self.values["general.confirm_recoveries"]),
+            hold_down=float(self.values["general.hold_down"]),
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from traywatch import __version__
-from traywatch.monitor import Notification, Urgency
+from traywatch.notices import Notification, Urgency
 
 log = logging.getLogger(__name__)
 
@@ -102,3 +103,37 @@ async def forward(
             await http.aclose()
     log.warning("could not forward %r: %s", note.title, detail)
     return Outcome(False, detail, attempt, time.time())
+
+
+class WebhookSink:
+    """The pipeline's webhook sink: each shown notice is posted on the probe thread's loop; the
+    outcome goes to ``on_outcome`` (from that thread)."""
+
+    name = "webhook"
+
+    def __init__(
+        self,
+        submit: Callable[[Coroutine[Any, Any, None]], object],
+        settings: Callable[[], Mapping[str, Any]],
+        token: Callable[[], str],
+        on_outcome: Callable[[Outcome], None],
+    ) -> None:
+        self.submit = submit
+        self.settings = settings
+        self.token = token
+        self.on_outcome = on_outcome
+
+    def deliver(self, note: Notification) -> None:
+        values = self.settings()
+        url = values["forwarding.url"]
+        if url:
+            self.submit(self._send(Target(url, values["forwarding.format"]), note))
+
+    async def _send(self, target: Target, note: Notification) -> None:
+        token = ""
+        try:
+            token = await asyncio.to_thread(self.token)
+        except Exception as exc:
+            log.warning("forwarding without a token: %s", type(exc).__name__)
+        outcome = await forward(Target(target.url, target.format, token), note)
+        self.on_outcome(outcome)

@@ -29,7 +29,7 @@ READ_LIMIT = 4 * MAX_BYTES
 @dataclass(frozen=True)
 class Event:
     at: float  # seconds since the epoch
-    kind: str  # outage, recovery or local (monitor.NoteKind values)
+    kind: str  # outage, recovery or local (notices.NoteKind values)
     title: str
     body: str
 

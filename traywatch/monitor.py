@@ -1,10 +1,21 @@
-"""The monitor: a pure state machine fed by cycle verdicts and a clock, deciding what to show,
-when to check next, and which notifications to send.
+"""The monitor: a pure state machine fed by cycle verdicts and a clock. It decides when to check
+next and which confirmed changes happened; ``notices`` words them and ``view`` renders them.
 
-It never cries wolf: a service is *down* only after ``confirm_failures`` failing cycles in a row
-(re-checked quickly, every ``recheck`` seconds, while in doubt) and *back* after
-``confirm_recoveries`` good ones; when your own side is the problem, services are not judged at
-all. A cycle that started before the machine slept or the network changed is discarded.
+It never cries wolf:
+
+- A cycle is a *clean sample* of the services only when your side is fine: the verdict is not
+  about your side and the controls all answer but at most one. Only clean samples count.
+- A service is confirmed *down* (or blocked) after ``confirm_failures`` failing clean samples in
+  a row spanning at least ``(confirm_failures - 1) × recheck`` seconds, re-checked every
+  ``recheck`` seconds while in doubt. One lost packet is one failed sample at most (the probes
+  already try each endpoint twice), and one failed sample never alarms.
+- Its *episode* lasts until it has stayed up ``hold_down`` seconds: dropping again inside it
+  updates the same notice (at most every ``flap_update_every`` seconds), and the recovery is
+  said once, when the episode ends.
+- Your own side has one episode, whatever kinds it passes through (sign-in page, DNS, unstable,
+  offline), ending ``local_hold_down`` seconds after your side works again.
+- A your-side sample, a sleep and a network change wipe the evidence gathered so far: failures
+  seen before them are not counted with failures seen after.
 
 Every function takes the state and returns a new one; times are wall-clock seconds passed in.
 """
@@ -13,91 +24,124 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from traywatch.verdict import ServiceState, Side, Verdict, VerdictKind, down_headline, join_names
+from traywatch.verdict import ServiceState, Verdict, VerdictKind
 
-
-class Display(enum.Enum):
-    """What the tray shows; the value names the icon file in resources/icons."""
-
-    ALL_CLEAR = "all-clear"
-    DEGRADED = "degraded"
-    DOWN = "down"
-    YOUR_SIDE = "your-connection"
-    CAPTIVE = "captive-portal"
-    CHECKING = "checking"
-    PAUSED = "paused"
-
-
-class NoteKind(enum.Enum):
-    OUTAGE = "outage"
-    RECOVERY = "recovery"
-    LOCAL = "local"  # your connection, portal, DNS
-    APP = "app"  # about traywatch itself (its settings file, say)
-
-
-class Urgency(enum.Enum):
-    LOW = 0
-    NORMAL = 1
-    CRITICAL = 2
-
-
-@dataclass(frozen=True)
-class Notification:
-    title: str
-    body: str
-    urgency: Urgency = Urgency.NORMAL
-    kind: NoteKind = NoteKind.OUTAGE
-
-    @property
-    def key(self) -> str:
-        """Notifications with the same key update one another instead of stacking: a recovery
-        replaces the outage notice it ends."""
-        return "outage" if self.kind in (NoteKind.OUTAGE, NoteKind.RECOVERY) else self.kind.value
+# Verdicts that say your own side fails (the controls do not answer right). A block is your
+# network's doing too, but the controls answer: it is judged per service, like an outage.
+YOUR_SIDE = frozenset({VerdictKind.OFFLINE, VerdictKind.CAPTIVE_PORTAL, VerdictKind.LOCAL_DNS, VerdictKind.UNSTABLE})
 
 
 @dataclass(frozen=True)
 class MonitorSettings:
     interval: float = 60.0
-    recheck: float = 10.0
-    confirm_failures: int = 2
+    recheck: float = 5.0
+    confirm_failures: int = 3
     confirm_recoveries: int = 2
+    hold_down: float = 600.0
+    local_hold_down: float = 120.0
+    slow_after: float = 600.0
     tick: float = 5.0
     # A wall-clock gap this much longer than a tick means the machine slept.
     wake_gap: float = 30.0
 
+    @property
+    def flap_update_every(self) -> float:
+        """How often a notice may be updated while its service keeps dropping: twice per hold-down."""
+        return self.hold_down / 2
+
+    @property
+    def confirm_span(self) -> float:
+        """The least time from the first to the last of the samples that confirm a failure."""
+        return (self.confirm_failures - 1) * self.recheck
+
+
+class ChangeKind(enum.Enum):
+    DOWN = "down"  # a service's episode begins: confirmed down
+    BLOCKED = "blocked"  # ...or confirmed blocked on this network
+    DROPPED_AGAIN = "dropped_again"  # down again inside an open episode
+    BACK = "back"  # the episode ended: up for the whole hold-down
+    SLOW = "slow"  # slow for ``slow_after`` seconds
+    LOCAL = "local"  # your side's episode begins
+    ONLINE = "online"  # your side's episode ended
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: ChangeKind
+    service_id: str = ""  # empty for your side's changes
+    name: str = ""
+    at: float = 0.0
+    since: float = 0.0  # when the episode began
+    downtime: float = 0.0  # BACK and ONLINE: from the first failure to the first good sample
+    drops: int = 1  # times confirmed down in this episode
+    local_kind: VerdictKind | None = None  # LOCAL and ONLINE: what your side's problem was
+
 
 @dataclass(frozen=True)
 class Track:
-    """One service's confirmed state and the run of cycles that may change it."""
+    """One service: the evidence gathered, and its episode if one is open."""
 
     name: str
-    down: bool = False
+    fails: int = 0  # failing clean samples in a row
+    first_fail: float | None = None
+    oks: int = 0  # good samples in a row
+    first_ok: float | None = None
+    down: bool = False  # confirmed down (or blocked) now
+    blocked: bool = False
+    episode_since: float | None = None  # an open episode began then
+    last_fail: float | None = None
+    drops: int = 0
+    noticed_at: float | None = None  # when this episode was last announced or updated
+    slow_since: float | None = None
+    slow_noticed: bool = False
+
+    @property
+    def in_episode(self) -> bool:
+        return self.episode_since is not None
+
+    def forget_evidence(self) -> Track:
+        return replace(self, fails=0, first_fail=None, oks=0, first_ok=None, slow_since=None)
+
+
+@dataclass(frozen=True)
+class LocalTrack:
+    """Your own side, as one track with one episode."""
+
     fails: int = 0
+    first_fail: float | None = None
     oks: int = 0
-    down_since: float | None = None
-    first_failure: float | None = None
+    first_ok: float | None = None
+    problem: VerdictKind | None = None  # confirmed now
+    episode_since: float | None = None
+    last_fail: float | None = None
+
+    def forget_evidence(self) -> LocalTrack:
+        return replace(self, fails=0, first_fail=None, oks=0, first_ok=None)
 
 
 @dataclass(frozen=True)
 class MonitorState:
     settings: MonitorSettings
     tracks: tuple[tuple[str, Track], ...] = ()
-    local: VerdictKind | None = None  # a confirmed problem on your side
-    local_fails: int = 0
-    local_oks: int = 0
-    local_notified: frozenset[VerdictKind] = frozenset()
+    you: LocalTrack = LocalTrack()
     epoch: int = 0
     running: int | None = None  # epoch of the cycle in flight
+    running_since: float | None = None
     next_check: float = 0.0
     last_tick: float | None = None
     verdict: Verdict | None = None
     checked_at: float | None = None
-    paused_until: float | None = None
 
     def track(self, service_id: str) -> Track | None:
         return dict(self.tracks).get(service_id)
+
+    @property
+    def local(self) -> VerdictKind | None:
+        """A confirmed problem on your side, now."""
+        return self.you.problem
 
     @property
     def down(self) -> tuple[str, ...]:
@@ -106,9 +150,8 @@ class MonitorState:
     @property
     def in_doubt(self) -> bool:
         """A failure or recovery seen but not yet confirmed: worth a quick re-check."""
-        if self.local is None and self.local_fails > 0:
-            return True
-        if self.local is not None and self.local_oks > 0:
+        you = self.you
+        if (you.problem is None and you.fails > 0) or (you.problem is not None and you.oks > 0):
             return True
         return any((t.fails > 0 and not t.down) or (t.down and t.oks > 0) for _, t in self.tracks)
 
@@ -121,15 +164,14 @@ def due(state: MonitorState, now: float) -> bool:
     return state.running is None and now >= state.next_check
 
 
-def start_cycle(state: MonitorState) -> tuple[MonitorState, int]:
-    """Mark a cycle as running; the token comes back with its verdict."""
-    return replace(state, running=state.epoch), state.epoch
+def start_cycle(state: MonitorState, now: float) -> tuple[MonitorState, int]:
+    """Mark a cycle as running; the token comes back with its verdict. The sample is dated
+    when the cycle starts, so a slow cycle does not stretch or shrink the span of evidence."""
+    return replace(state, running=state.epoch, running_since=now), state.epoch
 
 
 def tick(state: MonitorState, now: float) -> MonitorState:
-    """Called every ``settings.tick`` seconds; notices sleep and the end of a pause."""
-    if state.paused_until is not None and now >= state.paused_until:
-        state = replace(state, paused_until=None)
+    """Called every ``settings.tick`` seconds; notices sleep by the gap between ticks."""
     last = state.last_tick
     state = replace(state, last_tick=now)
     if last is not None and now - last > state.settings.tick + state.settings.wake_gap:
@@ -142,112 +184,170 @@ def network_changed(state: MonitorState, now: float) -> MonitorState:
 
 
 def _invalidate(state: MonitorState, now: float) -> MonitorState:
-    # Whatever is in flight saw the old network (or a sleeping machine): check afresh at once.
-    return replace(state, epoch=state.epoch + 1, running=None, next_check=now)
+    # Whatever is in flight saw the old network (or a sleeping machine), and evidence from before
+    # it says nothing about after it: check afresh at once, counting from zero.
+    tracks = tuple((sid, t.forget_evidence()) for sid, t in state.tracks)
+    return replace(
+        state,
+        epoch=state.epoch + 1,
+        running=None,
+        running_since=None,
+        next_check=now,
+        tracks=tracks,
+        you=state.you.forget_evidence(),
+    )
 
 
 def check_now(state: MonitorState, now: float) -> MonitorState:
     return replace(state, next_check=now)
 
 
-def pause(state: MonitorState, until: float | None) -> MonitorState:
-    return replace(state, paused_until=until)
+def reconfigure(state: MonitorState, settings: MonitorSettings) -> MonitorState:
+    return replace(state, settings=settings)
 
 
-def cycle_done(
-    state: MonitorState, token: int, verdict: Verdict, now: float
-) -> tuple[MonitorState, list[Notification]]:
+def is_clean(verdict: Verdict) -> bool:
+    """Your side is fine enough for a service's failure to count: all controls but one answer."""
+    if verdict.kind in YOUR_SIDE:
+        return False
+    return verdict.controls_ok >= verdict.controls_total - 1
+
+
+def cycle_done(state: MonitorState, token: int, verdict: Verdict, now: float) -> tuple[MonitorState, list[Change]]:
     if token != state.epoch:
         return state, []  # stale: it began before a sleep or a network change
     s = state.settings
-    state = replace(state, running=None, verdict=verdict, checked_at=now)
-    notes: list[Notification] = []
-
-    if verdict.kind.side is Side.YOU:
-        fails = state.local_fails + 1
-        local = state.local
-        if local is not None or fails >= s.confirm_failures:
-            local = verdict.kind
-        state = replace(state, local=local, local_fails=fails, local_oks=0)
-        if local is not None and local not in state.local_notified:
-            notes.append(_local_note(verdict))
-            state = replace(state, local_notified=state.local_notified | {local})
+    at = state.running_since if state.running_since is not None else now
+    state = replace(state, running=None, running_since=None, verdict=verdict, checked_at=now)
+    changes: list[Change] = []
+    if verdict.kind in YOUR_SIDE:
+        you, change = _local_failed(state.you, verdict.kind, at, s)
+        tracks = tuple((sid, t.forget_evidence()) for sid, t in state.tracks)
+        state = replace(state, you=you, tracks=tracks)
     else:
-        state = replace(state, local_fails=0)
-        if state.local is not None:
-            oks = state.local_oks + 1
-            if oks >= s.confirm_recoveries:
-                state = replace(state, local=None, local_oks=0, local_notified=frozenset())
-            else:
-                state = replace(state, local_oks=oks)
-        state, notes = _judge_services(state, verdict, now)
-
+        you, change = _local_fine(state.you, at, s)
+        state = replace(state, you=you)
+        if is_clean(verdict):
+            state, changes = _judge_services(state, verdict, at)
+    if change is not None:
+        changes.insert(0, change)
     delay = s.recheck if state.in_doubt else s.interval
-    state = replace(state, next_check=now + delay)
-    if state.paused_until is not None and now < state.paused_until:
-        notes = []
-    return state, notes
+    state = replace(state, next_check=max(now, at + delay))
+    return state, changes
 
 
 def cycle_failed(state: MonitorState, token: int, now: float) -> MonitorState:
     """A cycle that could not run at all (an internal error): try again soon, change nothing else."""
     if token != state.epoch:
         return state
-    return replace(state, running=None, next_check=now + state.settings.recheck)
+    return replace(state, running=None, running_since=None, next_check=now + state.settings.recheck)
 
 
-def _judge_services(state: MonitorState, verdict: Verdict, now: float) -> tuple[MonitorState, list[Notification]]:
+def _since(first: float | None, count: int, at: float) -> float:
+    """When a run of samples began: ``at`` if this sample starts it."""
+    return first if count and first is not None else at
+
+
+def _local_failed(
+    you: LocalTrack, kind: VerdictKind, at: float, s: MonitorSettings
+) -> tuple[LocalTrack, Change | None]:
+    first = _since(you.first_fail, you.fails, at)
+    you = replace(you, fails=you.fails + 1, first_fail=first, oks=0, first_ok=None)
+    if you.problem is not None:
+        return replace(you, problem=kind, last_fail=at), None
+    if you.fails < s.confirm_failures or at - first < s.confirm_span:
+        return you, None
+    you = replace(you, problem=kind, last_fail=at)
+    if you.episode_since is not None:
+        return you, None  # the same episode, come back before it ended: said once already
+    you = replace(you, episode_since=first)
+    return you, Change(ChangeKind.LOCAL, at=at, since=first, local_kind=kind)
+
+
+def _local_fine(you: LocalTrack, at: float, s: MonitorSettings) -> tuple[LocalTrack, Change | None]:
+    you = replace(you, fails=0, first_fail=None)
+    since = you.episode_since
+    if since is None:
+        return you, None
+    first_ok = _since(you.first_ok, you.oks, at)
+    you = replace(you, oks=you.oks + 1, first_ok=first_ok)
+    if you.problem is not None and you.oks >= s.confirm_recoveries:
+        you = replace(you, problem=None)
+    last = you.last_fail if you.last_fail is not None else since
+    if you.problem is None and at - last >= s.local_hold_down:
+        return LocalTrack(), Change(ChangeKind.ONLINE, at=at, since=since, downtime=max(0.0, first_ok - since))
+    return you, None
+
+
+def _judge_services(state: MonitorState, verdict: Verdict, at: float) -> tuple[MonitorState, list[Change]]:
     s = state.settings
-    old = dict(state.tracks)
+    old: Mapping[str, Track] = dict(state.tracks)
     tracks: dict[str, Track] = {}
-    went_down: list[str] = []
-    came_back: list[tuple[str, float]] = []
+    changes: list[Change] = []
     for status in verdict.services:
         track = old.get(status.id, Track(status.name))
-        if status.state is ServiceState.DOWN:
-            fails = track.fails + 1
-            first = track.first_failure if track.fails else now
-            track = replace(track, fails=fails, oks=0, first_failure=first)
-            if not track.down and fails >= s.confirm_failures:
-                track = replace(track, down=True, down_since=first)
-                went_down.append(status.id)
+        if status.state in (ServiceState.DOWN, ServiceState.BLOCKED):
+            track, change = _failed(track, status.id, status.state is ServiceState.BLOCKED, at, s)
         elif status.state in (ServiceState.UP, ServiceState.SLOW):
-            oks = track.oks + 1
-            track = replace(track, oks=oks, fails=0, first_failure=None)
-            if track.down and oks >= s.confirm_recoveries:
-                came_back.append((status.id, now - (track.down_since or now)))
-                track = replace(track, down=False, down_since=None, oks=0)
-        tracks[status.id] = track
-    state = replace(state, tracks=tuple(tracks.items()))
-
-    notes = []
-    if went_down:
-        still = [tracks[sid].name for sid in state.down]
-        title = verdict.headline if verdict.kind is VerdictKind.META_DNS else down_headline(still)
-        notes.append(Notification(title, verdict.explanation, Urgency.CRITICAL))
-    elif came_back:
-        names = [tracks[sid].name for sid, _ in came_back]
-        if len(came_back) == 1:
-            title = f"{names[0]} is back (down {format_duration(came_back[0][1])})"
+            track, change = _answered(track, status.id, status.state is ServiceState.SLOW, at, s)
         else:
-            title = f"{join_names(names)} are back"
-        still = [tracks[sid].name for sid in state.down]
-        body = f"{join_names(still)} still down." if still else "Everything answers again."
-        notes.append(Notification(title, body, Urgency.LOW, NoteKind.RECOVERY))
-    return state, notes
+            change = None
+        if change is not None:
+            changes.append(change)
+        tracks[status.id] = track
+    # Services not in this verdict (switched off) keep what they had.
+    merged = {**old, **tracks}
+    return replace(state, tracks=tuple(merged.items())), changes
 
 
-_LOCAL_TITLES = {
-    VerdictKind.OFFLINE: "It's your connection",
-    VerdictKind.CAPTIVE_PORTAL: "This network wants you to sign in",
-    VerdictKind.LOCAL_DNS: "Your DNS is broken",
-    VerdictKind.UNSTABLE: "Your connection is unstable",
-}
+def _failed(track: Track, sid: str, blocked: bool, at: float, s: MonitorSettings) -> tuple[Track, Change | None]:
+    first = _since(track.first_fail, track.fails, at)
+    track = replace(track, fails=track.fails + 1, first_fail=first, oks=0, first_ok=None, slow_since=None)
+    if track.down:
+        return replace(track, last_fail=at, blocked=blocked), None
+    if track.fails < s.confirm_failures or at - first < s.confirm_span:
+        return track, None
+    track = replace(track, down=True, blocked=blocked, last_fail=at)
+    if not track.in_episode:
+        track = replace(track, episode_since=first, drops=1, noticed_at=at)
+        kind = ChangeKind.BLOCKED if blocked else ChangeKind.DOWN
+        return track, Change(kind, sid, track.name, at, since=first)
+    track = replace(track, drops=track.drops + 1)
+    if track.noticed_at is not None and at - track.noticed_at < s.flap_update_every:
+        return track, None  # said lately: the next update will carry the count
+    track = replace(track, noticed_at=at)
+    since = track.episode_since or first
+    return track, Change(ChangeKind.DROPPED_AGAIN, sid, track.name, at, since=since, drops=track.drops)
 
 
-def _local_note(verdict: Verdict) -> Notification:
-    title = _LOCAL_TITLES.get(verdict.kind, verdict.headline)
-    return Notification(title, verdict.explanation, Urgency.NORMAL, NoteKind.LOCAL)
+def _answered(track: Track, sid: str, slow: bool, at: float, s: MonitorSettings) -> tuple[Track, Change | None]:
+    first_ok = _since(track.first_ok, track.oks, at)
+    track = replace(track, fails=0, first_fail=None, oks=track.oks + 1, first_ok=first_ok)
+    if track.down and track.oks >= s.confirm_recoveries:
+        track = replace(track, down=False, blocked=False)
+    change = None
+    if track.in_episode and not track.down:
+        last = track.last_fail if track.last_fail is not None else at
+        if at - last >= s.hold_down:
+            since = track.episode_since or at
+            change = Change(
+                ChangeKind.BACK,
+                sid,
+                track.name,
+                at,
+                since=since,
+                downtime=max(0.0, first_ok - since),
+                drops=track.drops,
+            )
+            track = Track(track.name, oks=track.oks, first_ok=track.first_ok)
+    if not slow:
+        return replace(track, slow_since=None, slow_noticed=False), change
+    slow_since = track.slow_since if track.slow_since is not None else at
+    track = replace(track, slow_since=slow_since)
+    if change is None and not track.slow_noticed and not track.in_episode and at - slow_since >= s.slow_after:
+        track = replace(track, slow_noticed=True)
+        change = Change(ChangeKind.SLOW, sid, track.name, at, since=slow_since)
+    return track, change
 
 
 def format_duration(seconds: float) -> str:
@@ -265,67 +365,3 @@ def tomorrow_morning(now: float, hour: int = 8) -> float:
     today = dt.datetime.fromtimestamp(now).astimezone()
     tomorrow = (today + dt.timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
     return tomorrow.timestamp()
-
-
-# What the tray renders.
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    state: str
-    layer: str
-    latency: str
-
-
-@dataclass(frozen=True)
-class View:
-    display: Display
-    headline: str
-    explanation: str
-    rows: tuple[Row, ...]
-    checked_at: float | None
-    paused_until: float | None
-
-
-def view(state: MonitorState) -> View:
-    verdict = state.verdict
-    rows = _rows(state, verdict)
-    if verdict is None:
-        return View(Display.CHECKING, "Checking…", "The first check is running.", rows, None, state.paused_until)
-    headline, explanation = verdict.headline, verdict.explanation
-    if state.local is not None:
-        display = Display.CAPTIVE if state.local is VerdictKind.CAPTIVE_PORTAL else Display.YOUR_SIDE
-    elif state.down:
-        display = Display.DOWN
-        names = [t.name for _, t in state.tracks if t.down]
-        if verdict.kind not in (VerdictKind.SERVICE_DOWN, VerdictKind.META_DNS):
-            headline = down_headline(names)
-            explanation = f"Checking whether it is back: {verdict.headline.lower()}."
-    elif state.in_doubt:
-        display = Display.CHECKING
-        headline = f"Checking again: {verdict.headline}"
-    elif verdict.kind is VerdictKind.DEGRADED:
-        display = Display.DEGRADED
-    else:
-        display = Display.ALL_CLEAR
-    if state.paused_until is not None:
-        display = Display.PAUSED
-    return View(display, headline, explanation, rows, state.checked_at, state.paused_until)
-
-
-def _rows(state: MonitorState, verdict: Verdict | None) -> tuple[Row, ...]:
-    if verdict is None:
-        return ()
-    rows = []
-    for status in verdict.services:
-        track = state.track(status.id)
-        label = status.state.value
-        if track is not None and track.down and status.state is not ServiceState.DOWN:
-            label = "down"
-        layer = status.failing_layer.value if status.failing_layer else ""
-        if status.state is ServiceState.UNKNOWN:
-            label, layer = "not judged (your side)", ""
-        latency = f"{status.latency_ms:.0f} ms" if status.latency_ms is not None else "–"
-        rows.append(Row(status.name, label, layer, latency))
-    return tuple(rows)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
-from traywatch.monitor import Notification
+from traywatch.notices import Notification
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,9 @@ _CALL_TIMEOUT = 3.0
 
 ACTION_DETAILS = "details"
 ACTION_PAUSE = "pause-1h"
+ACTION_MUTE = "mute-until-back"
 _ACTIONS = [ACTION_DETAILS, "Details", ACTION_PAUSE, "Pause 1 h"]
+_SERVICE_ACTIONS = [*_ACTIONS, ACTION_MUTE, "Mute until it's back"]
 
 
 class NotifierUnavailable(Exception):
@@ -121,7 +123,7 @@ class DBusNotifier:
     async def send(self, note: Notification) -> None:
         """Show ``note``, replacing the last one with the same key. Never raises."""
         try:
-            actions = _ACTIONS if "actions" in self.capabilities else []
+            actions = (_SERVICE_ACTIONS if note.services else _ACTIONS) if "actions" in self.capabilities else []
             hints = {
                 "urgency": ("y", note.urgency.value),  # the spec says byte; servers ignore int32 here
                 "desktop-entry": ("s", "traywatch"),

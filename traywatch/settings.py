@@ -155,7 +155,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "general.recheck",
-        10.0,
+        5.0,
         Kind.SECONDS,
         "Re-check a failure after",
         "Seconds before a suspected failure is checked again.",
@@ -165,10 +165,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "general.confirm_failures",
-        2,
+        3,
         Kind.INT,
         "Failures before alarm",
-        "Failing checks in a row before a service counts as down.",
+        "Failing checks in a row, re-checked as above, before a service counts as down.",
         G,
         minimum=1,
         maximum=20,
@@ -183,6 +183,17 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1,
         maximum=20,
     ),
+    Setting(
+        "general.hold_down",
+        600.0,
+        Kind.SECONDS,
+        "Call a service back after",
+        'Seconds it must keep answering before "back" is said: a service that drops again sooner'
+        " updates its notice instead of raising a new one.",
+        G,
+        minimum=0,
+        maximum=86400,
+    ),
     Setting("general.start_at_login", False, Kind.BOOL, "Start at login", "Start traywatch when you log in.", G),
     Setting(
         "general.notifications",
@@ -193,6 +204,22 @@ SETTINGS: tuple[Setting, ...] = (
         G,
     ),
     Setting("general.notify_recovery", True, Kind.BOOL, "Notify on recovery", "Notify when a service is back.", G),
+    Setting(
+        "general.notify_online",
+        True,
+        Kind.BOOL,
+        "Notify when you're back online",
+        "After a notice about your connection, say when it works again.",
+        G,
+    ),
+    Setting(
+        "general.notify_slow",
+        True,
+        Kind.BOOL,
+        "Notify when a service stays slow",
+        "Notify once when a service has been slow for 10 minutes.",
+        G,
+    ),
     Setting(
         "general.quiet_from",
         "",
@@ -290,24 +317,3 @@ def cross_check(values: Mapping[str, Any]) -> dict[str, str]:
         missing = "general.quiet_until" if values.get("general.quiet_from") else "general.quiet_from"
         problems[missing] = "quiet hours need both a start and an end"
     return problems
-
-
-def in_quiet_hours(values: Mapping[str, Any], hour: int, minute: int) -> bool:
-    start, end = values.get("general.quiet_from", ""), values.get("general.quiet_until", "")
-    if not start or not end:
-        return False
-    now = hour * 60 + minute
-    a = int(start[:2]) * 60 + int(start[3:])
-    b = int(end[:2]) * 60 + int(end[3:])
-    return a <= now < b if a <= b else now >= a or now < b  # quiet hours may span midnight
-
-
-def should_notify(values: Mapping[str, Any], kind: str, hour: int, minute: int) -> bool:
-    """Whether a notification of ``kind`` (a NoteKind value) is shown, by the user's choices."""
-    if kind == "app":
-        return True  # about traywatch itself, e.g. a settings file set aside: always said
-    if not values.get("general.notifications", True):
-        return False
-    if kind == "recovery" and not values.get("general.notify_recovery", True):
-        return False
-    return not in_quiet_hours(values, hour, minute)

@@ -207,7 +207,11 @@ def decide(obs: Observations) -> Verdict:
         )
 
     named = [c for c in controls if not is_ip_literal(c.host)]
-    named_dns_failed = bool(named) and all(c.outcome.is_dns and c.layer is Layer.DNS for c in named)
+    # A resolver that answers nothing (the commonest home-router DNS failure) times out at the DNS
+    # layer: as much a DNS failure as one that says SERVFAIL.
+    named_dns_failed = bool(named) and all(
+        (c.outcome.is_dns or c.outcome is Outcome.TIMEOUT) and c.layer is Layer.DNS for c in named
+    )
     ip_ok = any(is_ip_literal(c.host) for c in ok)
     doh_answered = any(a.status.answered for a in obs.doh)
     doh_note = [f"DoH {a.resolver_id}: {a.status.value} for {a.name}" for a in obs.doh[:3]]
@@ -268,7 +272,11 @@ def decide(obs: Observations) -> Verdict:
     def names(ids: Iterable[str]) -> list[str]:
         return [obs.service_name(i) for i in ids]
 
-    works = f"your connection works: {score}"
+    # "Works" only when it does: the monitor counts a service's failure only then, too.
+    if len(ok) >= total - 1:
+        works = f"your connection works: {score}"
+    else:
+        works = f"only {score} answer, so your connection may be part of it"
     if blocked:
         signs = [s for group in blocked.values() for s in group]
         return verdict(

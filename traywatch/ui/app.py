@@ -24,7 +24,7 @@ from traywatch.history import History
 from traywatch.logs import setup_logging
 from traywatch.loop_thread import LoopThread
 from traywatch.model import Observations
-from traywatch.monitor import NoteKind, Notification, Urgency
+from traywatch.notices import NoteKind, Notification, Urgency
 from traywatch.paths import Paths
 from traywatch.probes import run_cycle
 from traywatch.secretstore import SecretStore, open_secret_store

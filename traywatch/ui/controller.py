@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from traywatch import monitor
+from traywatch import monitor, notices
 from traywatch.config import Config
-from traywatch.forwarding import Outcome, Target, forward
+from traywatch.forwarding import Outcome, WebhookSink
 from traywatch.history import History
 from traywatch.model import Observations
-from traywatch.monitor import MonitorState, NoteKind, Notification
-from traywatch.notify import ACTION_DETAILS, ACTION_PAUSE
+from traywatch.monitor import ChangeKind, MonitorState
+from traywatch.notices import NoteKind, Notification
+from traywatch.notify import ACTION_DETAILS, ACTION_MUTE, ACTION_PAUSE
+from traywatch.pipeline import HistorySink, Pipeline
+from traywatch.policy import UNTIL_BACK
 from traywatch.secretstore import SecretStore
-from traywatch.settings import should_notify
 from traywatch.ui.notifications import NotificationSink
-from traywatch.ui.tray import PAUSE_HOUR, PAUSE_RESUME, PAUSE_TOMORROW, Tray
+from traywatch.ui.tray import MUTE_8H, MUTE_BACK, MUTE_HOUR, PAUSE_HOUR, PAUSE_RESUME, PAUSE_TOMORROW, UNMUTE, Tray
 from traywatch.ui.worker import CycleRunner
 from traywatch.verdict import Verdict
+from traywatch.view import view
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,16 @@ class Controller(QObject):
         self.proxy_password: str | None = None
         self.state: MonitorState = monitor.initial(config.monitor, clock())
         self.details: Any = None  # the details window, made when first asked for
+        webhook = WebhookSink(
+            runner.loop.submit, lambda: self.config.values, self._forwarding_token, self.forwarded.emit
+        )
+        self.pipeline = Pipeline(
+            settings=lambda: self.config.values,
+            recorders=[HistorySink(history, clock)] if history is not None else [],
+            sinks=[sink, webhook],
+            clock=clock,
+        )
+        self._noticed_services: tuple[str, ...] = ()  # what the last outage notice was about
 
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
@@ -70,13 +81,14 @@ class Controller(QObject):
         runner.failed.connect(self._cycle_failed)
         tray.check_now.connect(self.check_now)
         tray.pause.connect(self.pause)
+        tray.mute.connect(self.mute)
         tray.show_details.connect(self.show_details)
         sink.action.connect(self._notification_action)
         self.forwarded.connect(self._forwarded)
 
     def start(self) -> None:
         self._load_proxy_password()
-        self.tray.render(monitor.view(self.state))
+        self._render()
         self.tick_timer.start()
         self._schedule()
 
@@ -89,6 +101,8 @@ class Controller(QObject):
         self.state = monitor.tick(self.state, self.clock())
         if self.state.epoch != epoch:
             log.info("the clock jumped: the machine slept; checking again now")
+        if self.pipeline.expire():
+            self._say_what_is_still_wrong()
         self._render()
         self._schedule()
 
@@ -102,19 +116,21 @@ class Controller(QObject):
 
     def _start_cycle(self) -> None:
         self.check_timer.stop()
-        self.state, token = monitor.start_cycle(self.state)
+        self.state, token = monitor.start_cycle(self.state, self.clock())
         log.debug("starting check cycle %d", token)
         self.runner.run(token, self.config.catalog, self.config.probe_settings(self.proxy_password))
 
     def _cycle_finished(self, token: int, observations: Observations, verdict: Verdict) -> None:
-        self.state, notes = monitor.cycle_done(self.state, token, verdict, self.clock())
+        self.state, changes = monitor.cycle_done(self.state, token, verdict, self.clock())
         log.info("check done in %.0f ms: %s (%s)", observations.duration_ms, verdict.kind.value, verdict.headline)
+        shown = self.pipeline.publish(notices.build(changes, self.state))
+        for note in shown:
+            if note.kind is NoteKind.OUTAGE:
+                self._noticed_services = note.services
+        ended = tuple(c.service_id for c in changes if c.kind is ChangeKind.BACK)
+        if ended:
+            self.pipeline.expire(ended)
         self._render()
-        for note in notes:
-            if self.history is not None and note.kind is not NoteKind.APP:
-                # Kept whether or not it is shown: pauses and quiet hours silence, not forget.
-                self.history.record(note.kind.value, note.title, note.body, at=self.clock())
-            self.deliver(note)
         self._schedule()
 
     def _cycle_failed(self, token: int, reason: str) -> None:
@@ -122,27 +138,15 @@ class Controller(QObject):
         self._schedule()
 
     def deliver(self, note: Notification) -> None:
-        """Show ``note`` unless the user's choices say not to, and forward it if asked to."""
-        local = dt.datetime.fromtimestamp(self.clock()).astimezone()
-        if not should_notify(self.config.values, note.kind.value, local.hour, local.minute):
-            log.info("not shown (settings or quiet hours): %s", note.title)
-            return
-        self.sink.post(note)
-        url = self.config.values["forwarding.url"]
-        if url:
-            self.runner.loop.submit(self._forward(Target(url, self.config.values["forwarding.format"]), note))
+        """Show ``note`` (about traywatch itself) through the same policy and sinks."""
+        self.pipeline.publish([note], record=False)
 
-    async def _forward(self, target: Target, note: Notification) -> None:
-        token = ""
-        if self.secrets is not None:
-            store = self.secrets()
-            if store.available:
-                try:
-                    token = await asyncio.to_thread(lambda: store.get("forwarding.token") or "")
-                except Exception as exc:
-                    log.warning("forwarding without a token: %s", type(exc).__name__)
-        outcome = await forward(replace(target, token=token), note)
-        self.forwarded.emit(outcome)
+    def _forwarding_token(self) -> str:
+        """Called on the probe thread: the keyring may be slow to answer."""
+        if self.secrets is None:
+            return ""
+        store = self.secrets()
+        return (store.get("forwarding.token") or "") if store.available else ""
 
     def _forwarded(self, outcome: Outcome) -> None:
         when = dt.datetime.fromtimestamp(outcome.at).astimezone().strftime("%H:%M")
@@ -152,7 +156,7 @@ class Controller(QObject):
     def reconfigure(self, config: Config) -> None:
         """Take new settings at once, without a restart."""
         self.config = config
-        self.state = replace(self.state, settings=config.monitor)
+        self.state = monitor.reconfigure(self.state, config.monitor)
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
         self._load_proxy_password()
         log.info("settings applied")
@@ -168,7 +172,7 @@ class Controller(QObject):
                 log.warning("proxy password unavailable: %s", type(exc).__name__)
 
     def _render(self) -> None:
-        self.tray.render(monitor.view(self.state))
+        self.tray.render(view(self.state, self.pipeline.quiet, self.clock()))
 
     def check_now(self) -> None:
         self.state = monitor.check_now(self.state, self.clock())
@@ -186,9 +190,29 @@ class Controller(QObject):
             PAUSE_TOMORROW: monitor.tomorrow_morning(now),
             PAUSE_RESUME: None,
         }[how]
-        self.state = monitor.pause(self.state, until)
+        was_paused = self.pipeline.quiet.paused(now)
+        self.pipeline.pause(until)
         log.info("notifications paused until %s", until)
+        if until is None and was_paused:
+            self._say_what_is_still_wrong()
         self._render()
+
+    def mute(self, service_id: str, how: str) -> None:
+        if how == UNMUTE:
+            self.pipeline.unmute(service_id)
+            self._render()
+            return
+        now = self.clock()
+        until = {MUTE_HOUR: now + 3600, MUTE_8H: now + 8 * 3600, MUTE_BACK: UNTIL_BACK}[how]
+        self.pipeline.mute(service_id, until)
+        log.info("notifications about %s muted until %s", service_id, until or "it is back")
+        self._render()
+
+    def _say_what_is_still_wrong(self) -> None:
+        """Notifications resume: what was held back and is still true is said once."""
+        note = notices.ongoing(self.state)
+        if note is not None:
+            self.pipeline.publish([note], record=False)
 
     def show_details(self) -> None:
         if self.details is None:
@@ -197,10 +221,13 @@ class Controller(QObject):
             self.details = DetailsDialog()
         evidence = self.state.verdict.evidence if self.state.verdict else ()
         recent = self.history.recent(DETAILS_EVENTS).events if self.history is not None else ()
-        self.details.show_view(monitor.view(self.state), evidence, recent)
+        self.details.show_view(view(self.state, self.pipeline.quiet, self.clock()), evidence, recent)
 
     def _notification_action(self, action: str) -> None:
         if action == ACTION_PAUSE:
             self.pause(PAUSE_HOUR)
+        elif action == ACTION_MUTE:
+            for service_id in self._noticed_services:
+                self.mute(service_id, MUTE_BACK)
         elif action in (ACTION_DETAILS, "default"):
             self.show_details()

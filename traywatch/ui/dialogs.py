@@ -7,7 +7,7 @@ import datetime as dt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from traywatch.history import Event, describe
-from traywatch.monitor import View
+from traywatch.view import View
 
 
 def details_text(view: View, evidence: tuple[str, ...], recent: tuple[Event, ...] = ()) -> str:

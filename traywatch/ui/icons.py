@@ -1,16 +1,55 @@
-"""One icon per display state, drawn as SVG so they stay crisp at any scale."""
+"""One icon per display state, drawn from SVG so they stay crisp at any scale; while paused, the
+same icon with a pause badge in its corner, so the state stays readable under the badge."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QIcon
+from typing import TYPE_CHECKING
 
-from traywatch.monitor import Display
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+
 from traywatch.resources import icon_path
+from traywatch.view import PAUSE_BADGE, Display
+
+_SIZES = (16, 22, 24, 32, 48, 64)
+if TYPE_CHECKING:
+    from PySide6.QtSvg import QSvgRenderer
+
+BADGE_SHARE = 0.55  # of the icon's side: big enough to read at 16 px, small enough to see the state
+
+
+def badged(state: QSvgRenderer, badge: QSvgRenderer, size: int) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    state.render(painter, QRectF(0, 0, size, size))
+    side = size * BADGE_SHARE
+    badge.render(painter, QRectF(size - side, size - side, side, side))
+    painter.end()
+    return pixmap
 
 
 class IconSet:
     def __init__(self) -> None:
         self._icons = {display: QIcon(str(icon_path(display.value))) for display in Display}
+        self._paused: dict[Display, QIcon] = {}
 
     def __getitem__(self, display: Display) -> QIcon:
         return self._icons[display]
+
+    def get(self, display: Display, *, paused: bool = False) -> QIcon:
+        if not paused:
+            return self._icons[display]
+        icon = self._paused.get(display)
+        if icon is None:
+            # Made when first needed: most sessions are never paused, and QtSvg costs start-up time.
+            from PySide6.QtSvg import QSvgRenderer
+
+            state = QSvgRenderer(str(icon_path(display.value)))
+            badge = QSvgRenderer(str(icon_path(PAUSE_BADGE)))
+            icon = QIcon()
+            for size in _SIZES:
+                icon.addPixmap(badged(state, badge, size))
+            self._paused[display] = icon
+        return icon

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from traywatch.loop_thread import LoopThread
-from traywatch.monitor import Notification, Urgency
+from traywatch.notices import Notification, Urgency
 from traywatch.notify import DBusNotifier, NotifierUnavailable
 from traywatch.resources import icon_path
 
@@ -40,6 +40,7 @@ def _icon_uri(note: Notification) -> str:
 class NotificationSink(QObject):
     """Posts notifications without blocking the GUI thread; buffers until the backend is known."""
 
+    name = "desktop"
     action = Signal(str)  # a notification button was clicked (queued to the GUI thread)
     backend_ready = Signal(object, str)  # the notifier (or None) and where notifications go
 
@@ -79,6 +80,9 @@ class NotificationSink(QObject):
         pending, self._pending = self._pending, []
         for note in pending:
             self.post(note)
+
+    def deliver(self, note: Notification) -> None:
+        self.post(note)
 
     def post(self, note: Notification) -> None:
         if not self._resolved:

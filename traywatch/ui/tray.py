@@ -9,12 +9,16 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from traywatch.monitor import Display, View
 from traywatch.ui.icons import IconSet
+from traywatch.view import Display, View
 
 PAUSE_HOUR = "hour"
 PAUSE_TOMORROW = "tomorrow"
 PAUSE_RESUME = "resume"
+MUTE_HOUR = "hour"
+MUTE_8H = "8h"
+MUTE_BACK = "back"
+UNMUTE = "unmute"
 
 
 def _clock(timestamp: float) -> str:
@@ -33,6 +37,7 @@ def tooltip(view: View) -> str:
 class Tray(QObject):
     check_now = Signal()
     pause = Signal(str)
+    mute = Signal(str, str)  # service id, how long (MUTE_* or UNMUTE)
     show_details = Signal()
     open_settings = Signal()
     quit = Signal()
@@ -59,7 +64,7 @@ class Tray(QObject):
         if view == self.view:
             return  # repainting an XEmbed icon costs more than every other idle task together
         self.view = view
-        self.icon.setIcon(self.icons[view.display])
+        self.icon.setIcon(self.icons.get(view.display, paused=view.paused))
         self.icon.setToolTip(tooltip(view))
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
@@ -85,7 +90,8 @@ class Tray(QObject):
             for row in view.rows:
                 where = f" at {row.layer}" if row.layer and row.state != "up" else ""
                 latency = f" · {row.latency}" if row.latency != "–" else ""
-                self._info(f"{row.name}: {row.state}{where}{latency}")
+                muted = " · muted" if row.muted else ""
+                self._info(f"{row.name}: {row.state}{where}{latency}{muted}")
             if view.checked_at is not None:
                 menu.addSeparator()
                 self._info(f"Last checked {_clock(view.checked_at)}")
@@ -103,9 +109,21 @@ class Tray(QObject):
         resume = pause_menu.addAction("Resume")
         resume.setEnabled(paused)
         resume.triggered.connect(lambda _=False: self.pause.emit(PAUSE_RESUME))
+        if view is not None and view.rows:
+            self._mute_menu(view)
         menu.addSeparator()
         self._action("Settings…", self.open_settings.emit)
         self._action("Quit", self.quit.emit)
+
+    def _mute_menu(self, view: View) -> None:
+        mute_menu = self.menu.addMenu("Mute a service")
+        for row in view.rows:
+            service_menu = mute_menu.addMenu(f"{row.name} (muted)" if row.muted else row.name)
+            choices = (("For 1 hour", MUTE_HOUR), ("For 8 hours", MUTE_8H), ("Until it's back", MUTE_BACK))
+            for label, how in (*choices, ("Unmute", UNMUTE)):
+                action = service_menu.addAction(label)
+                action.setEnabled(row.muted if how == UNMUTE else True)
+                action.triggered.connect(lambda _=False, s=row.service_id, h=how: self.mute.emit(s, h))
 
     def _info(self, text: str, bold: bool = False) -> QAction:
         action = self.menu.addAction(text)

@@ -1,0 +1,140 @@
+"""The words of notifications: the monitor's confirmed changes of one cycle become notices.
+
+One cycle gives at most one notice per key: an outage and a recovery seen together are said
+in one notice (the outage first), never one replacing the other unseen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from traywatch.monitor import Change, ChangeKind, MonitorState, format_duration
+from traywatch.verdict import VerdictKind, down_headline, join_names, names_are
+
+
+class NoteKind(enum.Enum):
+    OUTAGE = "outage"  # a service down, blocked or dropping again
+    RECOVERY = "recovery"
+    LOCAL = "local"  # your connection, a sign-in page, DNS
+    ONLINE = "online"  # your side works again
+    SLOW = "slow"
+    APP = "app"  # about traywatch itself (its settings file, say)
+
+
+class Urgency(enum.Enum):
+    LOW = 0
+    NORMAL = 1
+    CRITICAL = 2
+
+
+_KEYS = {
+    NoteKind.OUTAGE: "outage",
+    NoteKind.RECOVERY: "outage",
+    NoteKind.LOCAL: "local",
+    NoteKind.ONLINE: "local",
+    NoteKind.SLOW: "slow",
+    NoteKind.APP: "app",
+}
+
+
+@dataclass(frozen=True)
+class Notification:
+    title: str
+    body: str
+    urgency: Urgency = Urgency.NORMAL
+    kind: NoteKind = NoteKind.OUTAGE
+    services: tuple[str, ...] = ()  # ids of the services it is about, for per-service mutes
+
+    @property
+    def key(self) -> str:
+        """Notifications with the same key update one another instead of stacking: a recovery
+        replaces the outage notice it ends, "back online" the notice of your connection."""
+        return _KEYS[self.kind]
+
+
+LOCAL_TITLES = {
+    VerdictKind.OFFLINE: "It's your connection",
+    VerdictKind.CAPTIVE_PORTAL: "This network wants you to sign in",
+    VerdictKind.LOCAL_DNS: "Your DNS is broken",
+    VerdictKind.UNSTABLE: "Your connection is unstable",
+}
+
+_OUTAGE_KINDS = (ChangeKind.DOWN, ChangeKind.BLOCKED, ChangeKind.DROPPED_AGAIN)
+
+
+def _clock(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).astimezone().strftime("%H:%M")
+
+
+def _back_title(change: Change) -> str:
+    if change.drops > 1:
+        return f"{change.name} is back (down {change.drops} times in {format_duration(change.at - change.since)})"
+    return f"{change.name} is back (down {format_duration(change.downtime)})"
+
+
+def _dropping_title(change: Change) -> str:
+    return f"{change.name} keeps dropping: down {change.drops} times in {format_duration(change.at - change.since)}"
+
+
+def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
+    """The notices for one cycle's changes, in the order they should be shown."""
+    notes: list[Notification] = []
+    verdict = state.verdict
+    explanation = verdict.explanation if verdict is not None else ""
+    for change in changes:
+        if change.kind is ChangeKind.LOCAL and change.local_kind is not None:
+            title = LOCAL_TITLES.get(change.local_kind, "It's your connection")
+            notes.append(Notification(title, explanation, Urgency.NORMAL, NoteKind.LOCAL))
+        elif change.kind is ChangeKind.ONLINE:
+            body = f"Your connection had trouble for {format_duration(change.downtime)}; it works again."
+            notes.append(Notification("You're back online", body, Urgency.LOW, NoteKind.ONLINE))
+
+    outages = [c for c in changes if c.kind in _OUTAGE_KINDS]
+    backs = [c for c in changes if c.kind is ChangeKind.BACK]
+    tracks = dict(state.tracks)
+    still = [tracks[sid].name for sid in state.down]
+    if outages:
+        new = [c for c in outages if c.kind is not ChangeKind.DROPPED_AGAIN]
+        if not new:
+            title = _dropping_title(outages[0])
+        elif verdict is not None and verdict.kind in (VerdictKind.META_DNS, VerdictKind.BLOCKED):
+            title = verdict.headline
+        elif all(c.kind is ChangeKind.BLOCKED for c in new):
+            title = f"{names_are([c.name for c in new])} blocked on this network"
+        else:
+            title = down_headline(still or [c.name for c in new])
+        body = explanation
+        if backs:
+            body += " Also: " + "; ".join(_back_title(c) for c in backs) + "."
+        services = tuple(c.service_id for c in (*outages, *backs))
+        notes.append(Notification(title, body.strip(), Urgency.CRITICAL, NoteKind.OUTAGE, services))
+    elif backs:
+        title = _back_title(backs[0]) if len(backs) == 1 else f"{join_names([c.name for c in backs])} are back"
+        body = f"{join_names(still)} still down." if still else "Everything answers again."
+        notes.append(Notification(title, body, Urgency.LOW, NoteKind.RECOVERY, tuple(c.service_id for c in backs)))
+
+    for change in changes:
+        if change.kind is ChangeKind.SLOW:
+            title = f"{change.name} has been slow for {format_duration(change.at - change.since)}"
+            notes.append(Notification(title, explanation, Urgency.LOW, NoteKind.SLOW, (change.service_id,)))
+    return notes
+
+
+def ongoing(state: MonitorState) -> Notification | None:
+    """What is still wrong, said when notifications resume after a pause; None if nothing is."""
+    if state.you.problem is not None:
+        title = LOCAL_TITLES.get(state.you.problem, "It's your connection")
+        since = state.you.episode_since
+        body = f"Still the case, since {_clock(since)}." if since is not None else "Still the case."
+        return Notification(title, body, Urgency.NORMAL, NoteKind.LOCAL)
+    down = [(sid, t) for sid, t in state.tracks if t.down]
+    if not down:
+        return None
+    names = [t.name for _, t in down]
+    first = min(t.episode_since or 0.0 for _, t in down)
+    title = f"{names_are(names)} still down"
+    body = f"Since {_clock(first)}; your connection works."
+    return Notification(title, body, Urgency.CRITICAL, NoteKind.OUTAGE, tuple(sid for sid, _ in down))

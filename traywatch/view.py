@@ -1,0 +1,99 @@
+"""What the tray renders: the monitor's state (and what the user silenced) as typed values."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from traywatch.monitor import MonitorState
+from traywatch.notices import LOCAL_TITLES
+from traywatch.policy import Quiet
+from traywatch.verdict import ServiceState, VerdictKind, down_headline, names_are
+
+
+class Display(enum.Enum):
+    """The state the icon shows; the value names the icon file in resources/icons. A pause does
+    not replace it: it adds a badge (``View.paused``), so a paused tray still tells the truth."""
+
+    ALL_CLEAR = "all-clear"
+    DEGRADED = "degraded"
+    DOWN = "down"
+    YOUR_SIDE = "your-connection"
+    CAPTIVE = "captive-portal"
+    CHECKING = "checking"
+
+
+PAUSE_BADGE = "paused"  # the icon file drawn over the state's icon while paused
+
+
+@dataclass(frozen=True)
+class Row:
+    service_id: str
+    name: str
+    state: str
+    layer: str
+    latency: str
+    muted: bool = False
+
+
+@dataclass(frozen=True)
+class View:
+    display: Display
+    headline: str
+    explanation: str
+    rows: tuple[Row, ...]
+    checked_at: float | None
+    paused_until: float | None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_until is not None
+
+
+def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = None) -> View:
+    quiet = quiet or Quiet()
+    paused_until = quiet.paused_until if now is None or quiet.paused(now) else None
+    verdict = state.verdict
+    rows = _rows(state, quiet, now)
+    if verdict is None:
+        return View(Display.CHECKING, "Checking…", "The first check is running.", rows, None, paused_until)
+    headline, explanation = verdict.headline, verdict.explanation
+    down = [t for _, t in state.tracks if t.down]
+    if state.local is not None:
+        display = Display.CAPTIVE if state.local is VerdictKind.CAPTIVE_PORTAL else Display.YOUR_SIDE
+        if verdict.kind is not state.local:
+            headline = LOCAL_TITLES.get(state.local, headline)
+            explanation = f"Checking whether it is fixed: {verdict.headline.lower()}."
+    elif down:
+        outage = [t.name for t in down if not t.blocked]
+        display = Display.DOWN if outage else Display.YOUR_SIDE
+        if verdict.kind not in (VerdictKind.SERVICE_DOWN, VerdictKind.META_DNS, VerdictKind.BLOCKED):
+            headline = down_headline(outage) if outage else f"{names_are([t.name for t in down])} blocked"
+            explanation = f"Checking whether it is back: {verdict.headline.lower()}."
+    elif state.in_doubt:
+        display = Display.CHECKING
+        headline = f"Checking again: {verdict.headline}"
+    elif verdict.kind is VerdictKind.DEGRADED:
+        display = Display.DEGRADED
+    else:
+        display = Display.ALL_CLEAR
+    return View(display, headline, explanation, rows, state.checked_at, paused_until)
+
+
+def _rows(state: MonitorState, quiet: Quiet, now: float | None) -> tuple[Row, ...]:
+    verdict = state.verdict
+    if verdict is None:
+        return ()
+    rows = []
+    for status in verdict.services:
+        track = state.track(status.id)
+        label = status.state.value
+        if track is not None and track.down and status.state not in (ServiceState.DOWN, ServiceState.BLOCKED):
+            label = "blocked" if track.blocked else "down"
+        layer = status.failing_layer.value if status.failing_layer else ""
+        if status.state is ServiceState.UNKNOWN:
+            label, layer = "not judged (your side)", ""
+        latency = f"{status.latency_ms:.0f} ms" if status.latency_ms is not None else "–"
+        muted = now is not None and quiet.muted(status.id, now)
+        rows.append(Row(status.id, status.name, label, layer, latency, muted))
+    return tuple(rows)
