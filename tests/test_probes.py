@@ -154,7 +154,8 @@ def test_redirect_loop_is_bounded(http_server: LocalServer) -> None:
     url = http_server.route("/loop-b", servers.redirect("/loop-a"))
     result = probe(url)
     assert result.outcome is Outcome.REDIRECT_LOOP
-    assert http_server.hits.count("/loop-a") <= 1
+    assert result.attempts == 2
+    assert http_server.hits.count("/loop-a") <= 2  # once an attempt
 
 
 def test_endless_redirect_chain_is_bounded(http_server: LocalServer) -> None:
@@ -167,7 +168,8 @@ def test_endless_redirect_chain_is_bounded(http_server: LocalServer) -> None:
     url = http_server.route("/chain", onwards)
     result = probe(url)
     assert result.outcome is Outcome.REDIRECT_LOOP
-    assert counter["n"] == 6  # the first request and five redirects, then it stops
+    # Each of the two attempts: the first request and five redirects, then it stops.
+    assert counter["n"] == 12
 
 
 def test_redirect_to_allowed_domain_is_followed(http_server: LocalServer) -> None:
@@ -381,3 +383,43 @@ def test_huge_headers_are_capped_and_classified(http_server: LocalServer) -> Non
     result = probe(url)
     assert time.perf_counter() - started < 2
     assert result.outcome is Outcome.MALFORMED
+
+
+def _fails_first(first: servers.Route, then: servers.Route) -> servers.Route:
+    """Misbehaves on the first request only, as one lost packet or one bad server would."""
+    seen = {"n": 0}
+
+    def route(h: servers.Handler) -> None:
+        seen["n"] += 1
+        (first if seen["n"] == 1 else then)(h)
+
+    return route
+
+
+def test_a_failed_attempt_is_tried_once_more_before_it_counts(http_server: LocalServer) -> None:
+    url = http_server.route("/retry-reset", _fails_first(servers.reset_mid_response, servers.ok(b"fine")))
+    result = probe(url)
+    assert (result.outcome, result.attempts) == (Outcome.OK, 2)
+    assert http_server.hits.count("/retry-reset") == 2
+
+
+def test_a_probe_that_keeps_failing_is_tried_twice_and_no_more(http_server: LocalServer) -> None:
+    url = http_server.route("/retry-500", servers.ok(b"down", status=500))
+    result = probe(url)
+    assert (result.outcome, result.layer, result.attempts) == (Outcome.HTTP_STATUS, Layer.HTTP, 2)
+    assert http_server.hits.count("/retry-500") == 2
+
+
+def test_a_hanging_attempt_gets_a_second_one_alongside_within_the_deadline(http_server: LocalServer) -> None:
+    url = http_server.route("/retry-hang", _fails_first(servers.hang, servers.ok(b"fine")))
+    started = time.perf_counter()
+    result = probe(url, timeout=2.0)
+    elapsed = time.perf_counter() - started
+    assert (result.outcome, result.attempts) == (Outcome.OK, 2)
+    assert 1.0 <= elapsed < 1.8  # the second attempt starts half-way, not after the deadline
+    assert result.latency_ms < 500  # its own time: the service answered it at once
+
+
+def test_a_refused_edge_is_tried_once_more(http_server: LocalServer) -> None:
+    result = probe(f"tcp://127.0.0.1:{servers.refused_port()}")
+    assert (result.outcome, result.attempts) == (Outcome.REFUSED, 2)

@@ -90,6 +90,7 @@ class ProbeResult:
     layer_ms: tuple[tuple[Layer, float], ...] = ()
     redirect_to: str | None = None
     body_truncated: bool = False
+    attempts: int = 1  # 2 when a failed or hanging attempt was tried once more
 
     @property
     def ok(self) -> bool:

@@ -51,6 +51,7 @@ def _probe_json(probe: ProbeResult) -> dict[str, Any]:
         "layers_ms": {layer.value: ms for layer, ms in probe.layer_ms},
         "redirect_to": redact_url(probe.redirect_to) if probe.redirect_to else None,
         "body_truncated": probe.body_truncated,
+        "attempts": probe.attempts,
     }
 
 

@@ -1,4 +1,13 @@
-"""Probe one endpoint layer by layer, inside its own deadline, and say where it stopped."""
+"""Probe one endpoint layer by layer, inside the cycle's deadline, and say where it stopped.
+
+One lost packet must not look like an outage, so a failed attempt is tried once more at once, on
+a fresh connection with a fresh lookup, before the deadline; and an attempt still hanging at
+``HEDGE_SHARE`` of the deadline gets a second one alongside, so a dropped SYN or DNS query does not
+use up the whole cycle. Only when both fail does the probe fail, labelled by the first attempt.
+
+Each attempt looks the name up once and connects to the address it found: a failure after the
+lookup is never a second, hidden lookup inside the HTTP client.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +16,19 @@ import ssl
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 
-from traywatch.catalog import Endpoint
+from traywatch.catalog import Endpoint, is_ip_literal
 from traywatch.model import Layer, Outcome, ProbeResult
 from traywatch.probes import dns, http, stream
 from traywatch.probes.classify import classify_exception
 from traywatch.probes.progress import Progress
 
 SLOW_DNS_SHARE = 0.3
+HEDGE_SHARE = 0.5
+ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class ProbeContext:
     compare_dns: Callable[[str], None] = lambda host: None
     # Read once a cycle: getproxies() walks the whole environment each call.
     proxies: dict[str, str] = field(default_factory=urllib.request.getproxies)
+    attempts: int = ATTEMPTS
 
 
 def uses_proxy(url: str, host: str, proxies: dict[str, str]) -> bool:
@@ -42,11 +54,78 @@ def uses_proxy(url: str, host: str, proxies: dict[str, str]) -> bool:
     return not urllib.request.proxy_bypass(host)
 
 
+class LookupFailed(Exception):
+    """The system resolver gave no usable address: the attempt stops at the DNS layer."""
+
+    def __init__(self, outcome: Outcome, detail: str, addresses: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.outcome = outcome
+        self.detail = detail
+        self.addresses = addresses
+
+
+async def locate(host: str, port: int, context: ProbeContext, progress: Progress) -> tuple[str, ...]:
+    """One lookup of ``host``: its addresses, or LookupFailed (asking DoH to compare)."""
+    progress.enter(Layer.DNS)
+    pending = asyncio.ensure_future(dns.resolve(host, port))
+    # A resolver that stalls may be failing: ask DoH too, while there is time to.
+    done, _ = await asyncio.wait({pending}, timeout=context.timeout * SLOW_DNS_SHARE)
+    if not done:
+        context.compare_dns(host)
+    lookup = await pending
+    if lookup.outcome is not Outcome.OK:
+        context.compare_dns(host)
+        raise LookupFailed(lookup.outcome, lookup.detail)
+    progress.done()
+    sinkholes = [a for a in lookup.addresses if dns.is_sinkhole(a)]
+    if sinkholes:
+        context.compare_dns(host)
+        raise LookupFailed(
+            Outcome.SINKHOLED, f"resolves to {sinkholes[0]}, a local or blocked address", lookup.addresses
+        )
+    return lookup.addresses
+
+
 async def probe_endpoint(
     target_id: str,
     endpoint: Endpoint,
     context: ProbeContext,
     allows_redirect: Callable[[str], bool],
+) -> ProbeResult:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + context.timeout
+    first = asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
+    if context.attempts < 2:
+        return await first
+    done, _ = await asyncio.wait({first}, timeout=context.timeout * HEDGE_SHARE)
+    if done:
+        result = first.result()
+        if result.ok or not result.counted:
+            return result
+        if loop.time() >= deadline:
+            return replace(result, attempts=1)
+        second = await _attempt(target_id, endpoint, context, allows_redirect, deadline)
+        return replace(second, attempts=2) if second.ok else replace(result, attempts=2)
+    # Still no answer half-way: a second attempt alongside, and the first good answer wins.
+    second_task = asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
+    pending = {first, second_task}
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task.result().ok:
+                for other in pending:
+                    other.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                return replace(task.result(), attempts=2)
+    return replace(first.result(), attempts=2)
+
+
+async def _attempt(
+    target_id: str,
+    endpoint: Endpoint,
+    context: ProbeContext,
+    allows_redirect: Callable[[str], bool],
+    deadline: float,
 ) -> ProbeResult:
     progress = Progress()
     started = time.perf_counter()
@@ -70,35 +149,28 @@ async def probe_endpoint(
         )
 
     proxied = uses_proxy(endpoint.url, host, context.proxies)
+
+    async def find(name: str, port: int) -> tuple[str, ...] | None:
+        """Where to connect for ``name``; None when the proxy (or the URL itself) says."""
+        nonlocal addresses
+        if proxied:
+            return None
+        found = (name,) if is_ip_literal(name) else await locate(name, port, context, progress)
+        if name == host:
+            addresses = found
+        return found
+
     try:
-        async with asyncio.timeout(context.timeout):
+        async with asyncio.timeout_at(deadline):
             if proxied and endpoint.top_layer is not Layer.HTTP:
                 return result(Outcome.SKIPPED, "not tried: connections go through a proxy")
-            if endpoint.host_is_ip:
-                addresses = (host,)
-            elif not proxied:
-                progress.enter(Layer.DNS)
-                pending = asyncio.ensure_future(dns.resolve(host, endpoint.port))
-                # A resolver that stalls may be failing: ask DoH too, while there is time to.
-                done, _ = await asyncio.wait({pending}, timeout=context.timeout * SLOW_DNS_SHARE)
-                if not done:
-                    context.compare_dns(host)
-                lookup = await pending
-                if lookup.outcome is not Outcome.OK:
-                    context.compare_dns(host)
-                    return result(lookup.outcome, lookup.detail)
-                addresses = lookup.addresses
-                progress.done()
-                sinkholes = [a for a in addresses if dns.is_sinkhole(a)]
-                if sinkholes:
-                    context.compare_dns(host)
-                    return result(Outcome.SINKHOLED, f"resolves to {sinkholes[0]}, a local or blocked address")
             if endpoint.top_layer is Layer.HTTP:
                 answer = await http.probe_http(
                     context.client,
                     endpoint,
                     allows_redirect,
                     progress,
+                    find,
                     max_redirects=context.max_redirects,
                     body_cap=context.body_cap,
                 )
@@ -109,9 +181,13 @@ async def probe_endpoint(
                     redirect_to=answer.redirect_to,
                     body_truncated=answer.body_truncated,
                 )
+            found = await find(host, endpoint.port) or (host,)
             tls = context.tls if endpoint.uses_tls else None
-            await stream.connect(host, addresses, endpoint.port, tls, progress)
+            await stream.connect(host, found, endpoint.port, tls, progress)
             return result(Outcome.OK, "TLS handshake verified" if tls else "TCP connect works")
+    except LookupFailed as failed:
+        addresses = failed.addresses or addresses
+        return result(failed.outcome, failed.detail)
     except TimeoutError:
         return result(Outcome.TIMEOUT, f"no answer within {context.timeout:g} s")
     except (OSError, ssl.SSLError, httpx.HTTPError, ValueError) as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +41,40 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]
     return bytes(body), False
 
 
+# Where to connect for a host and port: its addresses (looked up once), or None to leave it to
+# the client (a proxy does its own lookup).
+Find = Callable[[str, int], Awaitable[tuple[str, ...] | None]]
+
+
+async def _send(
+    client: httpx.AsyncClient, url: httpx.URL, addresses: tuple[str, ...] | None, trace: Any
+) -> httpx.Response:
+    """Send a GET for ``url`` to the first of ``addresses`` that takes the connection, naming the
+    host in the Host header and the TLS SNI, and verifying its certificate for that name."""
+    if addresses is None:
+        return await client.send(client.build_request("GET", url, extensions={"trace": trace}), stream=True)
+    last: httpx.ConnectError | None = None
+    for address in addresses:
+        request = client.build_request(
+            "GET",
+            url.copy_with(host=address),
+            headers={"Host": url.netloc.decode("ascii")},
+            extensions={"trace": trace, "sni_hostname": url.host},
+        )
+        try:
+            return await client.send(request, stream=True)
+        except httpx.ConnectError as exc:
+            # An unreachable IPv6 route fails at once; the next (IPv4) address may work.
+            last = exc
+    raise last if last is not None else httpx.ConnectError("no address to connect to")
+
+
 async def probe_http(
     client: httpx.AsyncClient,
     endpoint: Endpoint,
     allows_redirect: Callable[[str], bool],
     progress: Progress,
+    find: Find,
     *,
     max_redirects: int,
     body_cap: int,
@@ -60,8 +89,8 @@ async def probe_http(
     url = httpx.URL(endpoint.url)
     seen = {str(url)}
     for _ in range(max_redirects + 1):
-        request = client.build_request("GET", url, extensions={"trace": trace})
-        response = await client.send(request, stream=True)
+        addresses = await find(url.host, url.port or (443 if url.scheme == "https" else 80))
+        response = await _send(client, url, addresses, trace)
         try:
             if response.has_redirect_location:
                 target = url.join(response.headers["location"])
