@@ -197,3 +197,27 @@ def test_silenced_notifications_are_still_kept_in_the_history(
     settle(qtbot, controller)
     assert sink.posted == []
     assert [e.title for e in history.recent().events] == ["It's not your wifi — Messenger is down"]
+
+
+def test_mute_from_the_notification_silences_that_service_until_it_is_back(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer, tmp_path: Path
+) -> None:
+    from traywatch.notify import ACTION_MUTE
+
+    config, state = config_for(http_server, https_server)
+    history = History(tmp_path / "history.jsonl")
+    controller, tray, sink = make(qtbot, loop, config, history)
+    state["fail"] = True
+    controller.start()
+    qtbot.waitUntil(lambda: len(sink.posted) == 1, timeout=10000)
+    sink.action.emit(ACTION_MUTE)  # "Mute until it's back" on that notice
+    assert controller.pipeline.quiet.mutes == (("messenger", None),)
+    tray.menu.aboutToShow.emit()
+    assert any(a.text().endswith("· muted") for a in tray.menu.actions())
+    state["fail"] = False
+    # The episode ends (2 s hold-down): its recovery is recorded but not shown, and the mute ends.
+    qtbot.waitUntil(lambda: len(history.recent().events) == 2, timeout=10000)
+    assert [n.title for n in sink.posted] == ["It's not your wifi — Messenger is down"]
+    assert history.recent().events[1].title.startswith("Messenger is back")
+    assert controller.pipeline.quiet.mutes == ()
+    settle(qtbot, controller)

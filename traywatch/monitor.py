@@ -10,8 +10,9 @@ It never cries wolf:
   ``recheck`` seconds while in doubt. One lost packet is one failed sample at most (the probes
   already try each endpoint twice), and one failed sample never alarms.
 - Its *episode* lasts until it has stayed up ``hold_down`` seconds: dropping again inside it
-  updates the same notice (at most every ``flap_update_every`` seconds), and the recovery is
-  said once, when the episode ends.
+  updates the same notice (only when the count of drops has doubled since the notice said it,
+  and ``flap_update_every`` seconds after the last at the soonest), and the recovery is said
+  once, when the episode ends.
 - Your own side has one episode, whatever kinds it passes through (sign-in page, DNS, unstable,
   offline), ending ``local_hold_down`` seconds after your side works again.
 - A your-side sample, a sleep and a network change wipe the evidence gathered so far: failures
@@ -95,6 +96,7 @@ class Track:
     last_fail: float | None = None
     drops: int = 0
     noticed_at: float | None = None  # when this episode was last announced or updated
+    noticed_drops: int = 0  # how many drops the notice said then
     slow_since: float | None = None
     slow_noticed: bool = False
 
@@ -309,13 +311,17 @@ def _failed(track: Track, sid: str, blocked: bool, at: float, s: MonitorSettings
         return track, None
     track = replace(track, down=True, blocked=blocked, last_fail=at)
     if not track.in_episode:
-        track = replace(track, episode_since=first, drops=1, noticed_at=at)
+        track = replace(track, episode_since=first, drops=1, noticed_at=at, noticed_drops=1)
         kind = ChangeKind.BLOCKED if blocked else ChangeKind.DOWN
         return track, Change(kind, sid, track.name, at, since=first)
     track = replace(track, drops=track.drops + 1)
+    # Calm updates: only when the count has doubled since the notice last said it, and not
+    # within a few minutes of the last one. A service flapping for hours says so a few times.
+    if track.drops < 2 * track.noticed_drops:
+        return track, None
     if track.noticed_at is not None and at - track.noticed_at < s.flap_update_every:
-        return track, None  # said lately: the next update will carry the count
-    track = replace(track, noticed_at=at)
+        return track, None
+    track = replace(track, noticed_at=at, noticed_drops=track.drops)
     since = track.episode_since or first
     return track, Change(ChangeKind.DROPPED_AGAIN, sid, track.name, at, since=since, drops=track.drops)
 

@@ -94,18 +94,18 @@ def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
 
     outages = [c for c in changes if c.kind in _OUTAGE_KINDS]
     backs = [c for c in changes if c.kind is ChangeKind.BACK]
-    tracks = dict(state.tracks)
-    still = [tracks[sid].name for sid in state.down]
+    still = [t.name for _, t in state.tracks if t.down and not t.blocked]
     if outages:
         new = [c for c in outages if c.kind is not ChangeKind.DROPPED_AGAIN]
+        down = [c.name for c in new if c.kind is ChangeKind.DOWN]
         if not new:
             title = _dropping_title(outages[0])
-        elif verdict is not None and verdict.kind in (VerdictKind.META_DNS, VerdictKind.BLOCKED):
+        elif verdict is not None and verdict.kind is VerdictKind.META_DNS:
             title = verdict.headline
-        elif all(c.kind is ChangeKind.BLOCKED for c in new):
-            title = f"{names_are([c.name for c in new])} blocked on this network"
+        elif down:
+            title = down_headline(still or down)
         else:
-            title = down_headline(still or [c.name for c in new])
+            title = f"{names_are([c.name for c in new])} blocked on this network"
         body = explanation
         if backs:
             body += " Also: " + "; ".join(_back_title(c) for c in backs) + "."

@@ -1,0 +1,361 @@
+"""A small simulated internet inside a network namespace, for alarm-quality benchmarks and tests.
+
+Every name of the catalog resolves, through a real DNS server on 127.0.0.1:53 that the system
+resolver is pointed at (``/etc/netns/NAME/resolv.conf``), to addresses on the namespace's own
+loopback (100.64.1.0/24: neither private nor sinkholed, and never routed anywhere). One HTTPS
+server on :443 and one HTTP server on :80 answer as Meta's fronts, the controls and the DoH
+resolvers do, with certificates from a trustme CA. Faults are injected at random, per
+connection or per DNS query: a reset, a hang, an unanswered or a SERVFAIL query.
+
+Run as ``python -m tests.internet FOLDER`` inside the namespace; it writes ``ca.pem`` and reads
+one JSON command a line on stdin (``{"rate": 0.1, "kinds": ["reset"], "scope": "all"}``,
+``{"down": ["www.messenger.com"]}``), answering ``ok`` to each. It stops when stdin closes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from traywatch.catalog import Catalog, Control, Endpoint, Resolver, Service, shipped_catalog
+
+WEB = "100.64.1.1"  # every Meta name
+CONTROL_IP = "100.64.1.2"  # the IP-literal control
+DOH_IPS = ("100.64.1.3", "100.64.1.4")
+OTHERS = "100.64.1.5"  # every other name (the named controls)
+ADDRESSES = (WEB, CONTROL_IP, *DOH_IPS, OTHERS)
+HANG_SECONDS = 30.0  # a hung connection is let go after this, so threads do not pile up
+
+
+def catalog() -> Catalog:
+    """The shipped catalog, with its IP literals moved onto the namespace's own addresses."""
+    shipped = shipped_catalog().enabled()
+    moved = {"1.1.1.1": CONTROL_IP}
+
+    def move(url: str, to: dict[str, str]) -> str:
+        for old, new in to.items():
+            url = url.replace(f"//{old}/", f"//{new}/")
+        return url
+
+    controls = tuple(
+        Control(c.id, c.name, c.operator, _with_url(c.endpoint, move(c.endpoint.url, moved))) for c in shipped.controls
+    )
+    resolvers = tuple(
+        Resolver(r.id, r.name, move(r.url, {"1.1.1.1": DOH_IPS[0], "8.8.8.8": DOH_IPS[1]})) for r in shipped.resolvers
+    )
+    return Catalog(shipped.services, controls, resolvers)
+
+
+def _with_url(endpoint: Endpoint, url: str) -> Endpoint:
+    return Endpoint(endpoint.id, endpoint.role, url, endpoint.expect_status, endpoint.expect_body, endpoint.body_match)
+
+
+def meta_hosts(cat: Catalog) -> set[str]:
+    return {e.host for s in cat.services for e in s.endpoints}
+
+
+def all_names(cat: Catalog) -> set[str]:
+    names = meta_hosts(cat) | {c.endpoint.host for c in cat.controls}
+    return {n for n in names if not n[0].isdigit()}
+
+
+@dataclass
+class Faults:
+    rate: float = 0.0
+    kinds: tuple[str, ...] = ()  # reset, hang, dns_drop, dns_servfail
+    scope: str = "all"  # "all", or "meta": only Meta's hosts misbehave
+    down: frozenset[str] = frozenset()  # hosts answering 503 (web) or resetting (edges)
+    meta: frozenset[str] = field(default_factory=frozenset)
+    queries: dict[str, int] = field(default_factory=dict)  # DNS queries received, by name
+    rng: random.Random = field(default_factory=lambda: random.Random(8))
+
+    def pick(self, meta: bool, kinds: tuple[str, ...]) -> str | None:
+        """The fault for one connection or query (to one of Meta's hosts, or not), or None."""
+        if self.scope == "meta" and not meta:
+            return None
+        usable = [k for k in self.kinds if k in kinds]
+        if not usable or self.rng.random() >= self.rate:
+            return None
+        return self.rng.choice(usable)
+
+
+# DNS: one question per query, A answered, AAAA empty (NODATA), anything unknown NXDOMAIN.
+
+
+def _question(packet: bytes) -> tuple[str, int, int]:
+    labels, offset = [], 12
+    while packet[offset]:
+        length = packet[offset]
+        labels.append(packet[offset + 1 : offset + 1 + length].decode("ascii", "replace"))
+        offset += 1 + length
+    qtype = struct.unpack("!H", packet[offset + 1 : offset + 3])[0]
+    return ".".join(labels).lower(), qtype, offset + 5
+
+
+def dns_answer(packet: bytes, names: set[str], meta: frozenset[str], rcode_override: int | None = None) -> bytes:
+    name, qtype, end = _question(packet)
+    question = packet[12:end]
+    answers = b""
+    rcode = 0 if name in names else 3
+    if rcode == 0 and qtype == 1:
+        address = WEB if name in meta else OTHERS
+        answers = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(address)
+    if rcode_override is not None:
+        rcode, answers = rcode_override, b""
+    flags = 0x8180 | rcode
+    header = struct.pack("!HHHHHH", struct.unpack("!H", packet[:2])[0], flags, 1, 1 if answers else 0, 0, 0)
+    return header + question + answers
+
+
+def serve_dns(faults: Faults, names: set[str], stop: threading.Event) -> threading.Thread:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 53))
+    sock.settimeout(0.2)
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                packet, peer = sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            try:
+                name, _, _ = _question(packet)
+            except (IndexError, struct.error):
+                continue
+            faults.queries[name] = faults.queries.get(name, 0) + 1
+            fault = faults.pick(name in faults.meta, ("dns_drop", "dns_servfail"))
+            if fault == "dns_drop":
+                continue
+            sock.sendto(dns_answer(packet, names, faults.meta, 2 if fault == "dns_servfail" else None), peer)
+
+    thread = threading.Thread(target=run, daemon=True, name="dns")
+    thread.start()
+    return thread
+
+
+# HTTP and HTTPS.
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512
+    block_on_close = False
+
+    def __init__(self, port: int, faults: Faults, cat: Catalog, tls: ssl.SSLContext | None) -> None:
+        super().__init__(("0.0.0.0", port), _Handler)
+        self.faults = faults
+        self.answers = _answers(cat)
+        self.names = all_names(cat)
+        self.stopping = threading.Event()
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # broken connections are the point
+
+
+def _answers(cat: Catalog) -> dict[tuple[str, str], tuple[int, bytes]]:
+    answers = {}
+    for control in cat.controls:
+        e = control.endpoint
+        status = e.expect_status[0] if e.expect_status else 200
+        answers[(e.host, urlsplit(e.url).path)] = (status, (e.expect_body or "").encode())
+    return answers
+
+
+def _rst(sock: socket.socket) -> None:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    raw = sock.unwrap() if isinstance(sock, ssl.SSLSocket) else sock
+    raw.close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def setup(self) -> None:
+        # The fault is decided per connection; Meta's hosts are those on their own address.
+        self.fault = self.server.faults.pick(self.request.getsockname()[0] == WEB, ("reset", "hang"))
+        if self.fault == "reset" and self.server.faults.rng.random() < 0.5:
+            self._reset_now()
+        if self.fault == "hang" and self.server.faults.rng.random() < 0.5:
+            self.server.stopping.wait(HANG_SECONDS)
+            raise ConnectionAbortedError("hung up")
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()
+        super().setup()
+
+    def _reset_now(self) -> None:
+        sock = self.request
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        raise ConnectionResetError("reset on purpose")
+
+    def do_GET(self) -> None:
+        if self.fault == "reset":
+            self.close_connection = True
+            _rst(self.connection)
+            return
+        if self.fault == "hang":
+            self.server.stopping.wait(HANG_SECONDS)
+            self.close_connection = True
+            return
+        parts = urlsplit(self.path)
+        host = (self.headers.get("Host") or "").split(":")[0].lower()
+        if host in DOH_IPS or parts.path in ("/dns-query", "/resolve"):
+            self._doh(parse_qs(parts.query).get("name", [""])[0])
+            return
+        known = self.server.answers.get((host, parts.path))
+        if known is not None:
+            self._reply(*known)
+        elif host in self.server.faults.down:
+            self._reply(503, b"Service Unavailable")
+        else:
+            self._reply(200, b"<html>ok</html>")
+
+    def _doh(self, name: str) -> None:
+        if name not in self.server.names:
+            document: dict[str, Any] = {"Status": 3}
+        else:
+            address = WEB if name in self.server.faults.meta else OTHERS
+            document = {"Status": 0, "Answer": [{"name": name, "type": 1, "TTL": 60, "data": address}]}
+        self._reply(200, json.dumps(document).encode(), "application/dns-json")
+
+    def _reply(self, status: int, body: bytes, content_type: str = "text/html") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def serve(folder: Path) -> None:
+    import trustme
+
+    cat = catalog()
+    names = all_names(cat)
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    cert = ca.issue_cert(*sorted(names), *ADDRESSES)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(tls)
+    faults = Faults(meta=frozenset(meta_hosts(cat)))
+    stop = threading.Event()
+    serve_dns(faults, names, stop)
+    servers = [_Server(443, faults, cat, tls), _Server(80, faults, cat, None)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
+    print("ok", flush=True)
+    for line in sys.stdin:
+        command = json.loads(line)
+        if "queries" in command:
+            print(json.dumps(faults.queries), flush=True)
+            faults.queries = {}
+            continue
+        if "down" in command:
+            faults.down = frozenset(command["down"])
+        else:
+            faults.rate = float(command["rate"])
+            faults.kinds = tuple(command["kinds"])
+            faults.scope = command.get("scope", "all")
+        print("ok", flush=True)
+    stop.set()
+    for server in servers:
+        server.stopping.set()
+        server.shutdown()
+
+
+# The namespace, from outside.
+
+
+@contextmanager
+def namespace(dns_timeout: int = 1) -> Iterator[str]:
+    """A network namespace whose loopback carries the simulated internet's addresses and whose
+    resolver is the simulated DNS server. Needs root."""
+    name = f"twnet-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    etc = Path("/etc/netns") / name
+    try:
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+        for address in ADDRESSES:
+            subprocess.run(["ip", "-n", name, "addr", "add", f"{address}/32", "dev", "lo"], check=True)
+        etc.mkdir(parents=True, exist_ok=True)
+        # glibc's default is 5 s a try; the benchmarks scale it with the probe timeout.
+        (etc / "resolv.conf").write_text(f"nameserver 127.0.0.1\noptions timeout:{dns_timeout} attempts:2\n")
+        (etc / "hosts").write_text("127.0.0.1 localhost\n")
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False)
+        shutil.rmtree(etc, ignore_errors=True)
+
+
+class Internet:
+    """The server process, driven from a benchmark or test running inside the namespace."""
+
+    def __init__(self, folder: Path) -> None:
+        root = Path(__file__).resolve().parent.parent
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.internet", str(folder)],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._expect_ok()
+        self.ca = folder / "ca.pem"
+
+    def _expect_ok(self) -> None:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if line != "ok":
+            raise RuntimeError(f"the simulated internet did not start ({line!r})")
+
+    def _send(self, command: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+        self._expect_ok()
+
+    def faults(self, rate: float, kinds: tuple[str, ...], scope: str = "all") -> None:
+        self._send({"rate": rate, "kinds": list(kinds), "scope": scope})
+
+    def queries(self) -> dict[str, int]:
+        """DNS queries received by name since the last call (A and AAAA each count)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write('{"queries": true}\n')
+        self.proc.stdin.flush()
+        counts: dict[str, int] = json.loads(self.proc.stdout.readline())
+        return counts
+
+    def down(self, hosts: set[str]) -> None:
+        self._send({"down": sorted(hosts)})
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]))
+
+
+__all__ = ["Internet", "Service", "catalog", "namespace"]

@@ -1,0 +1,102 @@
+"""Whole cycles on the simulated internet (tests/internet.py) in a network namespace: the system
+resolver is a real DNS server we control, so lookups can be counted, failed and left unanswered."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.internet import catalog, namespace
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.netns
+
+# Runs inside the namespace: one cycle per step, reported as JSON.
+SCRIPT = """
+import asyncio, json, os, sys
+from pathlib import Path
+from tests.internet import Internet, catalog
+from traywatch.probes import ProbeSettings, run_cycle
+from traywatch.verdict import decide
+
+net = Internet(Path(sys.argv[1]))
+os.environ["SSL_CERT_FILE"] = str(net.ca)
+report = {}
+for step, faults in json.loads(sys.argv[2]).items():
+    net.faults(*faults)
+    net.queries()
+    observations = asyncio.run(run_cycle(catalog(), ProbeSettings(timeout=2.0)))
+    report[step] = {
+        "verdict": decide(observations).kind.value,
+        "queries": net.queries(),
+        "probes": [
+            [p.host, p.outcome.value, p.layer.value, getattr(p, "attempts", 1)]
+            for p in observations.services + observations.controls
+        ],
+    }
+net.close()
+print(json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="module")
+def simulated() -> Iterator[str]:
+    if not (os.geteuid() == 0 and shutil.which("ip")):
+        if os.environ.get("CI"):
+            pytest.fail("CI must run as root with iproute2 to make the simulated internet")
+        pytest.skip("needs root and iproute2 (ip netns)")
+    with namespace(dns_timeout=1) as name:
+        yield name
+
+
+def run_steps(name: str, tmp_path: Path, steps: dict[str, list[Any]]) -> dict[str, Any]:
+    result = subprocess.run(
+        ["ip", "netns", "exec", name, sys.executable, "-c", SCRIPT, str(tmp_path), json.dumps(steps)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    return report
+
+
+def test_each_endpoint_looks_its_name_up_once_and_a_failed_lookup_is_asked_again(
+    simulated: str, tmp_path: Path
+) -> None:
+    report = run_steps(simulated, tmp_path, {"healthy": [0.0, []], "servfail": [1.0, ["dns_servfail"], "meta"]})
+    healthy = report["healthy"]
+    assert healthy["verdict"] == "all_clear"
+    uses: dict[str, int] = {}
+    for service in catalog().services:
+        for endpoint in service.endpoints:
+            uses[endpoint.host] = uses.get(endpoint.host, 0) + 1
+    # One lookup (an A and an AAAA query) per endpoint: none hidden inside the HTTP client.
+    assert {host: healthy["queries"].get(host, 0) for host in uses} == {host: 2 * n for host, n in uses.items()}
+    assert all(attempts == 1 for *_, attempts in healthy["probes"])
+
+    servfail = report["servfail"]
+    meta = [p for p in servfail["probes"] if p[0] in uses]
+    assert meta and all(layer == "dns" and attempts == 2 for _, _, layer, attempts in meta), meta
+    # Asked again: two lookups for each endpoint.
+    assert all(servfail["queries"].get(host, 0) >= 4 * n for host, n in uses.items()), servfail["queries"]
+
+
+def test_a_resolver_that_answers_nothing_is_your_dns(simulated: str, tmp_path: Path) -> None:
+    report = run_steps(simulated, tmp_path, {"dead resolver": [1.0, ["dns_drop"], "all"]})
+    step = report["dead resolver"]
+    assert step["verdict"] == "local_dns", step["probes"]
+    named = [p for p in step["probes"] if not p[0][0].isdigit()]
+    assert all(outcome == "timeout" and layer == "dns" for _, outcome, layer, _ in named), named
