@@ -7,7 +7,8 @@ monitor's clock compressed.
 Three tables, in Markdown:
 
 1. False notices: every service healthy, while a share of connections or DNS queries fail at
-   random (resets, hangs, unanswered or SERVFAIL queries; everywhere, or on Meta's hosts only).
+   random (resets, hangs, unanswered or SERVFAIL queries, answers naming an address that refuses
+   connections; everywhere, or on Meta's hosts only).
    Any "X is down" or "X is blocked" is false; so is "It's your connection" (the network works,
    only badly). Per simulated hour, and in all.
 2. Flapping: Messenger down and up every 1, 2, 3 cycles or every 60, 120, 300 s for an hour,
@@ -17,7 +18,8 @@ Three tables, in Markdown:
 
 Time: the probe timeout is 1 s and the resolver's 1 s (glibc's default is 5 s and traywatch's
 timeout 5 s: the same ratio), and each cycle's duration counts 5 times on the monitor's clock. The
-monitor runs at its defaults (docs/notifications.md). Needs root (ip netns).
+monitor runs at its defaults (docs/notifications.md), or as ``--confirm N --recheck S`` say, to
+compare. Needs root (ip netns).
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ KINDS = {
     "hangs": ("hang",),
     "unanswered DNS": ("dns_drop",),
     "SERVFAIL DNS": ("dns_servfail",),
-    "all four mixed": ("reset", "hang", "dns_drop", "dns_servfail"),
+    "refusing addresses": ("refusing",),
+    "all five mixed": ("reset", "hang", "dns_drop", "dns_servfail", "refusing"),
 }
 CONDITIONS = [
     ("resets", "all"),
@@ -62,7 +65,8 @@ CONDITIONS = [
     ("hangs", "meta"),
     ("unanswered DNS", "all"),
     ("SERVFAIL DNS", "all"),
-    ("all four mixed", "all"),
+    ("refusing addresses", "all"),
+    ("all five mixed", "all"),
 ]
 MESSENGER_WEB = "www.messenger.com"
 
@@ -97,7 +101,9 @@ class Lane:
         return changes
 
 
-def false_notices(net: Internet, cat: Catalog, probe: ProbeSettings, cycles: int) -> list[str]:
+def false_notices(
+    net: Internet, cat: Catalog, probe: ProbeSettings, settings: MonitorSettings, *, cycles: int, kinds: set[str] | None
+) -> list[str]:
     rows = [
         "| failing at random | where | rate | cycles | simulated hours | false service/blocked notices "
         "| of them blocked | your-side notices | false service notices per hour |",
@@ -105,8 +111,10 @@ def false_notices(net: Internet, cat: Catalog, probe: ProbeSettings, cycles: int
     ]
     for rate in (0.05, 0.10, 0.20):
         for kind, scope in CONDITIONS:
+            if kinds and kind not in kinds:
+                continue
             net.faults(rate, KINDS[kind], scope)
-            lanes = [Lane() for _ in range(LANES)]
+            lanes = [Lane(settings) for _ in range(LANES)]
 
             async def run(lane: Lane) -> None:
                 for _ in range(cycles // LANES):
@@ -134,7 +142,7 @@ def false_notices(net: Internet, cat: Catalog, probe: ProbeSettings, cycles: int
     return rows
 
 
-def flapping(net: Internet, cat: Catalog, probe: ProbeSettings) -> list[str]:
+def flapping(net: Internet, cat: Catalog, probe: ProbeSettings, settings: MonitorSettings) -> list[str]:
     rows = [
         "| Messenger down/up | simulated flapping | new notices | updates in place | recoveries "
         "| notices per hour of flapping | episodes |",
@@ -145,7 +153,7 @@ def flapping(net: Internet, cat: Catalog, probe: ProbeSettings) -> list[str]:
         *((f"every {s} s", lambda i, t, s=s: int(t // s) % 2 == 0) for s in (60, 120, 300)),
     ]
     for label, is_down in patterns:
-        lane = Lane()
+        lane = Lane(settings)
 
         async def run(lane: Lane = lane, is_down: Callable[[int, float], bool] = is_down) -> None:
             index = 0
@@ -170,12 +178,14 @@ def flapping(net: Internet, cat: Catalog, probe: ProbeSettings) -> list[str]:
     return rows
 
 
-def hard_outage(net: Internet, cat: Catalog, probe: ProbeSettings, onsets: int = 20) -> list[str]:
+def hard_outage(
+    net: Internet, cat: Catalog, probe: ProbeSettings, settings: MonitorSettings, onsets: int = 20
+) -> list[str]:
     rng = random.Random(20)
     detected: list[float] = []
     recovered: list[float] = []
     for j in range(onsets):
-        lane = Lane()
+        lane = Lane(settings)
         net.down(set())
 
         async def run(lane: Lane = lane, j: int = j) -> None:
@@ -209,6 +219,7 @@ def hard_outage(net: Internet, cat: Catalog, probe: ProbeSettings, onsets: int =
 
 
 def inside(args: argparse.Namespace) -> None:
+    settings = MonitorSettings(confirm_failures=args.confirm, recheck=args.recheck)
     folder = Path(tempfile.mkdtemp(prefix="traywatch-alarms-"))
     net = Internet(folder)
     os.environ["SSL_CERT_FILE"] = str(net.ca)
@@ -218,11 +229,12 @@ def inside(args: argparse.Namespace) -> None:
     tables = []
     try:
         if "false" in only:
-            tables.append(false_notices(net, cat, probe, args.cycles))
+            kinds = set(args.kinds.split(",")) if args.kinds else None
+            tables.append(false_notices(net, cat, probe, settings, cycles=args.cycles, kinds=kinds))
         if "flap" in only:
-            tables.append(flapping(net, cat, probe))
+            tables.append(flapping(net, cat, probe, settings))
         if "outage" in only:
-            tables.append(hard_outage(net, cat, probe))
+            tables.append(hard_outage(net, cat, probe, settings))
     finally:
         net.close()
     print()
@@ -234,6 +246,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=300, help="cycles per condition of table 1")
     parser.add_argument("--only", default="false,flap,outage", help="which tables: false, flap, outage")
+    parser.add_argument("--kinds", default="", help=f"table 1's conditions, comma-separated: {', '.join(KINDS)}")
+    defaults = MonitorSettings()
+    parser.add_argument("--confirm", type=int, default=defaults.confirm_failures, help="failing samples to confirm")
+    parser.add_argument("--recheck", type=float, default=defaults.recheck, help="seconds between re-checks")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
@@ -243,7 +259,9 @@ def main() -> None:
         sys.exit("bench_alarms.py needs root: it makes a network namespace")
     with namespace(dns_timeout=int(TIMEOUT)) as name:
         command = [sys.executable, str(Path(__file__).resolve()), "--inside", "--cycles", str(args.cycles)]
-        subprocess.run(["ip", "netns", "exec", name, *command, "--only", args.only], check=True, cwd=ROOT)
+        command += ["--only", args.only, "--kinds", args.kinds, "--confirm", str(args.confirm)]
+        command += ["--recheck", str(args.recheck)]
+        subprocess.run(["ip", "netns", "exec", name, *command], check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ WEB = "100.64.1.1"  # every Meta name
 CONTROL_IP = "100.64.1.2"  # the IP-literal control
 DOH_IPS = ("100.64.1.3", "100.64.1.4")
 OTHERS = "100.64.1.5"  # every other name (the named controls)
-ADDRESSES = (WEB, CONTROL_IP, *DOH_IPS, OTHERS)
+REFUSING = "100.64.1.6"  # on the loopback, but nothing listens: connections are refused
+ADDRESSES = (WEB, CONTROL_IP, *DOH_IPS, OTHERS, REFUSING)
 HANG_SECONDS = 30.0  # a hung connection is let go after this, so threads do not pile up
 
 
@@ -77,11 +78,12 @@ def all_names(cat: Catalog) -> set[str]:
 @dataclass
 class Faults:
     rate: float = 0.0
-    kinds: tuple[str, ...] = ()  # reset, hang, dns_drop, dns_servfail
+    kinds: tuple[str, ...] = ()  # reset, hang, dns_drop, dns_servfail, refusing; dns_drop_once
     scope: str = "all"  # "all", or "meta": only Meta's hosts misbehave
     down: frozenset[str] = frozenset()  # hosts answering 503 (web) or resetting (edges)
     meta: frozenset[str] = field(default_factory=frozenset)
     queries: dict[str, int] = field(default_factory=dict)  # DNS queries received, by name
+    dropped: set[tuple[str, int]] = field(default_factory=set)  # for "dns_drop_once"
     rng: random.Random = field(default_factory=lambda: random.Random(8))
 
     def pick(self, meta: bool, kinds: tuple[str, ...]) -> str | None:
@@ -107,13 +109,15 @@ def _question(packet: bytes) -> tuple[str, int, int]:
     return ".".join(labels).lower(), qtype, offset + 5
 
 
-def dns_answer(packet: bytes, names: set[str], meta: frozenset[str], rcode_override: int | None = None) -> bytes:
+def dns_answer(
+    packet: bytes, names: set[str], meta: frozenset[str], rcode_override: int | None = None, refusing: bool = False
+) -> bytes:
     name, qtype, end = _question(packet)
     question = packet[12:end]
     answers = b""
     rcode = 0 if name in names else 3
     if rcode == 0 and qtype == 1:
-        address = WEB if name in meta else OTHERS
+        address = REFUSING if refusing else WEB if name in meta else OTHERS
         answers = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(address)
     if rcode_override is not None:
         rcode, answers = rcode_override, b""
@@ -134,14 +138,20 @@ def serve_dns(faults: Faults, names: set[str], stop: threading.Event) -> threadi
             except TimeoutError:
                 continue
             try:
-                name, _, _ = _question(packet)
+                name, qtype, _ = _question(packet)
             except (IndexError, struct.error):
                 continue
             faults.queries[name] = faults.queries.get(name, 0) + 1
-            fault = faults.pick(name in faults.meta, ("dns_drop", "dns_servfail"))
+            if "dns_drop_once" in faults.kinds and (name, qtype) not in faults.dropped:
+                faults.dropped.add((name, qtype))  # the first query of each name and type is lost
+                continue
+            # A load balancer that hands out a dead backend now and then: the lookup works, the
+            # connection to what it found is refused.
+            fault = faults.pick(name in faults.meta, ("dns_drop", "dns_servfail", "refusing"))
             if fault == "dns_drop":
                 continue
-            sock.sendto(dns_answer(packet, names, faults.meta, 2 if fault == "dns_servfail" else None), peer)
+            rcode = 2 if fault == "dns_servfail" else None
+            sock.sendto(dns_answer(packet, names, faults.meta, rcode, refusing=fault == "refusing"), peer)
 
     thread = threading.Thread(target=run, daemon=True, name="dns")
     thread.start()
@@ -276,6 +286,7 @@ def serve(folder: Path) -> None:
             faults.rate = float(command["rate"])
             faults.kinds = tuple(command["kinds"])
             faults.scope = command.get("scope", "all")
+            faults.dropped = set()
         print("ok", flush=True)
     stop.set()
     for server in servers:

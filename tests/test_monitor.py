@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, ctl, p
-from traywatch import monitor, notices
+from traywatch import monitor
 from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
-from traywatch.monitor import ChangeKind, MonitorSettings
+from traywatch.monitor import MonitorSettings
 from traywatch.notices import NoteKind, Notification, Urgency
 from traywatch.pipeline import Pipeline
 from traywatch.policy import UNTIL_BACK, Quiet, held_back, in_quiet_hours
@@ -106,9 +106,7 @@ class Driver:
         self.state, token = monitor.start_cycle(self.state, self.now)
         self.state, changes = monitor.cycle_done(self.state, token, verdict, self.now)
         self.changes += changes
-        shown = self.pipeline.publish(notices.build(changes, self.state))
-        self.pipeline.expire(tuple(c.service_id for c in changes if c.kind is ChangeKind.BACK))
-        return shown
+        return self.pipeline.changes(changes, self.state)
 
     def advance(self, seconds: float) -> None:
         """Let time pass awake: ticking every ``tick`` seconds, as the app's timer does."""
@@ -125,15 +123,11 @@ class Driver:
     def _tick(self) -> None:
         self.state = monitor.tick(self.state, self.now)
         if self.pipeline.expire():
-            ongoing = notices.ongoing(self.state)
-            if ongoing is not None:
-                self.pipeline.publish([ongoing], record=False)
+            self.pipeline.still_wrong(self.state)
 
     def resume(self) -> None:
         self.pipeline.pause(None)
-        ongoing = notices.ongoing(self.state)
-        if ongoing is not None:
-            self.pipeline.publish([ongoing], record=False)
+        self.pipeline.still_wrong(self.state)
 
     def view(self) -> Any:
         return view(self.state, self.pipeline.quiet, self.now)

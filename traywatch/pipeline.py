@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from traywatch import policy
+from traywatch import notices, policy
 from traywatch.history import History
+from traywatch.monitor import Change, ChangeKind, MonitorState
 from traywatch.notices import NoteKind, Notification
 from traywatch.policy import Quiet
 
@@ -81,6 +82,21 @@ class Pipeline:
             for sink in self.sinks:
                 _deliver(sink, note)
         return shown
+
+    def changes(self, changes: Sequence[Change], state: MonitorState) -> list[Notification]:
+        """One cycle's confirmed changes: their notices published, and the mutes of services
+        whose episode ended ("until it's back") lifted after them."""
+        shown = self.publish(notices.build(changes, state))
+        ended = tuple(c.service_id for c in changes if c.kind is ChangeKind.BACK)
+        if ended:
+            self.expire(ended)
+        return shown
+
+    def still_wrong(self, state: MonitorState) -> None:
+        """Notifications resume: what is still wrong is said once (it is in the history already)."""
+        note = notices.ongoing(state)
+        if note is not None:
+            self.publish([note], record=False)
 
     def pause(self, until: float | None) -> None:
         self.quiet = policy.pause(self.quiet, until)

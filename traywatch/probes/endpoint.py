@@ -64,15 +64,35 @@ class LookupFailed(Exception):
         self.addresses = addresses
 
 
+async def _first_good(first: asyncio.Future[dns.Lookup], second: asyncio.Future[dns.Lookup]) -> dns.Lookup:
+    """The first lookup that finds addresses; if neither does, the first one's answer."""
+    pending: set[asyncio.Future[dns.Lookup]] = {first, second}
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            good = [task.result() for task in done if task.result().outcome is Outcome.OK]
+            if good:
+                return good[0]
+        return first.result()
+    finally:
+        for task in (first, second):
+            task.cancel()  # the one still waiting, or both when the deadline cancels us
+
+
 async def locate(host: str, port: int, context: ProbeContext, progress: Progress) -> tuple[str, ...]:
-    """One lookup of ``host``: its addresses, or LookupFailed (asking DoH to compare)."""
+    """One lookup of ``host``: its addresses, or LookupFailed (asking DoH to compare).
+
+    A lookup still unanswered after ``SLOW_DNS_SHARE`` of the timeout has most likely lost a
+    packet, and the stub resolver only asks again after its own timeout (glibc: 5 s): it is
+    asked again at once, alongside, and DoH is asked to compare."""
     progress.enter(Layer.DNS)
     pending = asyncio.ensure_future(dns.resolve(host, port))
-    # A resolver that stalls may be failing: ask DoH too, while there is time to.
     done, _ = await asyncio.wait({pending}, timeout=context.timeout * SLOW_DNS_SHARE)
-    if not done:
+    if done:
+        lookup = pending.result()
+    else:
         context.compare_dns(host)
-    lookup = await pending
+        lookup = await _first_good(pending, asyncio.ensure_future(dns.resolve(host, port)))
     if lookup.outcome is not Outcome.OK:
         context.compare_dns(host)
         raise LookupFailed(lookup.outcome, lookup.detail)

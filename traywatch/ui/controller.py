@@ -10,12 +10,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from traywatch import monitor, notices
+from traywatch import monitor
 from traywatch.config import Config
 from traywatch.forwarding import Outcome, WebhookSink
 from traywatch.history import History
 from traywatch.model import Observations
-from traywatch.monitor import ChangeKind, MonitorState
+from traywatch.monitor import MonitorState
 from traywatch.notices import NoteKind, Notification
 from traywatch.notify import ACTION_DETAILS, ACTION_MUTE, ACTION_PAUSE
 from traywatch.pipeline import HistorySink, Pipeline
@@ -102,7 +102,7 @@ class Controller(QObject):
         if self.state.epoch != epoch:
             log.info("the clock jumped: the machine slept; checking again now")
         if self.pipeline.expire():
-            self._say_what_is_still_wrong()
+            self.pipeline.still_wrong(self.state)
         self._render()
         self._schedule()
 
@@ -123,13 +123,9 @@ class Controller(QObject):
     def _cycle_finished(self, token: int, observations: Observations, verdict: Verdict) -> None:
         self.state, changes = monitor.cycle_done(self.state, token, verdict, self.clock())
         log.info("check done in %.0f ms: %s (%s)", observations.duration_ms, verdict.kind.value, verdict.headline)
-        shown = self.pipeline.publish(notices.build(changes, self.state))
-        for note in shown:
+        for note in self.pipeline.changes(changes, self.state):
             if note.kind is NoteKind.OUTAGE:
                 self._noticed_services = note.services
-        ended = tuple(c.service_id for c in changes if c.kind is ChangeKind.BACK)
-        if ended:
-            self.pipeline.expire(ended)
         self._render()
         self._schedule()
 
@@ -194,7 +190,7 @@ class Controller(QObject):
         self.pipeline.pause(until)
         log.info("notifications paused until %s", until)
         if until is None and was_paused:
-            self._say_what_is_still_wrong()
+            self.pipeline.still_wrong(self.state)
         self._render()
 
     def mute(self, service_id: str, how: str) -> None:
@@ -207,12 +203,6 @@ class Controller(QObject):
         self.pipeline.mute(service_id, until)
         log.info("notifications about %s muted until %s", service_id, until or "it is back")
         self._render()
-
-    def _say_what_is_still_wrong(self) -> None:
-        """Notifications resume: what was held back and is still true is said once."""
-        note = notices.ongoing(self.state)
-        if note is not None:
-            self.pipeline.publish([note], record=False)
 
     def show_details(self) -> None:
         if self.details is None:
