@@ -28,7 +28,6 @@ from traywatch.probes.progress import Progress
 
 SLOW_DNS_SHARE = 0.3
 HEDGE_SHARE = 0.5
-ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,6 @@ class ProbeContext:
     compare_dns: Callable[[str], None] = lambda host: None
     # Read once a cycle: getproxies() walks the whole environment each call.
     proxies: dict[str, str] = field(default_factory=urllib.request.getproxies)
-    attempts: int = ATTEMPTS
 
 
 def uses_proxy(url: str, host: str, proxies: dict[str, str]) -> bool:
@@ -115,8 +113,6 @@ async def probe_endpoint(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + context.timeout
     first = asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
-    if context.attempts < 2:
-        return await first
     done, _ = await asyncio.wait({first}, timeout=context.timeout * HEDGE_SHARE)
     if done:
         result = first.result()
