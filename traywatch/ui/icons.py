@@ -5,20 +5,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon
 
 from traywatch.resources import icon_path
 from traywatch.view import PAUSE_BADGE, Display
 
-_SIZES = (16, 22, 24, 32, 48, 64)
 if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
     from PySide6.QtSvg import QSvgRenderer
 
+_SIZES = (16, 22, 24, 32, 48, 64)
 BADGE_SHARE = 0.55  # of the icon's side: big enough to read at 16 px, small enough to see the state
 
 
 def badged(state: QSvgRenderer, badge: QSvgRenderer, size: int) -> QPixmap:
+    # Imported here: PySide6 builds a class's wrapper when it is first named, and QPainter's
+    # costs about 1.2 MB that an app that is never paused need not pay.
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QPainter, QPixmap
+
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
