@@ -314,3 +314,17 @@ def test_without_a_runtime_folder_a_qt_local_server_does_it(qtbot: QtBot) -> Non
         assert ask_running_instance_to_show(name)
     qtbot.wait(200)  # let the finished connection be deleted before its server is
     instance.close()
+
+
+def test_each_kind_of_notice_carries_the_icon_of_what_it_says() -> None:
+    from traywatch.notices import NoteKind, Notification, Urgency
+    from traywatch.ui.notifications import _icon_uri
+
+    def icon(kind: NoteKind, urgency: Urgency = Urgency.NORMAL) -> str:
+        return Path(_icon_uri(Notification("t", "b", urgency, kind))).name
+
+    assert icon(NoteKind.OUTAGE, Urgency.CRITICAL) == "down.svg"
+    assert icon(NoteKind.RECOVERY, Urgency.LOW) == "all-clear.svg"
+    assert icon(NoteKind.LOCAL) == "your-connection.svg"
+    assert icon(NoteKind.ONLINE, Urgency.LOW) == "all-clear.svg"
+    assert icon(NoteKind.SLOW, Urgency.LOW) == "degraded.svg"  # not the green tick

@@ -11,9 +11,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from traywatch.loop_thread import LoopThread
-from traywatch.notices import Notification, Urgency
+from traywatch.notices import NoteKind, Notification, Urgency
 from traywatch.notify import DBusNotifier, NotifierUnavailable
 from traywatch.resources import icon_path
+from traywatch.view import Display
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,19 @@ _BALLOON_ICON = {
 }
 
 
+# The tray's icon for what each kind of notice says.
+_NOTICE_ICONS = {
+    NoteKind.OUTAGE: Display.DOWN,
+    NoteKind.RECOVERY: Display.ALL_CLEAR,
+    NoteKind.LOCAL: Display.YOUR_SIDE,
+    NoteKind.ONLINE: Display.ALL_CLEAR,
+    NoteKind.SLOW: Display.DEGRADED,
+    NoteKind.APP: Display.CHECKING,
+}
+
+
 def _icon_uri(note: Notification) -> str:
-    name = {"outage": "down", "local": "your-connection"}.get(note.key, "all-clear")
-    if note.urgency is Urgency.LOW:
-        name = "all-clear"
+    name = _NOTICE_ICONS[note.kind].value
     try:
         return Path(icon_path(name)).as_uri()
     except FileNotFoundError:
