@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, ctl, p
 from traywatch import monitor
 from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
-from traywatch.monitor import MonitorSettings
+from traywatch.monitor import ChangeKind, MonitorSettings
 from traywatch.notices import NoteKind, Notification, Urgency
 from traywatch.pipeline import Pipeline
 from traywatch.policy import UNTIL_BACK, Quiet, held_back, in_quiet_hours
@@ -360,6 +362,14 @@ def test_recovery_is_not_lost_when_another_service_goes_down_in_the_same_cycle()
     assert set(notes[0].services) == {"instagram", "messenger"}
 
 
+def test_a_service_switched_off_while_down_leaves_the_tray() -> None:
+    d = Driver()
+    confirm(d, MESSENGER_503)
+    d.cycle(verdict_of(INSTAGRAM_OK))  # Messenger switched off in Settings
+    assert d.state.down == ()
+    assert d.view().display is Display.ALL_CLEAR
+
+
 def test_several_services_failing_together_make_one_notification() -> None:
     d = Driver()
     confirm(d, BOTH_DOWN)
@@ -444,6 +454,20 @@ def test_back_online_is_not_said_for_an_episode_that_was_not_announced() -> None
     assert [n.kind for n in d.history.notes] == [NoteKind.LOCAL, NoteKind.ONLINE]
     d.advance(3600)  # the pause runs out with nothing wrong: nothing to say
     assert d.notes == []
+
+
+def test_back_online_is_not_said_when_the_trouble_ended_unannounced_under_a_pause() -> None:
+    d = Driver()
+    d.pipeline.pause(d.now + 600)
+    confirm(d, OFFLINE)
+    d.cycle(HEALTHY)
+    d.cycle(HEALTHY)  # fixed: the episode's hold-down runs
+    d.advance(600)  # the pause ends with nothing wrong any more: nothing to say
+    assert d.notes == []
+    for _ in range(5):
+        d.cycle(HEALTHY)
+    assert [n.kind for n in d.history.notes] == [NoteKind.LOCAL, NoteKind.ONLINE]
+    assert d.notes == []  # "back online" from trouble the user never heard of would puzzle
 
 
 def test_back_online_can_be_switched_off() -> None:
@@ -532,6 +556,13 @@ def test_a_service_muted_until_it_is_back_is_quiet_while_others_are_not() -> Non
     assert d.titles()[-1] == "It's not your wifi — Messenger is down"
 
 
+def test_a_notice_about_a_muted_and_an_unmuted_service_is_shown() -> None:
+    d = Driver()
+    d.pipeline.mute("messenger", d.now + 3600)
+    confirm(d, BOTH_DOWN)
+    assert d.titles() == ["It's not your wifi — Messenger and Instagram are down"]
+
+
 def test_a_mute_for_an_hour_runs_out() -> None:
     d = Driver()
     d.pipeline.mute("messenger", d.now + 3600)
@@ -607,3 +638,35 @@ def test_edge_probe_roles_are_judged_like_web_ones() -> None:
     d = Driver()
     confirm(d, verdict_of((MESSENGER_OK[0], edge_down, *INSTAGRAM_OK)))
     assert d.titles() == ["It's not your wifi — Messenger is down"]
+
+
+# Whatever the sequence, the rules hold.
+
+_SAMPLES = {"up": HEALTHY, "down": MESSENGER_503, "shaky": SHAKY_503, "offline": OFFLINE}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(_SAMPLES)), st.floats(0, 400)), max_size=60))
+def test_no_alarm_without_its_evidence_and_episodes_alternate(steps: list[tuple[str, float]]) -> None:
+    d = Driver()
+    span = d.settings.confirm_span
+    run: list[float] = []  # start times of the clean failing samples in a row, as the rules count them
+    for name, gap in steps:
+        d.advance(gap)
+        before = len(d.changes)
+        d.sample(_SAMPLES[name])
+        if name == "down":
+            run.append(d.now)
+        elif name in ("up", "offline"):
+            run = []
+        for change in d.changes[before:]:
+            if change.kind is ChangeKind.DOWN:
+                assert len(run) >= d.settings.confirm_failures
+                assert run[-1] - run[-d.settings.confirm_failures] >= span
+    kinds = [c.kind for c in d.changes if c.service_id == "messenger" and c.kind is not ChangeKind.DROPPED_AGAIN]
+    assert all(a is not b for a, b in itertools.pairwise(kinds))  # down, back, down...: never twice
+    assert not kinds or kinds[0] is ChangeKind.DOWN
+    assert (
+        len([n for n in d.notes if n.kind is NoteKind.LOCAL])
+        <= len([c for c in d.changes if c.kind is ChangeKind.ONLINE]) + 1
+    )

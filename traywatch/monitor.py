@@ -297,9 +297,8 @@ def _judge_services(state: MonitorState, verdict: Verdict, at: float) -> tuple[M
         if change is not None:
             changes.append(change)
         tracks[status.id] = track
-    # Services not in this verdict (switched off) keep what they had.
-    merged = {**old, **tracks}
-    return replace(state, tracks=tuple(merged.items())), changes
+    # A service no longer in the verdict was switched off: its episode goes with it.
+    return replace(state, tracks=tuple(tracks.items())), changes
 
 
 def _failed(track: Track, sid: str, blocked: bool, at: float, s: MonitorSettings) -> tuple[Track, Change | None]:
