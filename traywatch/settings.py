@@ -178,7 +178,7 @@ SETTINGS: tuple[Setting, ...] = (
         2,
         Kind.INT,
         "Successes before all clear",
-        "Good checks in a row before the tray shows a service answering again (\"back\" waits for the hold-down).",
+        'Good checks in a row before the tray shows a service answering again ("back" waits for the hold-down).',
         G,
         minimum=1,
         maximum=20,
