@@ -187,7 +187,7 @@ SETTINGS: tuple[Setting, ...] = (
         "general.hold_down",
         600.0,
         Kind.SECONDS,
-        "Call a service back after",
+        "Say it's back after",
         'Seconds it must keep answering before "back" is said: a service that drops again sooner'
         " updates its notice instead of raising a new one.",
         G,
