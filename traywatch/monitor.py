@@ -250,6 +250,11 @@ def _since(first: float | None, count: int, at: float) -> float:
     return first if count and first is not None else at
 
 
+def _confirmed(fails: int, first: float, at: float, s: MonitorSettings) -> bool:
+    """The one rule for both sides: enough failing samples in a row, over the least span."""
+    return fails >= s.confirm_failures and at - first >= s.confirm_span
+
+
 def _local_failed(
     you: LocalTrack, kind: VerdictKind, at: float, s: MonitorSettings
 ) -> tuple[LocalTrack, Change | None]:
@@ -257,7 +262,7 @@ def _local_failed(
     you = replace(you, fails=you.fails + 1, first_fail=first, oks=0, first_ok=None)
     if you.problem is not None:
         return replace(you, problem=kind, last_fail=at), None
-    if you.fails < s.confirm_failures or at - first < s.confirm_span:
+    if not _confirmed(you.fails, first, at, s):
         return you, None
     you = replace(you, problem=kind, last_fail=at)
     if you.episode_since is not None:
@@ -306,7 +311,7 @@ def _failed(track: Track, sid: str, blocked: bool, at: float, s: MonitorSettings
     track = replace(track, fails=track.fails + 1, first_fail=first, oks=0, first_ok=None, slow_since=None)
     if track.down:
         return replace(track, last_fail=at, blocked=blocked), None
-    if track.fails < s.confirm_failures or at - first < s.confirm_span:
+    if not _confirmed(track.fails, first, at, s):
         return track, None
     track = replace(track, down=True, blocked=blocked, last_fail=at)
     if not track.in_episode:
@@ -353,6 +358,11 @@ def _answered(track: Track, sid: str, slow: bool, at: float, s: MonitorSettings)
         track = replace(track, slow_noticed=True)
         change = Change(ChangeKind.SLOW, sid, track.name, at, since=slow_since)
     return track, change
+
+
+def clock_time(timestamp: float) -> str:
+    """A moment as people read it on this machine's clock: "14:02"."""
+    return dt.datetime.fromtimestamp(timestamp).astimezone().strftime("%H:%M")
 
 
 def format_duration(seconds: float) -> str:

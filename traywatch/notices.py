@@ -6,12 +6,11 @@ in one notice (the outage first), never one replacing the other unseen.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from traywatch.monitor import Change, ChangeKind, MonitorState, format_duration
+from traywatch.monitor import Change, ChangeKind, MonitorState, clock_time, format_duration
 from traywatch.verdict import VerdictKind, down_headline, join_names, names_are
 
 
@@ -65,8 +64,8 @@ LOCAL_TITLES = {
 _OUTAGE_KINDS = (ChangeKind.DOWN, ChangeKind.BLOCKED, ChangeKind.DROPPED_AGAIN)
 
 
-def _clock(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp).astimezone().strftime("%H:%M")
+def _local_title(kind: VerdictKind) -> str:
+    return LOCAL_TITLES.get(kind, "It's your connection")
 
 
 def _back_title(change: Change) -> str:
@@ -86,8 +85,7 @@ def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
     explanation = verdict.explanation if verdict is not None else ""
     for change in changes:
         if change.kind is ChangeKind.LOCAL and change.local_kind is not None:
-            title = LOCAL_TITLES.get(change.local_kind, "It's your connection")
-            notes.append(Notification(title, explanation, Urgency.NORMAL, NoteKind.LOCAL))
+            notes.append(Notification(_local_title(change.local_kind), explanation, Urgency.NORMAL, NoteKind.LOCAL))
         elif change.kind is ChangeKind.ONLINE:
             body = f"Your connection had trouble for {format_duration(change.downtime)}; it works again."
             notes.append(Notification("You're back online", body, Urgency.LOW, NoteKind.ONLINE))
@@ -126,15 +124,14 @@ def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
 def ongoing(state: MonitorState) -> Notification | None:
     """What is still wrong, said when notifications resume after a pause; None if nothing is."""
     if state.you.problem is not None:
-        title = LOCAL_TITLES.get(state.you.problem, "It's your connection")
         since = state.you.episode_since
-        body = f"Still the case, since {_clock(since)}." if since is not None else "Still the case."
-        return Notification(title, body, Urgency.NORMAL, NoteKind.LOCAL)
+        body = f"Still the case, since {clock_time(since)}." if since is not None else "Still the case."
+        return Notification(_local_title(state.you.problem), body, Urgency.NORMAL, NoteKind.LOCAL)
     down = [(sid, t) for sid, t in state.tracks if t.down]
     if not down:
         return None
     names = [t.name for _, t in down]
     first = min(t.episode_since or 0.0 for _, t in down)
     title = f"{names_are(names)} still down"
-    body = f"Since {_clock(first)}; your connection works."
+    body = f"Since {clock_time(first)}; your connection works."
     return Notification(title, body, Urgency.CRITICAL, NoteKind.OUTAGE, tuple(sid for sid, _ in down))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -145,8 +144,7 @@ class Controller(QObject):
         return (store.get("forwarding.token") or "") if store.available else ""
 
     def _forwarded(self, outcome: Outcome) -> None:
-        when = dt.datetime.fromtimestamp(outcome.at).astimezone().strftime("%H:%M")
-        text = "" if outcome.ok else f"Forwarding failed at {when}: {outcome.detail}"
+        text = "" if outcome.ok else f"Forwarding failed at {monitor.clock_time(outcome.at)}: {outcome.detail}"
         self.tray.set_notice("forwarding", text)
 
     def reconfigure(self, config: Config) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import textwrap
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from traywatch.monitor import clock_time
 from traywatch.ui.icons import IconSet
 from traywatch.view import Display, View
 
@@ -21,16 +21,12 @@ MUTE_BACK = "back"
 UNMUTE = "unmute"
 
 
-def _clock(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp).astimezone().strftime("%H:%M")
-
-
 def tooltip(view: View) -> str:
     lines = [view.headline]
     if view.checked_at is not None:
-        lines.append(f"Last checked {_clock(view.checked_at)}")
+        lines.append(f"Last checked {clock_time(view.checked_at)}")
     if view.paused_until is not None:
-        lines.append(f"Notifications paused until {_clock(view.paused_until)}")
+        lines.append(f"Notifications paused until {clock_time(view.paused_until)}")
     return "\n".join(lines)
 
 
@@ -94,7 +90,7 @@ class Tray(QObject):
                 self._info(f"{row.name}: {row.state}{where}{latency}{muted}")
             if view.checked_at is not None:
                 menu.addSeparator()
-                self._info(f"Last checked {_clock(view.checked_at)}")
+                self._info(f"Last checked {clock_time(view.checked_at)}")
         for line in self.notices.values():
             if line:
                 self._info(line)
