@@ -14,6 +14,9 @@ one JSON command a line on stdin (``{"rate": 0.1, "kinds": ["reset"], "scope": "
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
 import json
 import random
 import shutil
@@ -40,6 +43,7 @@ DOH_IPS = ("100.64.1.3", "100.64.1.4")
 OTHERS = "100.64.1.5"  # every other name (the named controls)
 REFUSING = "100.64.1.6"  # on the loopback, but nothing listens: connections are refused
 ADDRESSES = (WEB, CONTROL_IP, *DOH_IPS, OTHERS, REFUSING)
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 HANG_SECONDS = 30.0  # a hung connection is let go after this, so threads do not pile up
 
 
@@ -63,7 +67,7 @@ def catalog() -> Catalog:
 
 
 def _with_url(endpoint: Endpoint, url: str) -> Endpoint:
-    return Endpoint(endpoint.id, endpoint.role, url, endpoint.expect_status, endpoint.expect_body, endpoint.body_match)
+    return dataclasses.replace(endpoint, url=url)
 
 
 def meta_hosts(cat: Catalog) -> set[str]:
@@ -185,6 +189,12 @@ def _answers(cat: Catalog) -> dict[tuple[str, str], tuple[int, bytes]]:
         e = control.endpoint
         status = e.expect_status[0] if e.expect_status else 200
         answers[(e.host, urlsplit(e.url).path)] = (status, (e.expect_body or "").encode())
+    for service in cat.services:
+        for e in service.endpoints:
+            if e.expect_json:
+                # An app API refusing an anonymous call in its own words: its healthy answer.
+                refusal = json.dumps({**dict(e.expect_json), "message": "login_required"})
+                answers[(e.host, urlsplit(e.url).path)] = (403, refusal.encode())
     return answers
 
 
@@ -234,12 +244,27 @@ class _Handler(BaseHTTPRequestHandler):
             self._doh(parse_qs(parts.query).get("name", [""])[0])
             return
         known = self.server.answers.get((host, parts.path))
-        if known is not None:
-            self._reply(*known)
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self._upgrade(host in self.server.faults.down)
         elif host in self.server.faults.down:
             self._reply(503, b"Service Unavailable")
+        elif known is not None:
+            self._reply(*known)
         else:
             self._reply(200, b"<html>ok</html>")
+
+    def _upgrade(self, down: bool) -> None:
+        """A chat connection: accepted at the door (101), or the service behind it failing."""
+        if down:
+            self._reply(502, b"Bad Gateway")
+            return
+        key = self.headers.get("Sec-WebSocket-Key", "").encode()
+        accept = base64.b64encode(hashlib.sha1(key + WS_GUID, usedforsecurity=False).digest()).decode()
+        self.wfile.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + f"Sec-WebSocket-Accept: {accept}\r\n\r\n".encode()
+        )
+        self.close_connection = True
 
     def _doh(self, name: str) -> None:
         if name not in self.server.names:

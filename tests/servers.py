@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import socket
 import ssl
@@ -73,6 +75,7 @@ class LocalServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
+        self.upgrades: list[dict[str, str]] = []
         self.stopping = threading.Event()
         self.tls_handshake_hangs = False
         self.scheme = "https" if tls else "http"
@@ -182,3 +185,53 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: f
             return True
         time.sleep(interval)
     return predicate()
+
+
+# Chat connections: WebSocket upgrades answered at the door.
+
+_WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# A text frame ("hello") a chat server might push the moment the connection opens.
+FRAME = b"\x81\x05hello"
+
+
+def _remember(h: Handler) -> None:
+    h.server.upgrades.append({k.lower(): v for k, v in h.headers.items()})
+
+
+def _hold(h: Handler) -> None:
+    h.wfile.flush()
+    h.server.stopping.wait()
+    h.close_connection = True
+
+
+def ws_accept(push: bytes = b"", accept: str | None = None) -> Route:
+    """Accept the upgrade (101), push ``push`` at once, then keep the connection open."""
+
+    def route(h: Handler) -> None:
+        _remember(h)
+        key = h.headers.get("Sec-WebSocket-Key", "").encode()
+        token = accept or base64.b64encode(hashlib.sha1(key + _WS_GUID, usedforsecurity=False).digest()).decode()
+        h.wfile.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + f"Sec-WebSocket-Accept: {token}\r\n\r\n".encode()
+            + push
+        )
+        _hold(h)
+
+    return route
+
+
+def ws_refuse(status: int, body: bytes = b"", content_type: str = "application/json") -> Route:
+    def route(h: Handler) -> None:
+        _remember(h)
+        h.reply(status, body, {"Content-Type": content_type})
+        h.close_connection = True
+
+    return route
+
+
+def ws_frames_first(h: Handler) -> None:
+    """Skip the HTTP answer: frames straight away, then silence."""
+    _remember(h)
+    h.wfile.write(FRAME * 4)
+    _hold(h)

@@ -9,7 +9,9 @@ import pytest
 from traywatch.catalog import shipped_catalog
 from traywatch.config import load_config
 from traywatch.errors import ConfigError
-from traywatch.model import Role
+from traywatch.model import Layer, Role
+
+CONTROL = "[[control]]\nid = 'c'\nurl = 'http://c/'\n"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -30,6 +32,42 @@ def test_shipped_catalog_has_services_controls_and_resolvers() -> None:
     assert {r.url for r in catalog.resolvers} == {"https://1.1.1.1/dns-query", "https://8.8.8.8/resolve"}
     assert all(r.url.split("/")[2][0].isdigit() for r in catalog.resolvers)  # by IP literal
     assert "workplace" not in ids
+
+
+def test_every_shipped_service_has_a_web_front_and_a_chat_connection_probe() -> None:
+    for service in shipped_catalog().services:
+        web = [e for e in service.endpoints if e.role is Role.WEB and e.scheme == "https"]
+        chat = [e for e in service.endpoints if e.role is Role.EDGE and (e.scheme == "wss" or e.expect_json)]
+        assert web and chat, service.id
+        # The edges current clients left in 2026 are no longer probed.
+        assert not any(e.host.startswith("edge-chat.") for e in service.endpoints), service.id
+
+
+def test_shipped_chat_connections_send_the_web_clients_origin() -> None:
+    whatsapp = next(s for s in shipped_catalog().services if s.id == "whatsapp")
+    chat = next(e for e in whatsapp.endpoints if e.scheme == "wss")
+    assert (chat.url, chat.upgrade_origin) == ("wss://web.whatsapp.com/ws/chat", "https://web.whatsapp.com")
+    mobile = next(e for e in whatsapp.endpoints if e.host == "g.whatsapp.net")
+    assert mobile.scheme == "tcp"  # Noise over plain TCP: a ClientHello would be reset
+
+
+def test_wss_endpoint_and_api_expectation_are_read(tmp_path: Path) -> None:
+    text = (
+        "[[service]]\nid='a'\nstatus_page=['messenger']\n"
+        "[[service.endpoint]]\nid='ws'\nurl='wss://h/ws/chat?v=1'\norigin='https://www.h/'\nexpect_status=[403]\n"
+        "[[service.endpoint]]\nid='api'\nurl='https://h/api'\nexpect_json = { status = 'fail', ok = false, code = 4 }\n"
+    )
+    config = load_config(write(tmp_path, text + CONTROL))
+    service = next(s for s in config.catalog.services if s.id == "a")
+    ws, api = service.endpoints
+    assert (ws.top_layer, ws.port, ws.target, ws.upgrade_origin) == (Layer.CHAT, 443, "/ws/chat?v=1", "https://www.h")
+    assert ws.status_ok(101) and ws.status_ok(403) and not ws.status_ok(200)
+    assert api.expect_json == (("status", "fail"), ("ok", False), ("code", 4))
+    assert api.json_ok('{"status": "fail", "ok": false, "code": 4, "more": 1}')
+    assert not api.json_ok('{"status": "fail", "ok": "false", "code": 4}')
+    assert not api.json_ok('{"status": "fail", "ok": false, "code": 4.5}')
+    assert not api.json_ok('{"status": "fail", "ok": false}')
+    assert service.status_page == ("messenger",)
 
 
 def test_missing_default_config_means_defaults(tmp_path: Path) -> None:
@@ -126,6 +164,22 @@ url = "http://127.0.0.1:9/"
         ("[[control]]\nurl = 'http://x/'\n", "missing key 'id'"),
         ("[[service]]\nid='a'\n[[service.endpoint]]\nid='w'\nurl='tcp://host'\n", "a tcp:// URL needs a port"),
         ("[[control]]\nid = 'c'\nurl = 'http://x:99999/'\n", "not a number from 1 to 65535"),
+        ("[[service]]\nid='a'\n[[service.endpoint]]\nid='w'\nurl='https://h/'\norigin='https://h'\n", "only a wss://"),
+        (
+            "[[service]]\nid='a'\n[[service.endpoint]]\nid='w'\nurl='wss://h/ws'\norigin='web.example'\n",
+            "expected an origin like https://www.example.com",
+        ),
+        (
+            "[[service]]\nid='a'\n[[service.endpoint]]\nid='w'\nurl='wss://h/ws'\norigin='https://h/path'\n",
+            "expected an origin like",
+        ),
+        ("[[service]]\nid='a'\n[[service.endpoint]]\nid='w'\nurl='https://h/'\nexpect_json = {}\n", "at least one key"),
+        (
+            "[[service]]\nid='a'\n[[service.endpoint]]\nid='w'\nurl='https://h/'\nexpect_json = { s = [1] }\n",
+            "key service[0].endpoint[0].expect_json.s: expected a string, number or true/false",
+        ),
+        ("[[service]]\nid='a'\n[[service.endpoint]]\nid='w'\nurl='tls://h:1'\nexpect_json = { s = 'x' }\n", "JSON"),
+        ("[[service]]\nid='a'\nstatus_page = 'messenger'\n[[service.endpoint]]\nid='w'\nurl='https://h/'\n", "list"),
         ("check = [\n", "not valid TOML"),
         ("[catalog]\ninclude_defaults = false\n", "no control endpoints are enabled"),
         ("[catalog]\ninclude_default = false\n", "unknown key 'include_default'"),

@@ -1,3 +1,6 @@
 """traywatch: is it your connection, or is Meta down?"""
 
 __version__ = "0.1.0"
+
+# Every request traywatch makes names it, so an operator reading its logs knows what it is.
+USER_AGENT = f"traywatch/{__version__} (connectivity check)"

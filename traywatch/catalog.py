@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import json
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -24,20 +25,28 @@ class BodyMatch(enum.Enum):
     CONTAINS = "contains"
 
 
-_SCHEME_LAYER = {"http": Layer.HTTP, "https": Layer.HTTP, "tls": Layer.TLS, "tcp": Layer.TCP}
-_DEFAULT_PORT = {"http": 80, "https": 443, "tls": 443}
+_SCHEME_LAYER = {"http": Layer.HTTP, "https": Layer.HTTP, "tls": Layer.TLS, "tcp": Layer.TCP, "wss": Layer.CHAT}
+_DEFAULT_PORT = {"http": 80, "https": 443, "tls": 443, "wss": 443}
+# Statuses that say nothing about an application's health: it throttles this address.
+THROTTLED_STATUSES = frozenset({429})
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One URL to probe. ``tls://`` and ``tcp://`` stop at that layer (for messaging edges)."""
+    """One URL to probe. ``tls://`` and ``tcp://`` stop at that layer; ``wss://`` at the answer
+    to a chat connection's WebSocket upgrade (for messaging edges)."""
 
     id: str
     role: Role
     url: str
-    expect_status: tuple[int, ...] = ()  # empty: any 2xx
+    expect_status: tuple[int, ...] = ()  # empty: any 2xx (wss://: 101 only)
     expect_body: str | None = None
     body_match: BodyMatch = BodyMatch.PREFIX
+    # wss://: the Origin the web client sends; None: the endpoint's own https:// origin.
+    origin: str | None = None
+    # The api expectation: JSON keys and values that only the application itself answers with
+    # (an anonymous call's structured refusal, say). Empty: no JSON is expected.
+    expect_json: tuple[tuple[str, JsonScalar], ...] = ()
 
     @property
     def scheme(self) -> str:
@@ -58,21 +67,49 @@ class Endpoint:
 
     @property
     def uses_tls(self) -> bool:
-        return self.scheme in ("https", "tls")
+        return self.scheme in ("https", "tls", "wss")
+
+    @property
+    def upgrade_origin(self) -> str:
+        return self.origin or f"https://{self.host}"
+
+    @property
+    def target(self) -> str:
+        """The request target of the URL: its path and query, "/" at the least."""
+        parts = urlsplit(self.url)
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
     @property
     def host_is_ip(self) -> bool:
         return is_ip_literal(self.host)
 
     def status_ok(self, status: int) -> bool:
+        if self.top_layer is Layer.CHAT and status == 101:
+            return True  # the upgrade was accepted: the chat service itself answers
         if self.expect_status:
             return status in self.expect_status
+        if self.top_layer is Layer.CHAT:
+            return False
         if self.role is Role.CONTROL:
             return 200 <= status < 300
         # A web front that answers at all, even 403 or 429, is up; 451 is a legal block.
         return status < 500 and status != 451
 
+    def json_ok(self, body: str) -> bool:
+        """The api expectation: the body is a JSON object holding every expected key and value."""
+        if not self.expect_json:
+            return True
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return False
+        if not isinstance(document, dict):
+            return False
+        return all(key in document and _same(document[key], value) for key, value in self.expect_json)
+
     def body_ok(self, body: str) -> bool:
+        if not self.json_ok(body):
+            return False
         if self.expect_body is None:
             return True
         if self.body_match is BodyMatch.EXACT:
@@ -82,6 +119,14 @@ class Endpoint:
         return body.startswith(self.expect_body)
 
 
+JsonScalar = str | int | float | bool
+
+
+def _same(found: object, expected: JsonScalar) -> bool:
+    # Type and value: the string "false" is not false, and true is not 1.
+    return type(found) is type(expected) and found == expected
+
+
 @dataclass(frozen=True)
 class Service:
     id: str
@@ -89,6 +134,8 @@ class Service:
     domains: tuple[str, ...]
     endpoints: tuple[Endpoint, ...]
     enabled: bool = True
+    # Ids of the products on Meta's status page that report on this service.
+    status_page: tuple[str, ...] = ()
 
     def allows_redirect_to(self, host: str) -> bool:
         host = host.lower().rstrip(".")
@@ -172,8 +219,8 @@ def is_ip_literal(host: str) -> bool:
     return True
 
 
-_ENDPOINT_KEYS = {"id", "role", "url", "expect_status", "expect_body", "body_match"}
-_SERVICE_KEYS = {"id", "name", "domains", "endpoint", "enabled"}
+_ENDPOINT_KEYS = {"id", "role", "url", "expect_status", "expect_body", "body_match", "origin", "expect_json"}
+_SERVICE_KEYS = {"id", "name", "domains", "endpoint", "enabled", "status_page"}
 _CONTROL_KEYS = {"id", "name", "operator", "url", "expect_status", "expect_body", "body_match", "enabled"}
 _RESOLVER_KEYS = {"id", "name", "url", "enabled"}
 
@@ -209,6 +256,21 @@ def _read_endpoint(node: Node, role: Role, endpoint_id: str | None = None) -> En
             raise node.error("role", f"expected 'web' or 'edge', got {role_text!r}") from None
         if role is Role.CONTROL:
             raise node.error("role", "expected 'web' or 'edge'; controls go in [[control]]")
+    origin = node.string("origin")
+    if origin is not None:
+        if parts.scheme != "wss":
+            raise node.error("origin", "only a wss:// chat connection sends an Origin")
+        origin_parts = urlsplit(origin)
+        if (
+            origin_parts.scheme not in ("http", "https")
+            or not origin_parts.hostname
+            or origin_parts.path not in ("", "/")
+        ):
+            raise node.error("origin", f"expected an origin like https://www.example.com, got {origin!r}")
+        origin = origin.rstrip("/")
+    expect_json = _read_expect_json(node)
+    if expect_json and parts.scheme not in ("http", "https"):
+        raise node.error("expect_json", "only an http(s):// endpoint answers JSON")
     return Endpoint(
         id=endpoint_id if endpoint_id is not None else node.string("id", required=True),
         role=role,
@@ -216,7 +278,23 @@ def _read_endpoint(node: Node, role: Role, endpoint_id: str | None = None) -> En
         expect_status=statuses,
         expect_body=node.string("expect_body"),
         body_match=body_match,
+        origin=origin,
+        expect_json=expect_json,
     )
+
+
+def _read_expect_json(node: Node) -> tuple[tuple[str, JsonScalar], ...]:
+    table = node.table("expect_json")
+    if table is None:
+        return ()
+    if not table.data:
+        raise node.error("expect_json", 'expected at least one key, like { status = "fail" }')
+    pairs: list[tuple[str, JsonScalar]] = []
+    for key, value in table.data.items():
+        if not isinstance(value, (str, int, float, bool)):
+            raise table.error(key, "expected a string, number or true/false")
+        pairs.append((key, value))
+    return tuple(pairs)
 
 
 def _read_service(node: Node) -> Service:
@@ -237,6 +315,7 @@ def _read_service(node: Node) -> Service:
         domains=tuple(d.lower().strip(".") for d in node.strings("domains")),
         endpoints=tuple(endpoints),
         enabled=node.boolean("enabled", True),
+        status_page=node.strings("status_page"),
     )
 
 

@@ -14,6 +14,7 @@ class Layer(enum.Enum):
     TCP = "tcp"
     TLS = "tls"
     HTTP = "http"
+    CHAT = "chat"  # a chat connection's WebSocket upgrade, answered by the service behind the edge
 
 
 class Role(enum.Enum):
@@ -46,6 +47,7 @@ class Outcome(enum.Enum):
     REDIRECT_OFFSITE = "redirect_offsite"
     REDIRECT_LOOP = "redirect_loop"
     MALFORMED = "malformed"
+    THROTTLED = "throttled"  # 429: the service limits this address; says nothing of its health
     SKIPPED = "skipped"
     ERROR = "error"
 
@@ -98,8 +100,8 @@ class ProbeResult:
 
     @property
     def counted(self) -> bool:
-        """False for probes that were not attempted and must not sway a verdict."""
-        return self.outcome is not Outcome.SKIPPED
+        """False for probes that were not attempted or were throttled: neither may sway a verdict."""
+        return self.outcome not in (Outcome.SKIPPED, Outcome.THROTTLED)
 
 
 class DnsStatus(enum.Enum):

@@ -12,7 +12,9 @@ The rules, in the order they are tried (docs/verdicts.md has them as a table):
    DoH resolves it, presents a certificate from an unknown issuer, answers 451, or is reset during
    the handshake: blocked on this network.
 6. A Meta host fails at DNS locally *and* DoH answers SERVFAIL for it (4 October 2021): Meta's DNS.
-7. Any service endpoint fails: it's not your wifi, that service is down, with the failing layer.
+7. Any service endpoint fails: it's not your wifi, that service is down, with the failing layer
+   (a chat connection turned away while the site loads is said as such). A throttled answer
+   (429) counts for nothing.
 8. Any service endpoint is slower than the slow threshold: degraded.
 9. All clear.
 """
@@ -298,11 +300,16 @@ def decide(obs: Observations) -> Verdict:
         )
     if down:
         down_names = names(down)
-        first = next(iter(down.values()))[0]
+        first_id, failing = next(iter(down.items()))
+        first = failing[0]
+        what = _short(first)
+        if _behind_edge(first_id, failing, obs.services):
+            # 3 November 2021: the sites loaded and the servers answered, but chats failed.
+            what = f"{obs.service_name(first_id)}'s site loads, but its chat connection fails ({_short(first)})"
         return verdict(
             VerdictKind.SERVICE_DOWN,
             down_headline(down_names),
-            f"{_short(first)}; {works}.",
+            f"{what}; {works}.",
             [describe(p) for group in down.values() for p in group] + control_evidence,
             states,
         )
@@ -322,6 +329,12 @@ def decide(obs: Observations) -> Verdict:
         control_evidence,
         states,
     )
+
+
+def _behind_edge(service_id: str, failing: Sequence[ProbeResult], probes: Sequence[ProbeResult]) -> bool:
+    """Every failure is a chat connection turned away at the door, while the rest answers."""
+    answered = any(p.ok for p in probes if p.target_id == service_id)
+    return answered and all(p.layer is Layer.CHAT and p.status_code is not None for p in failing)
 
 
 def _short(probe: ProbeResult) -> str:

@@ -9,14 +9,12 @@ from typing import Any
 
 import httpx
 
-from traywatch import __version__
+from traywatch import USER_AGENT
 from traywatch.catalog import Catalog, Control
 from traywatch.model import Observations, ProbeResult, ProbeSettings
 from traywatch.probes.doh import DohComparison
 from traywatch.probes.endpoint import ProbeContext, probe_endpoint
 from traywatch.probes.tls import verifying_context
-
-USER_AGENT = f"traywatch/{__version__} (connectivity check)"
 
 
 def _never_redirect(host: str) -> bool:

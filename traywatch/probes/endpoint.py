@@ -20,9 +20,10 @@ from dataclasses import dataclass, field, replace
 
 import httpx
 
+from traywatch import USER_AGENT
 from traywatch.catalog import Endpoint, is_ip_literal
 from traywatch.model import Layer, Outcome, ProbeResult
-from traywatch.probes import dns, http, stream
+from traywatch.probes import dns, http, stream, websocket
 from traywatch.probes.classify import classify_exception
 from traywatch.probes.progress import Progress
 
@@ -46,7 +47,7 @@ class ProbeContext:
 def uses_proxy(url: str, host: str, proxies: dict[str, str]) -> bool:
     """True when the environment sends this URL through a proxy (which then does DNS and TCP)."""
     scheme = url.split(":", 1)[0]
-    key = "https" if scheme in ("https", "tls") else "http"
+    key = "https" if scheme in ("https", "tls", "wss") else "http"
     if key not in proxies and "all" not in proxies:
         return False
     return not urllib.request.proxy_bypass(host)
@@ -199,6 +200,16 @@ async def _attempt(
                 )
             found = await find(host, endpoint.port) or (host,)
             tls = context.tls if endpoint.uses_tls else None
+            if endpoint.top_layer is Layer.CHAT:
+                async with stream.opened(host, found, endpoint.port, tls, progress) as (reader, writer):
+                    progress.enter(Layer.CHAT)
+                    key = websocket.new_key()
+                    upgrade = await websocket.exchange(
+                        reader, writer, endpoint, key, user_agent=USER_AGENT, cap=context.body_cap
+                    )
+                    progress.done()
+                outcome, detail = websocket.judge(endpoint, upgrade, key)
+                return result(outcome, detail, status_code=upgrade.status, body_truncated=upgrade.truncated)
             await stream.connect(host, found, endpoint.port, tls, progress)
             return result(Outcome.OK, "TLS handshake verified" if tls else "TCP connect works")
     except LookupFailed as failed:
@@ -206,6 +217,8 @@ async def _attempt(
         return result(failed.outcome, failed.detail)
     except TimeoutError:
         return result(Outcome.TIMEOUT, f"no answer within {context.timeout:g} s")
+    except websocket.NotAnAnswer as exc:
+        return result(Outcome.MALFORMED, str(exc))
     except (OSError, ssl.SSLError, httpx.HTTPError, ValueError) as exc:
         outcome, detail = classify_exception(exc)
         return result(outcome, detail)

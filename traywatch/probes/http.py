@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from traywatch.catalog import Endpoint
+from traywatch.catalog import THROTTLED_STATUSES, Endpoint
 from traywatch.model import Layer, Outcome, Role
 from traywatch.probes.progress import Progress
 
@@ -107,16 +107,24 @@ async def probe_http(
             body, truncated = await _read_capped(response, body_cap)
             progress.done()
             status = response.status_code
+            if endpoint.expect_json and status in THROTTLED_STATUSES:
+                return HttpAnswer(
+                    Outcome.THROTTLED, f"answers {status}: too many requests from here, not judged", status
+                )
             if not endpoint.status_ok(status):
                 return HttpAnswer(Outcome.HTTP_STATUS, f"answers HTTP {status}", status, body_truncated=truncated)
-            if not endpoint.body_ok(body.decode("utf-8", "replace")):
+            # A cut JSON document is no document: a huge answer never passes the api expectation.
+            if (truncated and endpoint.expect_json) or not endpoint.body_ok(body.decode("utf-8", "replace")):
                 size = f"more than {body_cap} bytes" if truncated else f"{len(body)} bytes"
+                what = "not the app's own JSON" if endpoint.expect_json else "an unexpected body"
                 return HttpAnswer(
                     Outcome.UNEXPECTED_BODY,
-                    f"answers {status} with an unexpected body ({size})",
+                    f"answers {status} with {what} ({size})",
                     status,
                     body_truncated=truncated,
                 )
+            if endpoint.expect_json:
+                return HttpAnswer(Outcome.OK, f"the app answers ({status} with its own JSON)", status)
             return HttpAnswer(Outcome.OK, f"answers {status}", status, body_truncated=truncated)
         finally:
             await response.aclose()

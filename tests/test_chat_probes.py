@@ -1,0 +1,228 @@
+"""Chat-connection (wss://) probes and the api expectation, against real local servers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests import servers
+from tests.helpers import cycle
+from tests.servers import LocalServer
+from traywatch import USER_AGENT
+from traywatch.catalog import Endpoint, Service
+from traywatch.model import Layer, Outcome, ProbeResult, Role
+from traywatch.verdict import ServiceState, VerdictKind, decide
+
+
+def _probe(endpoint: Endpoint, timeout: float = 2.0) -> ProbeResult:
+    return cycle([Service("svc", "Svc", (), (endpoint,))], [], timeout=timeout).services[0]
+
+
+def chat(server: LocalServer, path: str, route: servers.Route, **fields: object) -> ProbeResult:
+    server.route(path.split("?", maxsplit=1)[0], route)
+    url = f"wss://127.0.0.1:{server.port}{path}"
+    timeout = float(fields.pop("timeout", 2.0))  # type: ignore[arg-type]
+    return _probe(Endpoint("chat", Role.EDGE, url, **fields), timeout)  # type: ignore[arg-type]
+
+
+def test_101_is_the_chat_service_answering(https_server: LocalServer) -> None:
+    result = chat(https_server, "/ws/ok", servers.ws_accept(), origin="https://web.example")
+    assert (result.outcome, result.layer, result.status_code) == (Outcome.OK, Layer.CHAT, 101)
+    assert Layer.TLS in dict(result.layer_ms) and Layer.CHAT in dict(result.layer_ms)
+
+
+def test_upgrade_is_what_a_web_client_sends_and_nothing_more(https_server: LocalServer) -> None:
+    https_server.upgrades.clear()
+    chat(https_server, "/ws/chat?x=1", servers.ws_accept(), origin="https://web.example")
+    (headers,) = https_server.upgrades
+    assert headers["origin"] == "https://web.example"
+    assert headers["user-agent"] == USER_AGENT and "traywatch" in headers["user-agent"]
+    assert headers["upgrade"].lower() == "websocket" and headers["sec-websocket-version"] == "13"
+    assert "cookie" not in headers and "authorization" not in headers
+
+
+def test_origin_defaults_to_the_endpoints_own(https_server: LocalServer) -> None:
+    https_server.upgrades.clear()
+    chat(https_server, "/ws/default", servers.ws_accept())
+    assert https_server.upgrades[0]["origin"] == "https://127.0.0.1"
+
+
+def test_frames_after_101_are_neither_read_nor_waited_for(https_server: LocalServer) -> None:
+    started = time.perf_counter()
+    result = chat(https_server, "/ws/push", servers.ws_accept(push=servers.FRAME * 50), timeout=3.0)
+    assert result.outcome is Outcome.OK
+    assert time.perf_counter() - started < 1.5  # the server keeps the socket open; the probe leaves
+
+
+def test_frames_instead_of_an_answer_are_not_success(https_server: LocalServer) -> None:
+    started = time.perf_counter()
+    result = chat(https_server, "/ws/frames", servers.ws_frames_first, timeout=3.0)
+    assert (result.outcome, result.layer) == (Outcome.MALFORMED, Layer.CHAT)
+    assert time.perf_counter() - started < 1.5
+
+
+def test_101_without_the_handshake_is_not_success(https_server: LocalServer) -> None:
+    result = chat(https_server, "/ws/fake", servers.ws_accept(accept="bm90IHRoZSBhbnN3ZXI="))
+    assert (result.outcome, result.layer) == (Outcome.MALFORMED, Layer.CHAT)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 408])
+def test_server_errors_mean_the_chat_service_fails(https_server: LocalServer, status: int) -> None:
+    result = chat(https_server, f"/ws/fail{status}", servers.ws_refuse(status, b"upstream error"))
+    assert (result.outcome, result.layer, result.status_code) == (Outcome.HTTP_STATUS, Layer.CHAT, status)
+    assert "chat service behind the edge fails" in result.detail
+
+
+def test_a_proxy_error_page_is_named(https_server: LocalServer) -> None:
+    page = b"<html><body><h1>500 Internal Server Error</h1>nginx</body></html>"
+    result = chat(https_server, "/ws/proxy", servers.ws_refuse(500, page, "text/html"))
+    assert result.outcome is Outcome.HTTP_STATUS
+    assert "HTML error page" in result.detail
+
+
+def test_429_is_throttled_and_never_down(https_server: LocalServer) -> None:
+    result = chat(https_server, "/ws/busy", servers.ws_refuse(429, b"slow down"))
+    assert result.outcome is Outcome.THROTTLED
+    assert result.attempts == 1  # a throttled door is not knocked on again
+    assert not result.counted
+
+
+def test_documented_refusal_with_its_own_body_answers(https_server: LocalServer) -> None:
+    body = json.dumps({"error": "no session", "code": 1357001}).encode()
+    fields = {"expect_status": (400,), "expect_body": '"code": 1357001', "body_match": "contains"}
+    from traywatch.catalog import BodyMatch
+
+    fields["body_match"] = BodyMatch.CONTAINS
+    result = chat(https_server, "/ws/refuse", servers.ws_refuse(400, body), **fields)
+    assert result.outcome is Outcome.OK, result.detail
+    assert "refuses an anonymous connection" in result.detail
+
+
+def test_refusal_status_without_the_services_body_is_not_an_answer(https_server: LocalServer) -> None:
+    from traywatch.catalog import BodyMatch
+
+    fields = {"expect_status": (400,), "expect_body": "1357001", "body_match": BodyMatch.CONTAINS}
+    result = chat(
+        https_server, "/ws/proxy400", servers.ws_refuse(400, b"<html>Bad Request</html>", "text/html"), **fields
+    )
+    assert result.outcome is Outcome.UNEXPECTED_BODY
+
+
+def test_undocumented_refusal_is_a_failure(https_server: LocalServer) -> None:
+    result = chat(https_server, "/ws/403", servers.ws_refuse(403, b"{}"))
+    assert result.outcome is Outcome.HTTP_STATUS
+    assert "instead of opening a chat connection" in result.detail
+
+
+def test_plain_200_page_is_not_a_chat_connection(https_server: LocalServer) -> None:
+    result = chat(https_server, "/ws/page", servers.ok(b"<html>hello</html>", content_type="text/html"))
+    assert (result.outcome, result.status_code) == (Outcome.HTTP_STATUS, 200)
+
+
+def test_hang_after_accepting_times_out_at_the_chat_layer(https_server: LocalServer) -> None:
+    started = time.perf_counter()
+    result = chat(https_server, "/ws/hang", servers.hang, timeout=0.6)
+    assert (result.outcome, result.layer) == (Outcome.TIMEOUT, Layer.CHAT)
+    assert time.perf_counter() - started < 1.5
+
+
+def test_closed_without_answer_is_reset(https_server: LocalServer) -> None:
+    def close(h: servers.Handler) -> None:
+        h.close_connection = True
+
+    result = chat(https_server, "/ws/close", close)
+    assert (result.outcome, result.layer) == (Outcome.RESET, Layer.CHAT)
+
+
+def test_headers_past_the_cap_are_malformed(https_server: LocalServer) -> None:
+    def huge(h: servers.Handler) -> None:
+        h.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nX-Pad: " + b"a" * 70000 + b"\r\n\r\n")
+        h.close_connection = True
+
+    result = chat(https_server, "/ws/huge", huge)
+    assert result.outcome is Outcome.MALFORMED
+
+
+# The api expectation: an application's own structured refusal is its healthy answer.
+
+_APP_REFUSAL = json.dumps({"message": "login_required", "status": "fail"}).encode()
+
+
+def api(server: LocalServer, path: str, route: servers.Route) -> ProbeResult:
+    url = server.route(path, route)
+    return _probe(Endpoint("api", Role.EDGE, url, expect_json=(("status", "fail"),)))
+
+
+def test_api_refusal_in_its_own_json_is_up(https_server: LocalServer) -> None:
+    result = api(https_server, "/api/v1/me", servers.ok(_APP_REFUSAL, 403, "application/json"))
+    assert result.outcome is Outcome.OK, result.detail
+    assert "own JSON" in result.detail
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>Sorry, something went wrong</html>",  # an HTML page where JSON belongs
+        json.dumps({"status": "ok"}).encode(),  # the wrong JSON
+        json.dumps(["status", "fail"]).encode(),  # not an object
+        b'{"status": "fail"',  # cut short
+    ],
+)
+def test_api_wrong_answer_is_not_up(https_server: LocalServer, body: bytes) -> None:
+    result = api(https_server, f"/api/wrong{hash(body)}", servers.ok(body, 400, "application/json"))
+    assert result.outcome is Outcome.UNEXPECTED_BODY
+
+
+def test_api_huge_json_is_capped_and_not_up(https_server: LocalServer) -> None:
+    body = json.dumps({"status": "fail", "pad": "x" * 100_000}).encode()
+    result = api(https_server, "/api/huge", servers.ok(body, 400, "application/json"))
+    assert result.outcome is Outcome.UNEXPECTED_BODY and result.body_truncated
+
+
+def test_api_server_error_is_down(https_server: LocalServer) -> None:
+    result = api(https_server, "/api/502", servers.ok(_APP_REFUSAL, 502, "application/json"))
+    assert result.outcome is Outcome.HTTP_STATUS
+
+
+def test_api_429_is_throttled(https_server: LocalServer) -> None:
+    result = api(https_server, "/api/429", servers.ok(_APP_REFUSAL, 429, "application/json"))
+    assert result.outcome is Outcome.THROTTLED and result.attempts == 1
+
+
+# The verdict on what these probes see.
+
+
+def test_chat_service_down_behind_a_working_edge(https_server: LocalServer, http_server: LocalServer) -> None:
+    from tests.helpers import control
+
+    web = https_server.route("/web", servers.ok(b"<html>app</html>"))
+    https_server.route("/ws/lightspeed", servers.ws_refuse(502, b"bad gateway"))
+    chat_url = f"wss://127.0.0.1:{https_server.port}/ws/lightspeed"
+    ok = http_server.route("/ok", servers.ok(b"success"))
+    svc = Service(
+        "messenger",
+        "Messenger",
+        (),
+        (Endpoint("web", Role.WEB, web), Endpoint("chat", Role.EDGE, chat_url)),
+    )
+    verdict = decide(cycle([svc], [control(f"c{i}", ok) for i in range(3)]))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+    assert verdict.headline == "It's not your wifi — Messenger is down"
+    assert "site loads" in verdict.explanation and "chat" in verdict.explanation
+    (status,) = verdict.services
+    assert status.state is ServiceState.DOWN and status.failing_layer is Layer.CHAT
+
+
+def test_throttled_chat_alone_leaves_the_service_up(https_server: LocalServer, http_server: LocalServer) -> None:
+    from tests.helpers import control
+
+    web = https_server.route("/web2", servers.ok(b"<html>app</html>"))
+    https_server.route("/ws/busy2", servers.ws_refuse(429))
+    chat_url = f"wss://127.0.0.1:{https_server.port}/ws/busy2"
+    ok = http_server.route("/ok", servers.ok(b"success"))
+    svc = Service("ig", "Instagram", (), (Endpoint("web", Role.WEB, web), Endpoint("dm", Role.EDGE, chat_url)))
+    verdict = decide(cycle([svc], [control(f"c{i}", ok) for i in range(3)]))
+    assert verdict.kind is VerdictKind.ALL_CLEAR
+    assert verdict.services[0].state is ServiceState.UP
