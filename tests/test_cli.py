@@ -191,3 +191,55 @@ def test_history_lists_what_the_tray_app_recorded() -> None:
         {"at": 1120.0, "kind": "recovery", "title": "Messenger is back (down 2 min)", "body": ""}
     ]
     assert _history("--limit", "0").returncode == 2
+
+
+def test_check_shows_the_chat_layer_and_the_status_pages_word(
+    tmp_path: Path, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    web = https_server.route("/cli-meta-web", servers.ok(b"hi"))
+    https_server.route("/ws/cli-chat", servers.ws_refuse(503, b"<html>upstream</html>", "text/html"))
+    page = json.dumps(
+        [{"id": "messenger", "name": "Messenger Platform", "services": [{"status": "Major disruptions"}]}]
+    )
+    https_server.route("/cli-page/data/orgs.json", servers.ok(page.encode(), 200, "application/json"))
+    ctl = http_server.route("/cli-control", servers.ok(b"success"))
+    text = config_text(
+        f'[status_page]\nurl = "{https_server.url("/cli-page")}"\n[network]\ntimeout = 2',
+        {"messenger": [web, f"wss://127.0.0.1:{https_server.port}/ws/cli-chat"]},
+        [ctl],
+    )
+    config = tmp_path / "meta.toml"
+    config.write_text(text.replace('name = "Messenger"\n', 'name = "Messenger"\nstatus_page = ["messenger"]\n'))
+
+    proc = run_check("--json", "--config", str(config))
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["schema"] == 1 and doc["verdict"]["kind"] == "service_down"
+    chat = doc["services"][0]["endpoints"][1]
+    assert (chat["layer"], chat["outcome"], chat["status_code"]) == ("chat", "http_status", 503)
+    assert "site loads, but its chat connection fails" in doc["verdict"]["explanation"]
+    assert "Meta's status page confirms: Messenger Platform — major disruptions" in doc["verdict"]["explanation"]
+    page_doc = doc["status_page"]
+    assert page_doc["available"] is True and page_doc["problem"] is None
+    assert page_doc["products"] == [
+        {
+            "id": "messenger",
+            "name": "Messenger Platform",
+            "status": "Major disruptions",
+            "level": "major",
+            "since": None,
+            "services": ["messenger"],
+        }
+    ]
+
+    proc = run_check("--config", str(config))
+    assert "chat" in proc.stdout
+    assert "Meta's status page: Messenger Platform — major disruptions." in proc.stdout
+
+
+def test_check_without_status_page_products_reads_no_page(
+    tmp_path: Path, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    config = local_config(tmp_path, http_server, https_server, messenger_status=200)
+    doc = json.loads(run_check("--json", "--config", str(config)).stdout)
+    assert doc["status_page"] is None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from traywatch.model import DnsStatus, DohAnswer, Layer, Observations, Outcome, ProbeResult, Role
+from traywatch.statuspage import ProductStatus, StatusReport, level_of
 from traywatch.verdict import ServiceState, Side, VerdictKind, decide, join_names
 
 OK_LAYER = {Role.WEB: Layer.HTTP, Role.EDGE: Layer.TLS, Role.CONTROL: Layer.HTTP}
@@ -329,6 +330,7 @@ def test_sides() -> None:
         VerdictKind.SERVICE_DOWN,
         VerdictKind.DEGRADED,
         VerdictKind.META_DNS,
+        VerdictKind.META_REPORTS,
     }
 
 
@@ -367,3 +369,131 @@ def test_a_service_failure_with_shaky_controls_does_not_say_the_connection_works
     one_off = (*CONTROLS_OK, ctl("nmcheck2.gnome.org", Outcome.RESET))
     verdict = decide(Observations((messenger_503, MESSENGER_OK[1]), one_off, (), 2500))
     assert "your connection works: 5/6 checks" in verdict.explanation
+
+
+# The chat layer and Meta's status page.
+
+MESSENGER_CHAT_OK = (
+    p("messenger", "www.messenger.com"),
+    p("messenger", "gateway.messenger.com", role=Role.EDGE, layer=Layer.CHAT, status=101),
+)
+PRODUCTS = (("messenger", ("messenger",)), ("instagram", ("ig-messenger",)))
+
+
+def page(*products: tuple[str, str, str], problem: str = "", since: float | None = None) -> StatusReport:
+    return StatusReport(
+        1_800_000_000.0,
+        tuple(ProductStatus(pid, name, level_of(text), text, since) for pid, name, text in products),
+        problem,
+    )
+
+
+def meta_obs(services: tuple[ProbeResult, ...], report: StatusReport | None) -> Observations:
+    return Observations(
+        services=services,
+        controls=CONTROLS_OK,
+        doh=(),
+        slow_ms=2500,
+        service_names=(("messenger", "Messenger"), ("instagram", "Instagram")),
+        status_page=report,
+        status_products=PRODUCTS,
+    )
+
+
+CHAT_502 = (
+    p("messenger", "www.messenger.com"),
+    p(
+        "messenger",
+        "gateway.messenger.com",
+        Outcome.HTTP_STATUS,
+        Layer.CHAT,
+        role=Role.EDGE,
+        status=502,
+        detail="the chat service behind the edge fails: answers 502",
+    ),
+)
+
+
+def test_chat_service_down_behind_a_working_edge() -> None:
+    verdict = decide(meta_obs(CHAT_502 + INSTAGRAM_OK, None))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+    assert verdict.headline == "It's not your wifi — Messenger is down"
+    assert verdict.explanation.startswith("Messenger's site loads, but its chat connection fails")
+    assert verdict.services[0].failing_layer is Layer.CHAT
+
+
+def test_site_down_too_is_not_called_behind_the_edge() -> None:
+    both = (
+        p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503"),
+        CHAT_502[1],
+    )
+    verdict = decide(meta_obs(both, None))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN and "site loads" not in verdict.explanation
+
+
+def test_throttled_probe_counts_for_nothing() -> None:
+    throttled = p("messenger", "gateway.messenger.com", Outcome.THROTTLED, Layer.CHAT, role=Role.EDGE, status=429)
+    verdict = decide(meta_obs((MESSENGER_CHAT_OK[0], throttled), None))
+    assert verdict.kind is VerdictKind.ALL_CLEAR
+
+
+def test_meta_reports_a_service_that_works_from_here() -> None:
+    report = page(("messenger", "Messenger Platform", "Major disruptions"), since=1_800_000_000.0 - 600)
+    verdict = decide(meta_obs(MESSENGER_CHAT_OK + INSTAGRAM_OK, report))
+    assert verdict.kind is VerdictKind.META_REPORTS
+    assert verdict.kind.side is Side.THEM
+    assert verdict.headline == "Meta reports problems with Messenger"
+    assert verdict.explanation.startswith("Messenger still connects from here. Meta's status page: Messenger Platform")
+    assert "major disruptions since" in verdict.explanation
+    states = {s.id: s.state for s in verdict.services}
+    assert states == {"messenger": ServiceState.REPORTED, "instagram": ServiceState.UP}
+    assert verdict.affected == ("messenger",)
+
+
+@pytest.mark.parametrize("text", ["Low disruptions", "No known issues", "Resolved"])
+def test_low_or_no_disruption_is_no_verdict_of_its_own(text: str) -> None:
+    verdict = decide(meta_obs(MESSENGER_CHAT_OK + INSTAGRAM_OK, page(("messenger", "Messenger Platform", text))))
+    assert verdict.kind is VerdictKind.ALL_CLEAR
+
+
+@pytest.mark.parametrize("text", ["Medium disruptions", "High disruptions", "Major disruptions"])
+def test_medium_and_worse_are_reported(text: str) -> None:
+    verdict = decide(meta_obs(MESSENGER_CHAT_OK + INSTAGRAM_OK, page(("messenger", "Messenger Platform", text))))
+    assert verdict.kind is VerdictKind.META_REPORTS
+
+
+def test_a_product_no_service_maps_to_is_ignored() -> None:
+    report = page(("ads-manager", "Ads Manager", "Major disruptions"))
+    assert decide(meta_obs(MESSENGER_CHAT_OK + INSTAGRAM_OK, report)).kind is VerdictKind.ALL_CLEAR
+
+
+def test_down_and_meta_confirms() -> None:
+    report = page(("messenger", "Messenger Platform", "High disruptions"), since=1_800_000_000.0)
+    verdict = decide(meta_obs(CHAT_502 + INSTAGRAM_OK, report))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+    assert "Meta's status page confirms: Messenger Platform — high disruptions since" in verdict.explanation
+
+
+def test_down_and_meta_has_not_acknowledged_it() -> None:
+    report = page(("messenger", "Messenger Platform", "No known issues"))
+    verdict = decide(meta_obs(CHAT_502 + INSTAGRAM_OK, report))
+    assert verdict.explanation.endswith("Meta hasn't acknowledged it yet.")
+
+
+def test_down_with_the_page_unavailable_says_neither() -> None:
+    verdict = decide(meta_obs(CHAT_502 + INSTAGRAM_OK, page(problem="the answer is not JSON")))
+    assert "acknowledged" not in verdict.explanation and "confirms" not in verdict.explanation
+    assert "Meta's status page: unavailable (the answer is not JSON)" in verdict.evidence
+
+
+def test_one_down_and_another_reported_together() -> None:
+    report = page(
+        ("messenger", "Messenger Platform", "Major disruptions"),
+        ("ig-messenger", "Instagram Messaging", "Medium disruptions"),
+    )
+    verdict = decide(meta_obs(CHAT_502 + INSTAGRAM_OK, report))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN  # what the probes see comes first
+    assert "Meta's status page confirms: Messenger Platform" in verdict.explanation
+    states = {s.id: s.state for s in verdict.services}
+    assert states == {"messenger": ServiceState.DOWN, "instagram": ServiceState.REPORTED}
+    assert set(verdict.affected) == {"messenger", "instagram"}

@@ -80,7 +80,7 @@ def run_check(config_path: Path | None, as_json: bool, timeout: float | None) ->
     settings = config.probe_settings(password)
     if timeout is not None:
         settings = replace(settings, timeout=timeout)
-    observations = asyncio.run(run_cycle(config.catalog, settings))
+    observations = asyncio.run(run_cycle(config.catalog, settings, config.status_page()))
     verdict = decide(observations)
     if as_json:
         print(json.dumps(to_json(verdict, observations), indent=2))

@@ -19,6 +19,7 @@ from traywatch.errors import ConfigError
 from traywatch.model import ProbeSettings
 from traywatch.monitor import MonitorSettings
 from traywatch.settings import BY_KEY, SETTINGS, Kind, cross_check, defaults
+from traywatch.statuspage import StatusPageWatch
 from traywatch.tomlreader import Node, TomlDocument
 
 SCHEMA_VERSION = 2
@@ -103,6 +104,13 @@ class Config:
         user = self.values["network.proxy_user"]
         auth = (user, proxy_password or "") if user else None
         return replace(self.check, proxy_auth=auth)
+
+    def status_page(self) -> StatusPageWatch | None:
+        """A watch on Meta's status page for the products this catalog names; None when off."""
+        products = tuple(dict.fromkeys(p for s in self.catalog.services for p in s.status_page))
+        if not self.values["status_page.enabled"] or not products:
+            return None
+        return StatusPageWatch(self.values["status_page.url"], products)
 
     @property
     def monitor(self) -> MonitorSettings:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from traywatch.statuspage import StatusReport
 
 
 class Layer(enum.Enum):
@@ -140,9 +144,16 @@ class Observations:
     started_at: float = 0.0
     duration_ms: float = 0.0
     service_names: tuple[tuple[str, str], ...] = field(default=())
+    # Meta's status page, as last read (None when it is not read), and which of its products
+    # speak for each service.
+    status_page: StatusReport | None = None
+    status_products: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
     def service_name(self, service_id: str) -> str:
         return dict(self.service_names).get(service_id, service_id)
+
+    def products_of(self, service_id: str) -> tuple[str, ...]:
+        return dict(self.status_products).get(service_id, ())
 
 
 @dataclass(frozen=True)

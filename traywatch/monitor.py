@@ -65,6 +65,7 @@ class ChangeKind(enum.Enum):
     DROPPED_AGAIN = "dropped_again"  # down again inside an open episode
     BACK = "back"  # the episode ended: up for the whole hold-down
     SLOW = "slow"  # slow for ``slow_after`` seconds
+    REPORTED = "reported"  # Meta's status page reports trouble with a service that answers here
     LOCAL = "local"  # your side's episode begins
     ONLINE = "online"  # your side's episode ended
 
@@ -99,6 +100,10 @@ class Track:
     noticed_drops: int = 0  # how many drops the notice said then
     slow_since: float | None = None
     slow_noticed: bool = False
+    # Meta's own word: an episode begins when its status page reports the service, and ends once
+    # the page has said nothing for a whole hold-down (so a report that comes and goes is one).
+    reported_since: float | None = None
+    reported_last: float | None = None
 
     @property
     def in_episode(self) -> bool:
@@ -295,10 +300,13 @@ def _judge_services(state: MonitorState, verdict: Verdict, at: float) -> tuple[M
         track = old.get(status.id, Track(status.name))
         if status.state in (ServiceState.DOWN, ServiceState.BLOCKED):
             track, change = _failed(track, status.id, status.state is ServiceState.BLOCKED, at, s)
-        elif status.state in (ServiceState.UP, ServiceState.SLOW):
+        elif status.state in (ServiceState.UP, ServiceState.SLOW, ServiceState.REPORTED):
             track, change = _answered(track, status.id, status.state is ServiceState.SLOW, at, s)
         else:
             change = None
+        if change is not None:
+            changes.append(change)
+        track, change = _meta_word(track, status.id, status.state is ServiceState.REPORTED, at, s)
         if change is not None:
             changes.append(change)
         tracks[status.id] = track
@@ -349,7 +357,15 @@ def _answered(track: Track, sid: str, slow: bool, at: float, s: MonitorSettings)
                 downtime=max(0.0, first_ok - since),
                 drops=track.drops,
             )
-            track = Track(track.name, oks=track.oks, first_ok=track.first_ok)
+            # Meta's word outlives the outage (its page lags by 15-20 minutes): a report still
+            # standing after "back" belongs to the episode just ended, not a new one.
+            track = Track(
+                track.name,
+                oks=track.oks,
+                first_ok=track.first_ok,
+                reported_since=track.reported_since,
+                reported_last=track.reported_last,
+            )
     if not slow:
         return replace(track, slow_since=None, slow_noticed=False), change
     slow_since = track.slow_since if track.slow_since is not None else at
@@ -358,6 +374,21 @@ def _answered(track: Track, sid: str, slow: bool, at: float, s: MonitorSettings)
         track = replace(track, slow_noticed=True)
         change = Change(ChangeKind.SLOW, sid, track.name, at, since=slow_since)
     return track, change
+
+
+def _meta_word(track: Track, sid: str, reported: bool, at: float, s: MonitorSettings) -> tuple[Track, Change | None]:
+    """Meta's status page on a service that answers here: one change per episode."""
+    if not reported:
+        last = track.reported_last
+        if track.reported_since is not None and last is not None and at - last >= s.hold_down:
+            return replace(track, reported_since=None, reported_last=None), None
+        return track, None
+    if track.reported_since is not None:
+        return replace(track, reported_last=at), None
+    track = replace(track, reported_since=at, reported_last=at)
+    if track.in_episode:
+        return track, None  # an outage notice is open for it already
+    return track, Change(ChangeKind.REPORTED, sid, track.name, at, since=at)
 
 
 def clock_time(timestamp: float) -> str:

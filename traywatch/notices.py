@@ -20,6 +20,7 @@ class NoteKind(enum.Enum):
     LOCAL = "local"  # your connection, a sign-in page, DNS
     ONLINE = "online"  # your side works again
     SLOW = "slow"
+    META = "meta"  # Meta's status page reports trouble with a service that answers here
     APP = "app"  # about traywatch itself (its settings file, say)
 
 
@@ -35,6 +36,7 @@ _KEYS = {
     NoteKind.LOCAL: "local",
     NoteKind.ONLINE: "local",
     NoteKind.SLOW: "slow",
+    NoteKind.META: "meta",
     NoteKind.APP: "app",
 }
 
@@ -113,6 +115,15 @@ def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
         title = _back_title(backs[0]) if len(backs) == 1 else f"{join_names([c.name for c in backs])} are back"
         body = f"{join_names(still)} still down." if still else "Everything answers again."
         notes.append(Notification(title, body, Urgency.LOW, NoteKind.RECOVERY, tuple(c.service_id for c in backs)))
+
+    reported = [c for c in changes if c.kind is ChangeKind.REPORTED]
+    if reported:
+        ids = tuple(c.service_id for c in reported)
+        names = join_names([c.name for c in reported])
+        reasons = [s.reason for s in verdict.services if s.id in ids and s.reason] if verdict is not None else []
+        verb = "still connects" if len(reported) == 1 else "still connect"
+        body = " ".join([f"{names} {verb} from here.", *(f"{r}." for r in reasons)])
+        notes.append(Notification(f"Meta reports problems with {names}", body, Urgency.NORMAL, NoteKind.META, ids))
 
     for change in changes:
         if change.kind is ChangeKind.SLOW:

@@ -17,6 +17,7 @@ _KIND_SETTING = {
     NoteKind.RECOVERY: "general.notify_recovery",
     NoteKind.ONLINE: "general.notify_online",
     NoteKind.SLOW: "general.notify_slow",
+    NoteKind.META: "general.notify_meta_reports",
 }
 
 UNTIL_BACK = None  # a mute that lasts until the service's episode ends

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from traywatch import __version__
 from traywatch.model import DohAnswer, Observations, ProbeResult
+from traywatch.statuspage import StatusReport
 from traywatch.verdict import Side, Verdict
 
 JSON_SCHEMA = 1
@@ -66,6 +67,35 @@ def _doh_json(answer: DohAnswer) -> dict[str, Any]:
     }
 
 
+def _moment(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).isoformat(timespec="seconds")
+
+
+def _status_page_json(report: StatusReport | None, obs: Observations) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    wanted = {p for _, products in obs.status_products for p in products}
+    return {
+        "available": report.available,
+        "problem": report.problem or None,
+        "read_at": _moment(report.fetched_at),
+        "products": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "status": p.text,
+                "level": p.level.name.lower(),
+                "since": _moment(p.since),
+                "services": [sid for sid, products in obs.status_products if p.id in products],
+            }
+            for p in report.products
+            if p.id in wanted
+        ],
+    }
+
+
 def to_json(verdict: Verdict, obs: Observations) -> dict[str, Any]:
     """The documented ``traywatch check --json`` document (docs/check-json.md)."""
     checked = dt.datetime.fromtimestamp(obs.started_at, tz=dt.UTC)
@@ -99,6 +129,7 @@ def to_json(verdict: Verdict, obs: Observations) -> dict[str, Any]:
             for s in verdict.services
         ],
         "dns": [_doh_json(a) for a in obs.doh],
+        "status_page": _status_page_json(obs.status_page, obs),
     }
 
 
@@ -124,4 +155,12 @@ def to_text(verdict: Verdict, obs: Observations) -> str:
     lines.append("")
     controls = f"{verdict.controls_ok}/{verdict.controls_total}"
     lines.append(f"Checked in {obs.duration_ms / 1000:.1f} s; controls {controls} ok.")
+    page = obs.status_page
+    if page is not None:
+        wanted = {p for _, products in obs.status_products for p in products}
+        said = [p.describe() for p in page.products if p.id in wanted]
+        if not page.available:
+            lines.append(f"Meta's status page: unavailable ({page.problem}).")
+        else:
+            lines.append(f"Meta's status page: {'; '.join(said) if said else 'says nothing of these services'}.")
     return "\n".join(lines)

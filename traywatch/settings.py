@@ -29,6 +29,7 @@ class Group(enum.Enum):
     GENERAL = "General"
     NETWORK = "Network"
     FORWARDING = "Forwarding"
+    SECOND_OPINIONS = "Second opinions"
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ _CHECKS: dict[Kind, Callable[[Setting, Any], str | None]] = {
     Kind.SECRET: _check_secret,
 }
 
-G, N, F = Group.GENERAL, Group.NETWORK, Group.FORWARDING
+G, N, F, S = Group.GENERAL, Group.NETWORK, Group.FORWARDING, Group.SECOND_OPINIONS
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -221,6 +222,14 @@ SETTINGS: tuple[Setting, ...] = (
         G,
     ),
     Setting(
+        "general.notify_meta_reports",
+        True,
+        Kind.BOOL,
+        "Notify when Meta reports a problem",
+        "Notify once when Meta's status page reports trouble with a service that still works from here.",
+        G,
+    ),
+    Setting(
         "general.quiet_from",
         "",
         Kind.CLOCK,
@@ -298,6 +307,23 @@ SETTINGS: tuple[Setting, ...] = (
         choices=(("json", "JSON (Slack, Discord, Matrix hookshot, generic)"), ("ntfy", "ntfy")),
     ),
     Setting("forwarding.token", "", Kind.SECRET, "Token", "Sent as a Bearer token; kept in your system keyring.", F),
+    Setting(
+        "status_page.enabled",
+        True,
+        Kind.BOOL,
+        "Read Meta's status page",
+        "Read metastatus.com every 30 minutes (every 5 while something looks wrong) to say whether Meta"
+        " has acknowledged a problem. A plain request: nothing about you is sent.",
+        S,
+    ),
+    Setting(
+        "status_page.url",
+        "https://metastatus.com",
+        Kind.URL,
+        "Status page address",
+        "Where Meta's status page data is read from.",
+        S,
+    ),
 )
 
 BY_KEY: Mapping[str, Setting] = {s.key: s for s in SETTINGS}

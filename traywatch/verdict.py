@@ -15,8 +15,14 @@ The rules, in the order they are tried (docs/verdicts.md has them as a table):
 7. Any service endpoint fails: it's not your wifi, that service is down, with the failing layer
    (a chat connection turned away while the site loads is said as such). A throttled answer
    (429) counts for nothing.
-8. Any service endpoint is slower than the slow threshold: degraded.
-9. All clear.
+8. Every service answers, but Meta's status page reports more than a low disruption for the
+   product that speaks for one: Meta reports problems (its side; the one signal for outages no
+   anonymous probe can see).
+9. Any service endpoint is slower than the slow threshold: degraded.
+10. All clear.
+
+Whenever a service is judged down, the status page's word is added: "Meta's status page
+confirms: …", or "Meta hasn't acknowledged it yet".
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 
 from traywatch.catalog import is_ip_literal
 from traywatch.model import DnsStatus, DohAnswer, Layer, Observations, Outcome, ProbeResult
+from traywatch.statuspage import Level, ProductStatus
 
 
 class Side(enum.Enum):
@@ -45,12 +52,13 @@ class VerdictKind(enum.Enum):
     OFFLINE = "offline"
     UNSTABLE = "unstable"
     BLOCKED = "blocked"
+    META_REPORTS = "meta_reports"  # everything answers here, but Meta says one of them has trouble
 
     @property
     def side(self) -> Side:
         if self is VerdictKind.ALL_CLEAR:
             return Side.NONE
-        if self in (VerdictKind.SERVICE_DOWN, VerdictKind.DEGRADED, VerdictKind.META_DNS):
+        if self in (VerdictKind.SERVICE_DOWN, VerdictKind.DEGRADED, VerdictKind.META_DNS, VerdictKind.META_REPORTS):
             return Side.THEM
         return Side.YOU
 
@@ -60,6 +68,7 @@ class ServiceState(enum.Enum):
     SLOW = "slow"
     DOWN = "down"
     BLOCKED = "blocked"
+    REPORTED = "reported"  # answers from here, but Meta's status page reports trouble
     UNKNOWN = "unknown"  # not judged: your own connection is not working
 
 
@@ -98,8 +107,8 @@ class Verdict:
 
     @property
     def affected(self) -> tuple[str, ...]:
-        """Ids of the services this verdict is about (down, blocked or slow)."""
-        bad = (ServiceState.DOWN, ServiceState.BLOCKED, ServiceState.SLOW)
+        """Ids of the services this verdict is about (down, blocked, slow, or reported by Meta)."""
+        bad = (ServiceState.DOWN, ServiceState.BLOCKED, ServiceState.SLOW, ServiceState.REPORTED)
         return tuple(s.id for s in self.services if s.state in bad)
 
 
@@ -274,6 +283,16 @@ def decide(obs: Observations) -> Verdict:
     def names(ids: Iterable[str]) -> list[str]:
         return [obs.service_name(i) for i in ids]
 
+    said = _status_page_words(obs)
+    reported = {
+        sid: product
+        for sid, product in said.items()
+        if product is not None and product.level.reported and sid not in down and sid not in blocked
+    }
+    for sid, product in reported.items():
+        states[sid] = (ServiceState.REPORTED, f"Meta's status page: {product.describe()}")
+    page_evidence = _status_page_evidence(obs)
+
     # "Works" only when it does: the monitor counts a service's failure only then, too.
     if len(ok) >= total - 1:
         works = f"your connection works: {score}"
@@ -285,7 +304,7 @@ def decide(obs: Observations) -> Verdict:
             VerdictKind.BLOCKED,
             f"{names_are(names(blocked))} blocked on this network",
             f"{signs[0]}; {works}. A school, office, ISP or country filter, not an outage.",
-            [*signs, *control_evidence],
+            [*signs, *control_evidence, *page_evidence],
             states,
         )
     if meta_dns:
@@ -294,8 +313,8 @@ def decide(obs: Observations) -> Verdict:
             VerdictKind.META_DNS,
             "It's not your wifi — Meta's DNS is failing",
             f"{join_names(names(meta_dns))}: names do not resolve anywhere, not with your resolver nor with "
-            f"public DNS; {works}.",
-            [*signs, *control_evidence],
+            f"public DNS; {works}.{_acknowledged(said, meta_dns)}",
+            [*signs, *control_evidence, *page_evidence],
             states,
         )
     if down:
@@ -309,8 +328,18 @@ def decide(obs: Observations) -> Verdict:
         return verdict(
             VerdictKind.SERVICE_DOWN,
             down_headline(down_names),
-            f"{what}; {works}.",
-            [describe(p) for group in down.values() for p in group] + control_evidence,
+            f"{what}; {works}.{_acknowledged(said, down)}",
+            [describe(p) for group in down.values() for p in group] + control_evidence + page_evidence,
+            states,
+        )
+    if reported:
+        sid, product = max(reported.items(), key=lambda item: item[1].level)
+        name = obs.service_name(sid)
+        return verdict(
+            VerdictKind.META_REPORTS,
+            f"Meta reports problems with {join_names(names(reported))}",
+            f"{name} still connects from here. Meta's status page: {product.describe()}; {works}.",
+            [*page_evidence, *control_evidence],
             states,
         )
     if slow:
@@ -319,16 +348,46 @@ def decide(obs: Observations) -> Verdict:
             VerdictKind.DEGRADED,
             f"{names_are(names(slow))} slow",
             f"{slowest.host} took {slowest.latency_ms / 1000:.1f} s (slow above {obs.slow_ms / 1000:.1f} s); {works}.",
-            [describe(p) for group in slow.values() for p in group] + control_evidence,
+            [describe(p) for group in slow.values() for p in group] + control_evidence + page_evidence,
             states,
         )
     return verdict(
         VerdictKind.ALL_CLEAR,
         "All clear",
         f"Every Meta service answers; {works}.",
-        control_evidence,
+        control_evidence + page_evidence,
         states,
     )
+
+
+def _status_page_words(obs: Observations) -> dict[str, ProductStatus | None]:
+    """For each service with products on Meta's status page: the worst-off of them, or None
+    when the page was read but does not name them. Empty when the page was not read."""
+    report = obs.status_page
+    if report is None or not report.available:
+        return {}
+    return {sid: report.worst(products) for sid, products in obs.status_products}
+
+
+def _acknowledged(said: dict[str, ProductStatus | None], ids: Iterable[str]) -> str:
+    """The status page's word on services the probes see down, as a sentence to append."""
+    ids = [i for i in ids if i in said]
+    if not ids:
+        return ""
+    confirmed = [p for p in (said[i] for i in ids) if p is not None and p.level >= Level.LOW]
+    if confirmed:
+        return f" Meta's status page confirms: {'; '.join(p.describe() for p in confirmed)}."
+    return " Meta hasn't acknowledged it yet."
+
+
+def _status_page_evidence(obs: Observations) -> list[str]:
+    report = obs.status_page
+    if report is None:
+        return []
+    if not report.available:
+        return [f"Meta's status page: unavailable ({report.problem})"]
+    wanted = {p for _, products in obs.status_products for p in products}
+    return [f"Meta's status page: {p.describe()}" for p in report.products if p.id in wanted]
 
 
 def _behind_edge(service_id: str, failing: Sequence[ProbeResult], probes: Sequence[ProbeResult]) -> bool:

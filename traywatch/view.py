@@ -73,7 +73,8 @@ def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = No
     elif state.in_doubt:
         display = Display.CHECKING
         headline = f"Checking again: {verdict.headline}"
-    elif verdict.kind is VerdictKind.DEGRADED:
+    elif verdict.kind in (VerdictKind.DEGRADED, VerdictKind.META_REPORTS):
+        # Meta's side, amber: it still works from here, and Meta says it has trouble.
         display = Display.DEGRADED
     else:
         display = Display.ALL_CLEAR
@@ -93,6 +94,8 @@ def _rows(state: MonitorState, quiet: Quiet, now: float | None) -> tuple[Row, ..
         layer = status.failing_layer.value if status.failing_layer else ""
         if status.state is ServiceState.UNKNOWN:
             label, layer = "not judged (your side)", ""
+        elif status.state is ServiceState.REPORTED:
+            label = "up, but Meta reports problems"
         latency = f"{status.latency_ms:.0f} ms" if status.latency_ms is not None else "–"
         muted = now is not None and quiet.muted(status.id, now)
         rows.append(Row(status.id, status.name, label, layer, latency, muted))

@@ -14,7 +14,9 @@ from traywatch.catalog import Catalog, Control
 from traywatch.model import Observations, ProbeResult, ProbeSettings
 from traywatch.probes.doh import DohComparison
 from traywatch.probes.endpoint import ProbeContext, probe_endpoint
+from traywatch.probes.fetch import Fetcher
 from traywatch.probes.tls import verifying_context
+from traywatch.statuspage import StatusPageWatch
 
 
 def _never_redirect(host: str) -> bool:
@@ -35,8 +37,26 @@ def _proxy(settings: ProbeSettings) -> tuple[httpx.Proxy | None, dict[str, str]]
     return None, {}
 
 
-async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
-    """Probe everything concurrently; returns after at most about ``settings.timeout`` seconds."""
+async def _second_opinion(watch: StatusPageWatch, fetcher: Fetcher, looks_wrong: bool, timeout: float) -> None:
+    # Within the cycle's own bound: a status page that drips its answer does not hold the cycle.
+    try:
+        async with asyncio.timeout(timeout):
+            await watch.refresh(fetcher, looks_wrong)
+    except TimeoutError:
+        watch.gave_up("the page did not answer in time")
+
+
+async def run_cycle(
+    catalog: Catalog,
+    settings: ProbeSettings,
+    status_page: StatusPageWatch | None = None,
+    *,
+    looks_wrong: bool = False,
+) -> Observations:
+    """Probe everything concurrently; returns after at most about ``settings.timeout`` seconds.
+
+    With ``status_page``, Meta's status page is read alongside when it is due (sooner while
+    ``looks_wrong``), and its latest report goes into the observations."""
     started_wall = time.time()
     started = time.perf_counter()
     tls = verifying_context(settings.extra_ca)
@@ -65,6 +85,8 @@ async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
             for endpoint in service.endpoints
         ]
         control_tasks = [_control_probe(control, context) for control in catalog.controls]
+        if status_page is not None:
+            await _second_opinion(status_page, Fetcher(doh_client, proxies), looks_wrong, settings.timeout)
         services = await asyncio.gather(*service_tasks)
         controls = await asyncio.gather(*control_tasks)
         answers = await comparison.answers()
@@ -76,4 +98,6 @@ async def run_cycle(catalog: Catalog, settings: ProbeSettings) -> Observations:
         started_at=started_wall,
         duration_ms=round((time.perf_counter() - started) * 1000.0, 1),
         service_names=tuple((s.id, s.name) for s in catalog.services),
+        status_page=status_page.report if status_page is not None else None,
+        status_products=tuple((s.id, s.status_page) for s in catalog.services if s.status_page),
     )

@@ -23,7 +23,7 @@ from traywatch.secretstore import SecretStore
 from traywatch.ui.notifications import NotificationSink
 from traywatch.ui.tray import MUTE_8H, MUTE_BACK, MUTE_HOUR, PAUSE_HOUR, PAUSE_RESUME, PAUSE_TOMORROW, UNMUTE, Tray
 from traywatch.ui.worker import CycleRunner
-from traywatch.verdict import Verdict
+from traywatch.verdict import Verdict, VerdictKind
 from traywatch.view import view
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ class Controller(QObject):
             clock=clock,
         )
         self._noticed_services: tuple[str, ...] = ()  # what the last outage notice was about
+        # Read on the probe thread only (inside a cycle); replaced here only between cycles' reads.
+        self.status_page = config.status_page()
 
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
@@ -117,7 +119,13 @@ class Controller(QObject):
         self.check_timer.stop()
         self.state, token = monitor.start_cycle(self.state, self.clock())
         log.debug("starting check cycle %d", token)
-        self.runner.run(token, self.config.catalog, self.config.probe_settings(self.proxy_password))
+        self.runner.run(
+            token,
+            self.config.catalog,
+            self.config.probe_settings(self.proxy_password),
+            self.status_page,
+            looks_wrong=_looks_wrong(self.state),
+        )
 
     def _cycle_finished(self, token: int, observations: Observations, verdict: Verdict) -> None:
         self.state, changes = monitor.cycle_done(self.state, token, verdict, self.clock())
@@ -149,7 +157,11 @@ class Controller(QObject):
 
     def reconfigure(self, config: Config) -> None:
         """Take new settings at once, without a restart."""
+        old = self.status_page
         self.config = config
+        self.status_page = config.status_page()
+        if old is not None and self.status_page is not None and self.status_page.same_source(old):
+            self.status_page = old  # the same page: keep its last report and its schedule
         self.state = monitor.reconfigure(self.state, config.monitor)
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
         self._load_proxy_password()
@@ -219,3 +231,9 @@ class Controller(QObject):
                 self.mute(service_id, MUTE_BACK)
         elif action in (ACTION_DETAILS, "default"):
             self.show_details()
+
+
+def _looks_wrong(state: MonitorState) -> bool:
+    """Anything but all clear, confirmed or not: Meta's status page is then read more often."""
+    verdict = state.verdict
+    return state.in_doubt or bool(state.down) or (verdict is not None and verdict.kind is not VerdictKind.ALL_CLEAR)

@@ -35,6 +35,7 @@ _NOTICE_ICONS = {
     NoteKind.LOCAL: Display.YOUR_SIDE,
     NoteKind.ONLINE: Display.ALL_CLEAR,
     NoteKind.SLOW: Display.DEGRADED,
+    NoteKind.META: Display.DEGRADED,
     NoteKind.APP: Display.CHECKING,
 }
 

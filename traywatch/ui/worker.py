@@ -11,6 +11,7 @@ from traywatch.catalog import Catalog
 from traywatch.loop_thread import LoopThread
 from traywatch.model import Observations, ProbeSettings
 from traywatch.probes import run_cycle
+from traywatch.statuspage import StatusPageWatch
 from traywatch.verdict import decide
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,16 @@ class CycleRunner(QObject):
         super().__init__(parent)
         self.loop = loop
 
-    def run(self, token: int, catalog: Catalog, settings: ProbeSettings) -> None:
-        future = self.loop.submit(run_cycle(catalog, settings))
+    def run(
+        self,
+        token: int,
+        catalog: Catalog,
+        settings: ProbeSettings,
+        status_page: StatusPageWatch | None = None,
+        *,
+        looks_wrong: bool = False,
+    ) -> None:
+        future = self.loop.submit(run_cycle(catalog, settings, status_page, looks_wrong=looks_wrong))
         future.add_done_callback(lambda f: self._done(token, f))
 
     def _done(self, token: int, future: concurrent.futures.Future[Observations]) -> None:
