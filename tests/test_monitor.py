@@ -670,3 +670,73 @@ def test_no_alarm_without_its_evidence_and_episodes_alternate(steps: list[tuple[
         len([n for n in d.notes if n.kind is NoteKind.LOCAL])
         <= len([c for c in d.changes if c.kind is ChangeKind.ONLINE]) + 1
     )
+
+
+# Meta's own word: one calm notice per episode, amber in the tray.
+
+
+def _with_page(services: tuple[ProbeResult, ...], text: str) -> Verdict:
+    from traywatch.statuspage import ProductStatus, StatusReport, level_of
+
+    report = StatusReport(1.0, (ProductStatus("messenger", "Messenger Platform", level_of(text), text),))
+    obs = Observations(
+        services,
+        CONTROLS_OK,
+        (),
+        2500,
+        service_names=NAMES,
+        status_page=report,
+        status_products=(("messenger", ("messenger",)),),
+    )
+    return decide(obs)
+
+
+META_SAYS = _with_page(MESSENGER_OK + INSTAGRAM_OK, "Major disruptions")
+META_CALM = _with_page(MESSENGER_OK + INSTAGRAM_OK, "No known issues")
+
+
+def test_meta_reports_one_notice_per_episode_amber_in_the_tray() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    notes = d.cycle(META_SAYS)
+    assert [(n.kind, n.title) for n in notes] == [(NoteKind.META, "Meta reports problems with Messenger")]
+    assert notes[0].body.startswith("Messenger still connects from here. Meta's status page: Messenger Platform")
+    assert notes[0].urgency is Urgency.NORMAL and notes[0].services == ("messenger",)
+    assert d.view().display is Display.DEGRADED
+    assert "Meta reports problems" in d.view().rows[0].state
+    for _ in range(30):
+        assert d.cycle(META_SAYS) == []
+    # Cleared, and back within the hold-down: the same episode, not a second notice.
+    d.cycle(META_CALM)
+    d.advance(d.settings.hold_down - 60)
+    assert d.cycle(META_SAYS) == []
+    # Cleared for a whole hold-down: the next report is a new episode.
+    d.cycle(META_CALM)
+    d.advance(d.settings.hold_down + 5)
+    d.cycle(META_CALM)
+    assert [n.kind for n in d.cycle(META_SAYS)] == [NoteKind.META]
+
+
+def test_meta_reports_can_be_switched_off() -> None:
+    d = Driver()
+    d.values["general.notify_meta_reports"] = False
+    d.cycle(HEALTHY)
+    d.cycle(META_SAYS)
+    assert d.shown.notes == [] and [n.kind for n in d.history.notes] == [NoteKind.META]
+
+
+def test_meta_still_reporting_after_back_is_no_new_notice() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    down_and_reported = _with_page((MESSENGER_FAILS, MESSENGER_OK[1], *INSTAGRAM_OK), "Major disruptions")
+    confirm(d, down_and_reported)
+    assert [n.kind for n in d.shown.notes] == [NoteKind.OUTAGE]
+    assert "Meta's status page confirms" in d.shown.notes[0].body
+    d.shown.notes.clear()
+    # The page lags: it still reports after the service answers again, through "back" and on.
+    d.cycle(META_SAYS)
+    while d.state.track("messenger").in_episode:  # type: ignore[union-attr]
+        d.cycle(META_SAYS)
+    for _ in range(10):
+        d.cycle(META_SAYS)
+    assert [n.kind for n in d.shown.notes] == [NoteKind.RECOVERY]

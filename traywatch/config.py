@@ -21,6 +21,7 @@ from traywatch.monitor import MonitorSettings
 from traywatch.settings import BY_KEY, SETTINGS, Kind, cross_check, defaults
 from traywatch.statuspage import StatusPageWatch
 from traywatch.tomlreader import Node, TomlDocument
+from traywatch.vantage import VantageWatch, country_from_locale
 
 SCHEMA_VERSION = 2
 
@@ -111,6 +112,13 @@ class Config:
         if not self.values["status_page.enabled"] or not products:
             return None
         return StatusPageWatch(self.values["status_page.url"], products)
+
+    def vantage(self) -> VantageWatch | None:
+        """Questions to other networks (Globalping), when switched on; None otherwise."""
+        if not self.values["globalping.enabled"]:
+            return None
+        country = str(self.values["globalping.country"]).upper() or country_from_locale()
+        return VantageWatch(self.values["globalping.url"], country)
 
     @property
     def monitor(self) -> MonitorSettings:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from traywatch.statuspage import StatusReport
+    from traywatch.vantage import Vantage
 
 
 class Layer(enum.Enum):
@@ -148,6 +149,8 @@ class Observations:
     # speak for each service.
     status_page: StatusReport | None = None
     status_products: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    # What other networks (Globalping, when switched on) saw of hosts failing here, while fresh.
+    vantage: tuple[Vantage, ...] = field(default=())
 
     def service_name(self, service_id: str) -> str:
         return dict(self.service_names).get(service_id, service_id)

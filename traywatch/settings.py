@@ -324,6 +324,33 @@ SETTINGS: tuple[Setting, ...] = (
         "Where Meta's status page data is read from.",
         S,
     ),
+    Setting(
+        "globalping.enabled",
+        False,
+        Kind.BOOL,
+        "Ask other networks (Globalping)",
+        "When a service looks down or blocked, ask 3 of Globalping's public probes in your country to load"
+        " the failing host. Sent: that host's name and your country, nothing else; each host at most every"
+        " 10 minutes, within Globalping's 250 tests an hour.",
+        S,
+    ),
+    Setting(
+        "globalping.country",
+        "",
+        Kind.TEXT,
+        "Country to ask from",
+        "A two-letter code such as DE; empty: your system's locale.",
+        S,
+        optional=True,
+    ),
+    Setting(
+        "globalping.url",
+        "https://api.globalping.io",
+        Kind.URL,
+        "Globalping address",
+        "Where Globalping's API is reached.",
+        S,
+    ),
 )
 
 BY_KEY: Mapping[str, Setting] = {s.key: s for s in SETTINGS}
@@ -342,4 +369,7 @@ def cross_check(values: Mapping[str, Any]) -> dict[str, str]:
     if bool(values.get("general.quiet_from")) != bool(values.get("general.quiet_until")):
         missing = "general.quiet_until" if values.get("general.quiet_from") else "general.quiet_from"
         problems[missing] = "quiet hours need both a start and an end"
+    country = values.get("globalping.country")
+    if country and not re.fullmatch(r"[A-Za-z]{2}", str(country)):
+        problems["globalping.country"] = "expected a two-letter country code such as DE"
     return problems

@@ -300,10 +300,12 @@ def decide(obs: Observations) -> Verdict:
         works = f"only {score} answer, so your connection may be part of it"
     if blocked:
         signs = [s for group in blocked.values() for s in group]
+        blocked_probes = [p for p in obs.services if p.target_id in blocked and p.counted and not p.ok]
         return verdict(
             VerdictKind.BLOCKED,
             f"{names_are(names(blocked))} blocked on this network",
-            f"{signs[0]}; {works}. A school, office, ISP or country filter, not an outage.",
+            f"{signs[0]}; {works}. A school, office, ISP or country filter, not an outage."
+            f"{_elsewhere(obs, blocked_probes)}",
             [*signs, *control_evidence, *page_evidence],
             states,
         )
@@ -328,7 +330,8 @@ def decide(obs: Observations) -> Verdict:
         return verdict(
             VerdictKind.SERVICE_DOWN,
             down_headline(down_names),
-            f"{what}; {works}.{_acknowledged(said, down)}",
+            f"{what}; {works}.{_acknowledged(said, down)}"
+            f"{_elsewhere(obs, [p for group in down.values() for p in group])}",
             [describe(p) for group in down.values() for p in group] + control_evidence + page_evidence,
             states,
         )
@@ -358,6 +361,13 @@ def decide(obs: Observations) -> Verdict:
         control_evidence + page_evidence,
         states,
     )
+
+
+def _elsewhere(obs: Observations, failing: Sequence[ProbeResult]) -> str:
+    """What other networks saw of the hosts failing here, as sentences to append."""
+    hosts = {p.host for p in failing}
+    words = [v.words() for v in obs.vantage if v.host in hosts]
+    return "".join(f" Elsewhere: {w}." for w in words if w)
 
 
 def _status_page_words(obs: Observations) -> dict[str, ProductStatus | None]:

@@ -17,6 +17,8 @@ from traywatch.probes.endpoint import ProbeContext, probe_endpoint
 from traywatch.probes.fetch import Fetcher
 from traywatch.probes.tls import verifying_context
 from traywatch.statuspage import StatusPageWatch
+from traywatch.thirdparty import Answer
+from traywatch.vantage import VantageWatch
 
 
 def _never_redirect(host: str) -> bool:
@@ -46,12 +48,44 @@ async def _second_opinion(watch: StatusPageWatch, fetcher: Fetcher, looks_wrong:
         watch.gave_up("the page did not answer in time")
 
 
+def _ask_elsewhere(
+    watch: VantageWatch,
+    services: list[ProbeResult],
+    controls: list[ProbeResult],
+    common: dict[str, Any],
+    proxies: dict[str, str],
+) -> None:
+    """Start questions to other networks about hosts failing here, when your side works: its own
+    failures are not worth anyone's budget. They run on past this cycle; later cycles see them."""
+    counted = [c for c in controls if c.counted]
+    if sum(c.ok for c in counted) < len(counted) - 1:
+        return
+    failing = [p.host for p in services if p.counted and not p.ok]
+    for host in watch.wanted(failing, time.time()):
+        watch.start(_OwnClient(common, proxies), host)
+
+
+class _OwnClient:
+    """A fetch with a client of its own, opened per call: a question outlives its cycle's clients."""
+
+    def __init__(self, common: dict[str, Any], proxies: dict[str, str]) -> None:
+        self.common = common
+        self.proxies = proxies
+
+    async def __call__(
+        self, method: str, url: str, *, cap: int, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Answer:
+        async with httpx.AsyncClient(**self.common) as client:
+            return await Fetcher(client, self.proxies)(method, url, cap=cap, json=json, headers=headers)
+
+
 async def run_cycle(
     catalog: Catalog,
     settings: ProbeSettings,
     status_page: StatusPageWatch | None = None,
     *,
     looks_wrong: bool = False,
+    vantage: VantageWatch | None = None,
 ) -> Observations:
     """Probe everything concurrently; returns after at most about ``settings.timeout`` seconds.
 
@@ -90,6 +124,8 @@ async def run_cycle(
         services = await asyncio.gather(*service_tasks)
         controls = await asyncio.gather(*control_tasks)
         answers = await comparison.answers()
+        if vantage is not None:
+            _ask_elsewhere(vantage, services, controls, common, proxies)
     return Observations(
         services=tuple(services),
         controls=tuple(controls),
@@ -99,5 +135,6 @@ async def run_cycle(
         duration_ms=round((time.perf_counter() - started) * 1000.0, 1),
         service_names=tuple((s.id, s.name) for s in catalog.services),
         status_page=status_page.report if status_page is not None else None,
+        vantage=vantage.fresh(time.time()) if vantage is not None else (),
         status_products=tuple((s.id, s.status_page) for s in catalog.services if s.status_page),
     )

@@ -69,6 +69,7 @@ class Controller(QObject):
         self._noticed_services: tuple[str, ...] = ()  # what the last outage notice was about
         # Read on the probe thread only (inside a cycle); replaced here only between cycles' reads.
         self.status_page = config.status_page()
+        self.vantage = config.vantage()
 
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
@@ -125,6 +126,7 @@ class Controller(QObject):
             self.config.probe_settings(self.proxy_password),
             self.status_page,
             looks_wrong=_looks_wrong(self.state),
+            vantage=self.vantage,
         )
 
     def _cycle_finished(self, token: int, observations: Observations, verdict: Verdict) -> None:
@@ -162,6 +164,9 @@ class Controller(QObject):
         self.status_page = config.status_page()
         if old is not None and self.status_page is not None and self.status_page.same_source(old):
             self.status_page = old  # the same page: keep its last report and its schedule
+        vantage = config.vantage()
+        if vantage is None or self.vantage is None or not vantage.same_source(self.vantage):
+            self.vantage = vantage  # a new source starts with a new budget; the same keeps its own
         self.state = monitor.reconfigure(self.state, config.monitor)
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
         self._load_proxy_password()

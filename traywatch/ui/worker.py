@@ -12,6 +12,7 @@ from traywatch.loop_thread import LoopThread
 from traywatch.model import Observations, ProbeSettings
 from traywatch.probes import run_cycle
 from traywatch.statuspage import StatusPageWatch
+from traywatch.vantage import VantageWatch
 from traywatch.verdict import decide
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,10 @@ class CycleRunner(QObject):
         status_page: StatusPageWatch | None = None,
         *,
         looks_wrong: bool = False,
+        vantage: VantageWatch | None = None,
     ) -> None:
-        future = self.loop.submit(run_cycle(catalog, settings, status_page, looks_wrong=looks_wrong))
+        cycle = run_cycle(catalog, settings, status_page, looks_wrong=looks_wrong, vantage=vantage)
+        future = self.loop.submit(cycle)
         future.add_done_callback(lambda f: self._done(token, f))
 
     def _done(self, token: int, future: concurrent.futures.Future[Observations]) -> None:

@@ -1,0 +1,183 @@
+"""The opt-in second vantage point, against a real local server shaped like Globalping's API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from tests import servers
+from tests.helpers import control
+from tests.servers import Handler, LocalServer
+from traywatch import USER_AGENT
+from traywatch.catalog import Catalog, Endpoint, Service
+from traywatch.model import ProbeSettings, Role
+from traywatch.probes import run_cycle
+from traywatch.probes.fetch import Fetcher
+from traywatch.probes.tls import verifying_context
+from traywatch.vantage import HOST_EVERY, HOURLY_TESTS, PROBES, Budget, Vantage, VantageWatch, ask, country_from_locale
+from traywatch.verdict import VerdictKind, decide
+
+
+class Globalping:
+    """POST /v1/measurements answers an id; GET answers in-progress once, then the results."""
+
+    def __init__(self, server: LocalServer, prefix: str, codes: list[int | None], create_status: int = 202) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.polls = 0
+        self.base = server.url(prefix)
+        server.route(f"{prefix}/v1/measurements", self.create(create_status))
+        server.route(f"{prefix}/v1/measurements/m1", self.poll(codes))
+
+    def create(self, status: int) -> servers.Route:
+        def route(h: Handler) -> None:
+            length = int(h.headers.get("Content-Length", "0"))
+            self.requests.append(json.loads(h.rfile.read(length)))
+            self.headers.append({k.lower(): v for k, v in h.headers.items()})
+            if status == 429:
+                h.reply(429, b'{"error": {"type": "rate_limit_exceeded"}}', {"Retry-After": "120"})
+                return
+            h.reply(status, json.dumps({"id": "m1", "probesCount": PROBES}).encode())
+
+        return route
+
+    def poll(self, codes: list[int | None]) -> servers.Route:
+        def route(h: Handler) -> None:
+            self.polls += 1
+            if self.polls == 1:
+                h.reply(200, json.dumps({"id": "m1", "status": "in-progress", "results": []}).encode())
+                return
+            results = [
+                {
+                    "probe": {"country": "DE", "city": "Berlin", "network": "Example ISP"},
+                    "result": {"status": "finished", "statusCode": code}
+                    if code is not None
+                    else {"status": "failed", "rawOutput": "connect ETIMEDOUT"},
+                }
+                for code in codes
+            ]
+            h.reply(200, json.dumps({"id": "m1", "status": "finished", "results": results}).encode())
+
+        return route
+
+
+def _ask(base: str, host: str = "gateway.messenger.com", country: str = "DE") -> tuple[Vantage, float | None]:
+    async def go() -> tuple[Vantage, float | None]:
+        async with httpx.AsyncClient(verify=verifying_context(), headers={"User-Agent": USER_AGENT}) as client:
+            return await ask(Fetcher(client, {}), base, host, country, poll_every=0.01)
+
+    return asyncio.run(go())
+
+
+def test_also_failing_elsewhere(https_server: LocalServer) -> None:
+    api = Globalping(https_server, "/gp-fail", [None, None, 503])
+    answer, blocked = _ask(api.base)
+    assert (answer.working, answer.failing, blocked) == (0, 3, None)
+    assert answer.words() == "gateway.messenger.com also fails from 3 of 3 other networks in DE"
+
+
+def test_works_elsewhere_means_this_network(https_server: LocalServer) -> None:
+    api = Globalping(https_server, "/gp-works", [200, 403, 301])
+    answer, _ = _ask(api.base)
+    assert answer.words() == "gateway.messenger.com works from 3 of 3 other networks in DE: it's this network"
+
+
+def test_only_the_host_name_and_country_are_sent(https_server: LocalServer) -> None:
+    api = Globalping(https_server, "/gp-sent", [200, 200, 200])
+    _ask(api.base)
+    (request,) = api.requests
+    assert request == {
+        "type": "http",
+        "target": "gateway.messenger.com",
+        "locations": [{"country": "DE", "limit": PROBES}],
+        "limit": PROBES,
+        "measurementOptions": {"protocol": "HTTPS", "request": {"method": "HEAD", "path": "/"}},
+    }
+    headers = api.headers[0]
+    assert headers["user-agent"] == USER_AGENT
+    assert "cookie" not in headers and "authorization" not in headers
+
+
+def test_429_stops_every_question_until_its_reset(https_server: LocalServer) -> None:
+    api = Globalping(https_server, "/gp-429", [], create_status=429)
+    answer, blocked = _ask(api.base)
+    assert answer.problem and not answer.words()
+    assert blocked is not None and 100 < blocked - answer.asked_at <= 120
+    budget = Budget().throttled(blocked)
+    assert not budget.allowed("other.example", blocked - 1)
+    assert budget.allowed("other.example", blocked)
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [("html", b"<html>hi</html>"), ("noid", b"{}"), ("badid", json.dumps({"id": "../../admin"}).encode())],
+)
+def test_a_wrong_answer_is_a_problem_never_evidence(https_server: LocalServer, name: str, body: bytes) -> None:
+    https_server.route(f"/gp-{name}/v1/measurements", servers.ok(body, 202, "application/json"))
+    answer, _ = _ask(https_server.url(f"/gp-{name}"))
+    assert answer.problem and answer.words() == ""
+    assert not any("admin" in hit for hit in https_server.hits)
+
+
+def test_budget_keeps_within_the_hourly_limit_at_its_boundary() -> None:
+    budget = Budget()
+    asked = 0
+    while budget.allowed(f"h{asked}", 0.0):
+        budget = budget.spent(f"h{asked}", 0.0)
+        asked += 1
+    assert asked == HOURLY_TESTS // PROBES  # 83 questions of 3 tests: 249 of 250
+    assert budget.allowed("later", 3600.0)  # an hour on, the first tests no longer count
+
+
+def test_each_host_at_most_every_10_minutes() -> None:
+    budget = Budget().spent("a.example", 100.0)
+    assert not budget.allowed("a.example", 100.0 + HOST_EVERY - 1)
+    assert budget.allowed("a.example", 100.0 + HOST_EVERY)
+    assert budget.allowed("b.example", 101.0)
+
+
+def test_locale_gives_the_country() -> None:
+    assert country_from_locale({"LANG": "de_DE.UTF-8"}) == "DE"
+    assert country_from_locale({"LC_ALL": "pt_BR", "LANG": "en_US.UTF-8"}) == "BR"
+    assert country_from_locale({"LANG": "C.UTF-8"}) == ""
+
+
+def test_a_failing_service_is_asked_about_and_the_next_cycles_say_so(
+    https_server: LocalServer, http_server: LocalServer
+) -> None:
+    api = Globalping(https_server, "/gp-cycle", [None, None, None])
+    https_server.route("/gp-down", servers.ok(b"down", 503))
+    ok = http_server.route("/ok", servers.ok(b"success"))
+    service = Service("messenger", "Messenger", (), (Endpoint("web", Role.WEB, https_server.url("/gp-down")),))
+    catalog = Catalog((service,), tuple(control(f"c{i}", ok) for i in range(3)), ())
+    watch = VantageWatch(api.base, "DE")
+
+    async def cycles() -> list[Any]:
+        first = await run_cycle(catalog, ProbeSettings(timeout=2.0), vantage=watch)
+        for _ in range(200):  # the question runs on after its cycle
+            if not watch.running:
+                break
+            await asyncio.sleep(0.05)
+        second = await run_cycle(catalog, ProbeSettings(timeout=2.0), vantage=watch)
+        return [first, second]
+
+    first, second = asyncio.run(cycles())
+    assert first.vantage == () and len(api.requests) == 1  # asked once, not once per cycle
+    verdict = decide(second)
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+    assert "Elsewhere: 127.0.0.1 also fails from 3 of 3 other networks in DE." in verdict.explanation
+
+
+def test_your_own_failures_are_not_asked_about(http_server: LocalServer, https_server: LocalServer) -> None:
+    api = Globalping(https_server, "/gp-local", [200, 200, 200])
+    https_server.route("/gp-down2", servers.ok(b"down", 503))
+    bad = http_server.route("/bad", servers.ok(b"login page"))
+    service = Service("messenger", "Messenger", (), (Endpoint("web", Role.WEB, https_server.url("/gp-down2")),))
+    catalog = Catalog((service,), tuple(control(f"c{i}", bad) for i in range(3)), ())
+    watch = VantageWatch(api.base, "DE")
+    asyncio.run(run_cycle(catalog, ProbeSettings(timeout=2.0), vantage=watch))
+    assert api.requests == [] and not watch.running
