@@ -85,6 +85,8 @@ class Faults:
     kinds: tuple[str, ...] = ()  # reset, hang, dns_drop, dns_servfail, refusing; dns_drop_once
     scope: str = "all"  # "all", or "meta": only Meta's hosts misbehave
     down: frozenset[str] = frozenset()  # hosts answering 503 (web) or resetting (edges)
+    # Hosts whose chat service fails behind a working edge: the WebSocket upgrade gets this status.
+    chat_down: dict[str, int] = field(default_factory=dict)
     meta: frozenset[str] = field(default_factory=frozenset)
     queries: dict[str, int] = field(default_factory=dict)  # DNS queries received, by name
     dropped: set[tuple[str, int]] = field(default_factory=set)  # for "dns_drop_once"
@@ -191,7 +193,7 @@ def _answers(cat: Catalog) -> dict[tuple[str, str], tuple[int, bytes]]:
         answers[(e.host, urlsplit(e.url).path)] = (status, (e.expect_body or "").encode())
     for service in cat.services:
         for e in service.endpoints:
-            if e.expect_json:
+            if getattr(e, "expect_json", ()):
                 # An app API refusing an anonymous call in its own words: its healthy answer.
                 refusal = json.dumps({**dict(e.expect_json), "message": "login_required"})
                 answers[(e.host, urlsplit(e.url).path)] = (403, refusal.encode())
@@ -245,7 +247,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         known = self.server.answers.get((host, parts.path))
         if self.headers.get("Upgrade", "").lower() == "websocket":
-            self._upgrade(host in self.server.faults.down)
+            failing = self.server.faults.chat_down.get(host, 502 if host in self.server.faults.down else 0)
+            self._upgrade(failing)
         elif host in self.server.faults.down:
             self._reply(503, b"Service Unavailable")
         elif known is not None:
@@ -253,10 +256,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._reply(200, b"<html>ok</html>")
 
-    def _upgrade(self, down: bool) -> None:
+    def _upgrade(self, failing: int) -> None:
         """A chat connection: accepted at the door (101), or the service behind it failing."""
-        if down:
-            self._reply(502, b"Bad Gateway")
+        if failing:
+            self._reply(failing, b"<html><body>Service Unavailable</body></html>")
             return
         key = self.headers.get("Sec-WebSocket-Key", "").encode()
         accept = base64.b64encode(hashlib.sha1(key + WS_GUID, usedforsecurity=False).digest()).decode()
@@ -307,6 +310,8 @@ def serve(folder: Path) -> None:
             continue
         if "down" in command:
             faults.down = frozenset(command["down"])
+        elif "chat_down" in command:
+            faults.chat_down = dict(command["chat_down"])
         else:
             faults.rate = float(command["rate"])
             faults.kinds = tuple(command["kinds"])
@@ -383,6 +388,9 @@ class Internet:
 
     def down(self, hosts: set[str]) -> None:
         self._send({"down": sorted(hosts)})
+
+    def chat_down(self, statuses: dict[str, int]) -> None:
+        self._send({"chat_down": statuses})
 
     def close(self) -> None:
         assert self.proc.stdin is not None

@@ -32,7 +32,8 @@ net = Internet(Path(sys.argv[1]))
 os.environ["SSL_CERT_FILE"] = str(net.ca)
 report = {}
 for step, faults in json.loads(sys.argv[2]).items():
-    net.faults(*faults)
+    net.faults(*faults[:3])
+    net.chat_down(faults[3] if len(faults) > 3 else {})
     net.queries()
     observations = asyncio.run(run_cycle(catalog(), ProbeSettings(timeout=2.0)))
     report[step] = {
@@ -114,3 +115,24 @@ def test_a_lost_dns_query_is_asked_again_within_the_same_attempt(simulated: str,
     latencies = [latency for *_, latency in named]
     assert max(latencies) < 1000, named
     assert sum(latency >= 600 for latency in latencies) >= len(named) - 2, named  # all but a name met twice
+
+
+def test_chat_services_failing_behind_working_edges_are_seen(simulated: str, tmp_path: Path) -> None:
+    """Every Meta chat connection answering 502 to its upgrade, WhatsApp Web's chat socket 503,
+    while every site loads and every server answers a TLS handshake (3 November 2021)."""
+    chats = {
+        "gateway.messenger.com": 502,
+        "gateway.instagram.com": 502,
+        "gateway.facebook.com": 502,
+        "web-chat-e2ee.facebook.com": 502,
+        "edge-chat.messenger.com": 502,
+        "edge-chat.instagram.com": 502,
+        "edge-chat.facebook.com": 502,
+        "web.whatsapp.com": 503,
+    }
+    report = run_steps(simulated, tmp_path, {"chats fail": [0.0, [], "all", chats]})
+    step = report["chats fail"]
+    assert step["verdict"] == "service_down", step["probes"]
+    failing = {host for host, outcome, layer, *_ in step["probes"] if outcome != "ok"}
+    assert failing == {h for h in chats if h.startswith(("gateway.", "web-chat-e2ee.", "web."))}
+    assert all(layer == "chat" for host, outcome, layer, *_ in step["probes"] if outcome != "ok")
