@@ -221,3 +221,25 @@ def test_mute_from_the_notification_silences_that_service_until_it_is_back(
     assert history.recent().events[1].title.startswith("Messenger is back")
     assert controller.pipeline.quiet.mutes == ()
     settle(qtbot, controller)
+
+
+def test_meta_reporting_a_working_service_is_amber_with_one_notice(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    page = b'[{"id": "messenger", "name": "Messenger Platform", "services": [{"status": "High disruptions"}]}]'
+    https_server.route("/ctl-page/data/orgs.json", servers.ok(page, 200, "application/json"))
+    config, _ = config_for(http_server, https_server, f'[status_page]\nurl = "{https_server.url("/ctl-page")}"')
+    catalog = replace(
+        config.catalog, services=tuple(replace(s, status_page=("messenger",)) for s in config.catalog.services)
+    )
+    config = replace(config, catalog=catalog)
+    https_server.hits.clear()
+    controller, tray, sink = make(qtbot, loop, config)
+    controller.start()
+    qtbot.waitUntil(lambda: tray.view is not None and tray.view.display is Display.DEGRADED, timeout=10000)
+    assert tray.view is not None and tray.view.headline == "Meta reports problems with Messenger"
+    qtbot.waitUntil(lambda: len(sink.posted) == 1)
+    qtbot.wait(2500)  # more cycles (once a second): still one notice, and the page read once
+    settle(qtbot, controller)
+    assert [(n.kind, n.title) for n in sink.posted] == [(NoteKind.META, "Meta reports problems with Messenger")]
+    assert https_server.hits.count("/ctl-page/data/orgs.json") == 1

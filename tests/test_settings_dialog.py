@@ -256,3 +256,21 @@ def test_entry_editor_test_now_probes_for_real(qtbot: QtBot, loop: LoopThread, h
     qtbot.mouseClick(editor.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: editor.test_result.text().startswith("Fails"), timeout=5000)
     assert "TCP" in editor.test_result.text() and "refused" in editor.test_result.text()
+
+
+def test_second_opinions_say_what_is_sent_and_globalping_is_off(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert "Second opinions" in titles
+    dialog.tabs.setCurrentIndex(titles.index("Second opinions"))
+    note = dialog.findChild(QLabel, "second_opinions.note")
+    assert note is not None and note.isVisible()
+    assert "host's name and your country" in note.text() and "Nothing else is sent" in note.text()
+    toggle = dialog.fields["globalping.enabled"].widget
+    assert isinstance(toggle, QCheckBox) and not toggle.isChecked()
+    assert dialog.fields["status_page.enabled"].widget.isChecked()  # type: ignore[attr-defined]
+    type_into(qtbot, line(dialog, "globalping.country"), "Germany")
+    assert dialog.fields["globalping.country"].error.text() == "expected a two-letter country code such as DE"
+    assert not dialog.ok_button.isEnabled()
+    type_into(qtbot, line(dialog, "globalping.country"), "de")
+    assert dialog.ok_button.isEnabled()

@@ -353,6 +353,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
+# Said at the top of a group's tab, where a choice needs more than one field's help.
+GROUP_NOTES: Mapping[Group, str] = {
+    Group.SECOND_OPINIONS: (
+        "Second opinions ask someone other than this computer. Meta's status page is read with a plain"
+        " request that carries nothing about you. Globalping is off unless you switch it on; then, when a"
+        " service fails here while your connection works, Globalping is sent that host's name and your"
+        " country, so that 3 of its volunteers' machines there can try it. Nothing else is sent."
+    ),
+}
+
 BY_KEY: Mapping[str, Setting] = {s.key: s for s in SETTINGS}
 SECRET_KEYS = tuple(s.key for s in SETTINGS if s.kind is Kind.SECRET)
 

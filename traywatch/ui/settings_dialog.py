@@ -40,7 +40,7 @@ from traywatch.configstore import CatalogEdits, save
 from traywatch.errors import TraywatchError
 from traywatch.paths import Paths
 from traywatch.secretstore import SecretStore
-from traywatch.settings import SECRET_KEYS, SETTINGS, Group, Kind, Setting, cross_check
+from traywatch.settings import GROUP_NOTES, SECRET_KEYS, SETTINGS, Group, Kind, Setting, cross_check
 from traywatch.ui.entry_editor import EntryEditor, Tester, describe_entry
 
 log = logging.getLogger(__name__)
@@ -202,6 +202,11 @@ class SettingsDialog(QDialog):
     def _group_tab(self, group: Group) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
+        if group in GROUP_NOTES:
+            note = QLabel(GROUP_NOTES[group])
+            note.setWordWrap(True)
+            note.setObjectName(f"{group.name.lower()}.note")
+            form.addRow(note)
         for setting in SETTINGS:
             if setting.group is not group:
                 continue
