@@ -263,7 +263,8 @@ def test_notifier_replaces_its_own_notice_and_sends_urgency_as_a_byte(
         first = dunst.displayed()
         await notifier.send(Notification("Messenger is back (down 2 min)", "", Urgency.LOW, NoteKind.RECOVERY))
         second = dunst.displayed()
-        await notifier.send(Notification("It's your connection", "", Urgency.CRITICAL, NoteKind.LOCAL))
+        page_text = "Meta's status page: <b>Messenger</b> & more"  # words from a server: not markup
+        await notifier.send(Notification("It's your connection", page_text, Urgency.CRITICAL, NoteKind.LOCAL))
         third = dunst.displayed()
         await notifier.close()
         return first, second, third
@@ -275,6 +276,8 @@ def test_notifier_replaces_its_own_notice_and_sends_urgency_as_a_byte(
     new = {str(e["summary"]): e for e in history[: len(history) - before]}
     assert set(new) == {"Messenger is back (down 2 min)", "It's your connection"}
     assert str(new["It's your connection"]["appname"]) == "traywatch"
+    # The server received the text escaped once: it shows "<b>" as written, never as bold.
+    assert str(new["It's your connection"]["body"]) == "Meta's status page: &lt;b&gt;Messenger&lt;/b&gt; &amp; more"
     # dunst keeps critical notifications until dismissed (timeout 0): only if urgency arrived as a byte.
     assert int(new["It's your connection"]["timeout"]) == 0
     assert int(new["Messenger is back (down 2 min)"]["timeout"]) > 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -34,6 +35,11 @@ ACTION_MUTE = "mute-until-back"
 _ACTIONS = [ACTION_DETAILS, "Details", ACTION_PAUSE, "Pause 1 h"]
 _SERVICE_ACTIONS = [*_ACTIONS, ACTION_MUTE, "Mute until it's back"]
 
+
+
+def body_text(body: str) -> str:
+    """The body as servers with "body-markup" read it: a status page's "<b>" stays literal text."""
+    return html.escape(body, quote=False)
 
 class NotifierUnavailable(Exception):
     """No notification server could be used; the message says why."""
@@ -133,7 +139,7 @@ class DBusNotifier:
             (notification_id,) = await self._call(
                 "Notify",
                 "susssasa{sv}i",
-                (self.app_name, self._ids.get(note.key, 0), icon, note.title, note.body, actions, hints, -1),
+                (self.app_name, self._ids.get(note.key, 0), icon, note.title, body_text(note.body), actions, hints, -1),
             )
             self._ids[note.key] = notification_id
             log.info("notified (id %s): %s — %s", notification_id, note.title, note.body)
