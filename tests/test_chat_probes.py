@@ -13,6 +13,7 @@ from tests.servers import LocalServer
 from traywatch import USER_AGENT
 from traywatch.catalog import Endpoint, Service
 from traywatch.model import Layer, Outcome, ProbeResult, Role
+from traywatch.probes.websocket import HEAD_CAP, accept_for
 from traywatch.verdict import ServiceState, VerdictKind, decide
 
 
@@ -134,6 +135,22 @@ def test_closed_without_answer_is_reset(https_server: LocalServer) -> None:
 
     result = chat(https_server, "/ws/close", close)
     assert (result.outcome, result.layer) == (Outcome.RESET, Layer.CHAT)
+
+
+@pytest.mark.parametrize(("size", "outcome"), [(HEAD_CAP, Outcome.OK), (HEAD_CAP + 1, Outcome.MALFORMED)])
+def test_the_header_cap_is_16_kib(https_server: LocalServer, size: int, outcome: Outcome) -> None:
+    """An answer's head of exactly the cap is read; one byte more is not an answer."""
+
+    def padded(h: servers.Handler) -> None:
+        key = h.headers.get("Sec-WebSocket-Key", "")
+        start = f"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: {accept_for(key)}\r\nX-Pad: ".encode()
+        end = b"\r\n\r\n"
+        h.wfile.write(start + b"a" * (size - len(start) - len(end)) + end)
+        h.wfile.flush()
+        h.server.stopping.wait()
+
+    result = chat(https_server, f"/ws/pad{size}", padded)
+    assert result.outcome is outcome, result.detail
 
 
 def test_headers_past_the_cap_are_malformed(https_server: LocalServer) -> None:

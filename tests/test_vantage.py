@@ -18,7 +18,17 @@ from traywatch.model import ProbeSettings, Role
 from traywatch.probes import run_cycle
 from traywatch.probes.fetch import Fetcher
 from traywatch.probes.tls import verifying_context
-from traywatch.vantage import HOST_EVERY, HOURLY_TESTS, PROBES, Budget, Vantage, VantageWatch, ask, country_from_locale
+from traywatch.vantage import (
+    HOST_EVERY,
+    HOURLY_TESTS,
+    PROBES,
+    RESULT_FRESH,
+    Budget,
+    Vantage,
+    VantageWatch,
+    ask,
+    country_from_locale,
+)
 from traywatch.verdict import VerdictKind, decide
 
 
@@ -181,3 +191,30 @@ def test_your_own_failures_are_not_asked_about(http_server: LocalServer, https_s
     watch = VantageWatch(api.base, "DE")
     asyncio.run(run_cycle(catalog, ProbeSettings(timeout=2.0), vantage=watch))
     assert api.requests == [] and not watch.running
+
+
+def test_answers_stand_as_evidence_for_10_minutes() -> None:
+    watch = VantageWatch("https://gp.invalid", "DE")
+    watch.answers["a.example"] = Vantage("a.example", "DE", 1000.0, 0, 3)
+    assert watch.fresh(1000.0 + RESULT_FRESH - 1) and not watch.fresh(1000.0 + RESULT_FRESH)
+
+
+def test_a_measurement_that_never_finishes_is_given_up(https_server: LocalServer) -> None:
+    def create(h: Handler) -> None:
+        h.rfile.read(int(h.headers.get("Content-Length", "0")))
+        h.reply(202, b'{"id": "m1"}')
+
+    https_server.route("/gp-slow/v1/measurements", create)
+    running = json.dumps({"id": "m1", "status": "in-progress", "results": []}).encode()
+    https_server.route("/gp-slow/v1/measurements/m1", servers.ok(running, 200, "application/json"))
+
+    async def go() -> Vantage:
+        async with httpx.AsyncClient(verify=verifying_context()) as client:
+            fetch = Fetcher(client, {})
+            answer, _ = await ask(
+                fetch, https_server.url("/gp-slow"), "h.example", "DE", poll_every=0.01, give_up_after=0.3
+            )
+            return answer
+
+    answer = asyncio.run(go())
+    assert answer.problem == "the measurement did not finish in time" and answer.words() == ""

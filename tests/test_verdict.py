@@ -450,7 +450,7 @@ def test_meta_reports_a_service_that_works_from_here() -> None:
     assert verdict.affected == ("messenger",)
 
 
-@pytest.mark.parametrize("text", ["Low disruptions", "No known issues", "Resolved"])
+@pytest.mark.parametrize("text", ["Low disruptions", "No known issues", "Resolved", "Scheduled maintenance"])
 def test_low_or_no_disruption_is_no_verdict_of_its_own(text: str) -> None:
     verdict = decide(meta_obs(MESSENGER_CHAT_OK + INSTAGRAM_OK, page(("messenger", "Messenger Platform", text))))
     assert verdict.kind is VerdictKind.ALL_CLEAR

@@ -36,10 +36,10 @@ _ACTIONS = [ACTION_DETAILS, "Details", ACTION_PAUSE, "Pause 1 h"]
 _SERVICE_ACTIONS = [*_ACTIONS, ACTION_MUTE, "Mute until it's back"]
 
 
-
 def body_text(body: str) -> str:
     """The body as servers with "body-markup" read it: a status page's "<b>" stays literal text."""
     return html.escape(body, quote=False)
+
 
 class NotifierUnavailable(Exception):
     """No notification server could be used; the message says why."""

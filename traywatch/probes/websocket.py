@@ -121,10 +121,10 @@ async def _read_head(reader: asyncio.StreamReader, cap: int) -> tuple[bytes, byt
         if not bytes(buffer[: len(_PREFIX)]) == _PREFIX[: len(buffer)]:
             raise NotAnAnswer("not an HTTP answer to the chat connection")
         end = buffer.find(b"\r\n\r\n")
+        if end + 4 > cap or (end < 0 and len(buffer) >= cap):
+            raise NotAnAnswer("the answer's headers are too long")
         if end >= 0:
             return bytes(buffer[: end + 4]), bytes(buffer[end + 4 :])
-        if len(buffer) > cap:
-            raise NotAnAnswer("the answer's headers are too long")
 
 
 async def exchange(
