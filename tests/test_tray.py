@@ -328,3 +328,15 @@ def test_each_kind_of_notice_carries_the_icon_of_what_it_says() -> None:
     assert icon(NoteKind.LOCAL) == "your-connection.svg"
     assert icon(NoteKind.ONLINE, Urgency.LOW) == "all-clear.svg"
     assert icon(NoteKind.SLOW, Urgency.LOW) == "degraded.svg"  # not the green tick
+
+
+def test_an_ampersand_in_the_words_is_shown_not_a_shortcut(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    tray = Tray(IconSet())
+    words = "Meta's status page: Ads & Commerce — major disruptions"
+    tray.render(View(Display.DEGRADED, "Meta reports problems with Messenger", words, (), None, None))
+    tray.menu.aboutToShow.emit()
+    action = tray.menu.actions()[1]
+    assert action.iconText() == words  # Qt's text as shown, mnemonic markers resolved
+    assert QKeySequence.mnemonic(action.text()).isEmpty()  # and no letter became a shortcut

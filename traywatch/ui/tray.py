@@ -122,7 +122,8 @@ class Tray(QObject):
                 action.triggered.connect(lambda _=False, s=row.service_id, h=how: self.mute.emit(s, h))
 
     def _info(self, text: str, bold: bool = False) -> QAction:
-        action = self.menu.addAction(text)
+        # Said, not a shortcut: a "&" from a status page must show as itself, not underline a letter.
+        action = self.menu.addAction(text.replace("&", "&&"))
         action.setEnabled(False)
         if bold:
             font = action.font()
