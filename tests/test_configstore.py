@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from traywatch.catalog import Control, Endpoint
+from traywatch.catalog import Control, Endpoint, Service
 from traywatch.config import SCHEMA_VERSION, load_config, migrate
 from traywatch.configstore import CatalogEdits, atomic_write_text, load_or_recover, render, save
 from traywatch.errors import ConfigError
@@ -183,6 +183,15 @@ def test_catalog_edits_round_trip(tmp_path: Path) -> None:
     config = save(path, defaults(), CatalogEdits({"threads": True}, (), (), frozenset({"office"})))
     assert "threads" in [s.id for s in config.catalog.services]
     assert "office" not in path.read_text()
+
+
+def test_a_service_with_a_chat_connection_and_the_api_expectation_round_trips(tmp_path: Path) -> None:
+    chat = Endpoint("chat", Role.EDGE, "wss://chat.example/ws", (401,), origin="https://www.example")
+    api = Endpoint("api", Role.EDGE, "https://api.example/me", expect_json=(("status", "fail"), ("ok", False)))
+    web = Endpoint("web", Role.WEB, "https://www.example/")
+    service = Service("work", "Work chat", ("example",), (web, chat, api), status_page=("graph-api",))
+    config = save(tmp_path / "config.toml", defaults(), CatalogEdits({}, (service,), (), frozenset()))
+    assert next(s for s in config.catalog.services if s.id == "work") == service
 
 
 def test_render_of_empty_file_is_loadable() -> None:

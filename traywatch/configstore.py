@@ -137,6 +137,8 @@ def _service_table(service: Service) -> Any:
     table["name"] = service.name
     if service.domains:
         table["domains"] = list(service.domains)
+    if service.status_page:
+        table["status_page"] = list(service.status_page)
     endpoints = tomlkit.aot()
     for ep in service.endpoints:
         item = tomlkit.table()
@@ -163,11 +165,19 @@ def _control_table(control: Control) -> Any:
 
 
 def _write_expectations(table: Any, endpoint: Endpoint) -> None:
+    import tomlkit
+
     if endpoint.expect_status:
         table["expect_status"] = list(endpoint.expect_status)
     if endpoint.expect_body is not None:
         table["expect_body"] = endpoint.expect_body
         table["body_match"] = endpoint.body_match.value
+    if endpoint.origin is not None:
+        table["origin"] = endpoint.origin
+    if endpoint.expect_json:
+        expected = tomlkit.inline_table()
+        expected.update(dict(endpoint.expect_json))
+        table["expect_json"] = expected
 
 
 def _rewrite_entries(document: Any, key: str, drop: Iterable[str], add: Iterable[Any]) -> None:
