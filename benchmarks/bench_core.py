@@ -6,6 +6,8 @@
    DoH lookups) against local servers, with one endpoint hanging: cycle time / probe timeout.
 2. A cycle of 50 endpoints / a cycle of 1 endpoint, with servers answering at once and with
    servers answering after 100 ms (closer to a real round trip).
+   A chat-connection probe (``wss://``: TLS, the upgrade, its answer) / a TLS-handshake probe of
+   the same server: what knocking at the chat service's door costs over the handshake alone.
 3. ``traywatch check`` process start-to-exit / ``python -c "import httpx"``.
 
 The servers run in a process of their own (benchmarks/serve.py) so their CPU is not the client's.
@@ -57,9 +59,13 @@ def shaped_catalog(ports: dict[str, int], hang_one: bool) -> Catalog:
     for svc in shipped.services:
         endpoints = []
         for ep in svc.endpoints:
-            if ep.scheme.startswith("http"):
+            if ep.scheme.startswith("http") and ep.expect_json:
+                url = f"{https}/api"
+            elif ep.scheme.startswith("http"):
                 url = f"{https}/{'hang' if hang_next else 'web'}"
                 hang_next = False
+            elif ep.scheme == "wss":
+                url = f"wss://127.0.0.1:{ports['https']}/ws"
             elif ep.scheme == "tls":
                 url = f"tls://127.0.0.1:{ports['https']}"
             else:
@@ -104,6 +110,8 @@ def write_config(path: Path, catalog: Catalog) -> None:
         lines += ["[[service]]", f'id = "{svc.id}"']
         for ep in svc.endpoints:
             lines += ["[[service.endpoint]]", f'id = "{ep.id}"', f'role = "{ep.role.value}"', f'url = "{ep.url}"']
+            if ep.expect_json:
+                lines += ["expect_json = { " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in ep.expect_json) + " }"]
     for control in catalog.controls:
         lines += ["[[control]]", f'id = "{control.id}"', f'url = "{control.endpoint.url}"']
         lines += [f"expect_status = {list(control.endpoint.expect_status)}"]
@@ -133,6 +141,15 @@ def main() -> None:
                 f"   {label}: 1 endpoint {one * 1000:.1f} ms, 50 endpoints {fifty * 1000:.1f} ms, "
                 f"ratio {fifty / one:.2f} (goal <= 1.5)"
             )
+
+        wss = Endpoint("chat", Role.EDGE, f"wss://127.0.0.1:{ports['https']}/ws")
+        tls = Endpoint("chat", Role.EDGE, f"tls://127.0.0.1:{ports['https']}")
+        one_wss = time_cycle(Catalog((Service("s", "S", (), (wss,)),), (), ()), settings, runs=31)
+        one_tls = time_cycle(Catalog((Service("s", "S", (), (tls,)),), (), ()), settings, runs=31)
+        print(
+            f"   chat connection {one_wss * 1000:.1f} ms vs TLS handshake {one_tls * 1000:.1f} ms, "
+            f"ratio {one_wss / one_tls:.2f} (report)"
+        )
 
         config = Path(tmp) / "local.toml"
         write_config(config, shaped_catalog(ports, hang_one=False))

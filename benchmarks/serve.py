@@ -39,6 +39,8 @@ def main() -> None:
         server.route("/web-delay", servers.slow(0.1, b"<html>ok</html>"))
         server.route("/hang", servers.hang)
         server.route("/dns-query", servers.doh({}))
+        server.route("/ws", servers.ws_accept(hold=False))
+        server.route("/api", servers.ok(b'{"message": "login_required", "status": "fail"}', 403, "application/json"))
         for name, body in CONTROL_BODIES.items():
             server.route(f"/control-{name}", servers.ok(body, status=204 if name == "google" else 200))
     (folder / "ports.json").write_text(json.dumps({"http": http.port, "https": https.port}))

@@ -204,8 +204,9 @@ def _hold(h: Handler) -> None:
     h.close_connection = True
 
 
-def ws_accept(push: bytes = b"", accept: str | None = None) -> Route:
-    """Accept the upgrade (101), push ``push`` at once, then keep the connection open."""
+def ws_accept(push: bytes = b"", accept: str | None = None, *, hold: bool = True) -> Route:
+    """Accept the upgrade (101), push ``push`` at once, then keep the connection open (or,
+    without ``hold``, close it)."""
 
     def route(h: Handler) -> None:
         _remember(h)
@@ -216,7 +217,10 @@ def ws_accept(push: bytes = b"", accept: str | None = None) -> Route:
             + f"Sec-WebSocket-Accept: {token}\r\n\r\n".encode()
             + push
         )
-        _hold(h)
+        if hold:
+            _hold(h)
+        else:
+            h.close_connection = True
 
     return route
 
