@@ -243,3 +243,19 @@ def test_throttled_chat_alone_leaves_the_service_up(https_server: LocalServer, h
     verdict = decide(cycle([svc], [control(f"c{i}", ok) for i in range(3)]))
     assert verdict.kind is VerdictKind.ALL_CLEAR
     assert verdict.services[0].state is ServiceState.UP
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("wss://gateway.example/ws", "gateway.example"),
+        ("wss://gateway.example:8443/ws", "gateway.example:8443"),
+        ("wss://[2001:db8::1]/ws", "[2001:db8::1]"),
+        ("wss://[2001:db8::1]:8443/ws", "[2001:db8::1]:8443"),
+    ],
+)
+def test_the_host_header_names_the_endpoint(url: str, host: str) -> None:
+    from traywatch.probes.websocket import request
+
+    lines = request(Endpoint("chat", Role.EDGE, url), "a2V5", "ua").decode().split("\r\n")
+    assert lines[0] == "GET /ws HTTP/1.1" and lines[1] == f"Host: {host}"

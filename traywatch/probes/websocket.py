@@ -54,9 +54,9 @@ def accept_for(key: str) -> str:
 
 
 def request(endpoint: Endpoint, key: str, user_agent: str) -> bytes:
-    host = endpoint.host if endpoint.port == 443 else f"{endpoint.host}:{endpoint.port}"
-    if ":" in endpoint.host and endpoint.port == 443:
-        host = f"[{endpoint.host}]"
+    host = f"[{endpoint.host}]" if ":" in endpoint.host else endpoint.host  # an IPv6 literal
+    if endpoint.port != 443:
+        host = f"{host}:{endpoint.port}"
     lines = [
         f"GET {endpoint.target} HTTP/1.1",
         f"Host: {host}",
