@@ -276,8 +276,11 @@ def test_notifier_replaces_its_own_notice_and_sends_urgency_as_a_byte(
     new = {str(e["summary"]): e for e in history[: len(history) - before]}
     assert set(new) == {"Messenger is back (down 2 min)", "It's your connection"}
     assert str(new["It's your connection"]["appname"]) == "traywatch"
-    # The server received the text escaped once: it shows "<b>" as written, never as bold.
-    assert str(new["It's your connection"]["body"]) == "Meta's status page: &lt;b&gt;Messenger&lt;/b&gt; &amp; more"
+    # dunst parses markup without saying so (no "body-markup"): it got no markup characters at all.
+    assert (
+        str(new["It's your connection"]["body"])
+        == "Meta's status page: \u2039b\u203aMessenger\u2039/b\u203a \uff06 more"
+    )
     # dunst keeps critical notifications until dismissed (timeout 0): only if urgency arrived as a byte.
     assert int(new["It's your connection"]["timeout"]) == 0
     assert int(new["Messenger is back (down 2 min)"]["timeout"]) > 0

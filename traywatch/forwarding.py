@@ -15,6 +15,7 @@ import httpx
 
 from traywatch import __version__
 from traywatch.notices import Notification, Urgency
+from traywatch.text import slack, unmention
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ class Outcome:
 
 def request_for(target: Target, note: Notification) -> tuple[str, dict[str, Any]]:
     """The URL to POST and the JSON body, for the target's format."""
-    text = f"{note.title}\n{note.body}" if note.body else note.title
+    title, message = unmention(note.title), unmention(note.body)
+    text = f"{title}\n{message}" if message else title
     if target.format == "ntfy":
         # ntfy takes JSON at its root URL, naming the topic in the body.
         parts = urlsplit(target.url)
@@ -51,17 +53,19 @@ def request_for(target: Target, note: Notification) -> tuple[str, dict[str, Any]
         root = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
         return root, {
             "topic": topic,
-            "title": note.title,
-            "message": note.body or note.title,
+            "title": title,
+            "message": message or title,
             "priority": _NTFY_PRIORITY[note.urgency],
             "tags": ["traywatch"],
         }
-    # "text" is what Slack and Matrix hookshot show, "content" what Discord shows.
+    # "text" is what Slack and Matrix hookshot show (Slack reads "<...>" as commands), "content"
+    # what Discord shows; "allowed_mentions" keeps Discord from pinging anyone whatever it says.
     return target.url, {
-        "title": note.title,
-        "body": note.body,
-        "text": text,
+        "title": title,
+        "body": message,
+        "text": slack(text),
         "content": text,
+        "allowed_mentions": {"parse": []},
         "urgency": note.urgency.name.lower(),
         "source": "traywatch",
     }

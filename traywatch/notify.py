@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
 from traywatch.notices import Notification
+from traywatch.text import markless, markup
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,10 @@ _ACTIONS = [ACTION_DETAILS, "Details", ACTION_PAUSE, "Pause 1 h"]
 _SERVICE_ACTIONS = [*_ACTIONS, ACTION_MUTE, "Mute until it's back"]
 
 
-def body_text(body: str) -> str:
-    """The body as servers with "body-markup" read it: a status page's "<b>" stays literal text."""
-    return html.escape(body, quote=False)
+def body_text(body: str, reads_markup: bool) -> str:
+    """The body as the server will read it: escaped for one that says it reads markup (so "<b>"
+    from a server stays text), and with no markup characters at all for the others."""
+    return markup(body) if reads_markup else markless(body)
 
 
 class NotifierUnavailable(Exception):
@@ -139,7 +140,16 @@ class DBusNotifier:
             (notification_id,) = await self._call(
                 "Notify",
                 "susssasa{sv}i",
-                (self.app_name, self._ids.get(note.key, 0), icon, note.title, body_text(note.body), actions, hints, -1),
+                (
+                    self.app_name,
+                    self._ids.get(note.key, 0),
+                    icon,
+                    note.title,
+                    body_text(note.body, "body-markup" in self.capabilities),
+                    actions,
+                    hints,
+                    -1,
+                ),
             )
             self._ids[note.key] = notification_id
             log.info("notified (id %s): %s — %s", notification_id, note.title, note.body)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from traywatch import __version__
 from traywatch.model import DohAnswer, Observations, ProbeResult
 from traywatch.statuspage import StatusReport
+from traywatch.text import redact, terminal
 from traywatch.verdict import Side, Verdict
 
 JSON_SCHEMA = 1
@@ -28,12 +28,7 @@ def exit_code(verdict: Verdict) -> int:
 
 def redact_url(url: str) -> str:
     """Drop user:password@ from a URL so credentials never reach output or logs."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return redact(url)
 
 
 def _probe_json(probe: ProbeResult) -> dict[str, Any]:
@@ -140,6 +135,12 @@ def _row(name: str, probe: ProbeResult) -> tuple[str, ...]:
 
 
 def to_text(verdict: Verdict, obs: Observations) -> str:
+    """The verdict and a table for a terminal: control characters from a config or a server are
+    shown, never obeyed."""
+    return terminal(_text(verdict, obs))
+
+
+def _text(verdict: Verdict, obs: Observations) -> str:
     rows: list[tuple[str, ...]] = [("", "HOST", "RESULT", "LAYER", "DETAIL", "LATENCY")]
     for status in verdict.services:
         for index, probe in enumerate(status.probes):

@@ -76,15 +76,29 @@ def classify_exception(exc: BaseException) -> tuple[Outcome, str]:
                 return Outcome.REFUSED, "connection refused"
     first = chain[0]
     if isinstance(first, httpx.RemoteProtocolError):
-        text = str(first)
+        # Its text quotes the server's bytes: named from a fixed vocabulary instead.
+        text = str(first).lower()
         if "without sending" in text or "closed connection" in text:
-            return Outcome.RESET, f"server closed the connection early ({text})"
-        return Outcome.MALFORMED, f"malformed HTTP answer ({text})"
+            return Outcome.RESET, "server closed the connection early"
+        return Outcome.MALFORMED, f"malformed HTTP answer ({_protocol_fault(text)})"
     if isinstance(first, (httpx.ReadError, httpx.WriteError)):
         return Outcome.RESET, "connection broke while talking"
     if isinstance(first, httpx.UnsupportedProtocol):
         return Outcome.ERROR, str(first)
     if isinstance(first, httpx.DecodingError):
-        return Outcome.MALFORMED, f"malformed HTTP answer ({first})"
+        return Outcome.MALFORMED, "malformed HTTP answer (undecodable body)"
     # Never echo arbitrary exception text: it could quote a URL with credentials.
     return Outcome.ERROR, f"unexpected error ({type(first).__name__})"
+
+
+def _protocol_fault(text: str) -> str:
+    for words, fault in (
+        ("status line", "bad status line"),
+        ("header", "bad header"),
+        ("chunk", "bad chunked body"),
+        ("content-length", "bad length"),
+        ("too long", "headers too long"),
+    ):
+        if words in text:
+            return fault
+    return "not HTTP"

@@ -26,8 +26,10 @@ from traywatch.model import Layer, Outcome, ProbeResult
 from traywatch.probes import dns, http, stream, websocket
 from traywatch.probes.classify import classify_exception
 from traywatch.probes.progress import Progress
+from traywatch.text import plain, redact
 
 SLOW_DNS_SHARE = 0.3
+DETAIL_LIMIT = 200
 HEDGE_SHARE = 0.5
 
 
@@ -150,16 +152,19 @@ async def _attempt(
     addresses: tuple[str, ...] = ()
 
     def result(outcome: Outcome, detail: str, **extra: object) -> ProbeResult:
+        if isinstance(extra.get("redirect_to"), str):
+            extra["redirect_to"] = redact(str(extra["redirect_to"]))
         return ProbeResult(
             target_id=target_id,
             endpoint_id=endpoint.id,
             role=endpoint.role,
-            url=endpoint.url,
+            url=redact(endpoint.url),
             host=host,
             outcome=outcome,
             layer=progress.layer,
             latency_ms=round((time.perf_counter() - started) * 1000.0, 1),
-            detail=detail,
+            # The one way out: a detail may quote a server's bytes or a URL with a password.
+            detail=plain(detail, DETAIL_LIMIT),
             addresses=addresses,
             layer_ms=progress.layer_ms(),
             **extra,  # type: ignore[arg-type]

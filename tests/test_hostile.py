@@ -1,0 +1,176 @@
+"""Hostile answers and configs, met as an attacker would send them: each finding of the
+security review has its test here."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from tests import servers
+from tests.helpers import config_text, probe
+from tests.servers import LocalServer
+from traywatch.forwarding import Target, request_for
+from traywatch.model import Outcome
+from traywatch.notices import Notification, Urgency
+
+ROOT = Path(__file__).resolve().parent.parent
+EVIL = '<a href="https://evil.example/login">Click here to restore Messenger</a> <img src=x> @everyone <!channel>'
+
+
+def _raw_server(answer: bytes) -> tuple[int, threading.Event]:
+    """A TCP server on 127.0.0.1 that answers every connection with ``answer`` and closes."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answer)
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(listener.getsockname()[1]), stop
+
+
+# 1. Server text reaches notifications and webhooks only through one way out.
+
+
+def test_a_malformed_status_line_is_plain_text_in_the_probe_detail() -> None:
+    port, stop = _raw_server(f"HTTP/1.1 2x {EVIL}\r\n\r\n".encode())
+    try:
+        result = probe(f"http://127.0.0.1:{port}/")
+    finally:
+        stop.set()
+    assert result.outcome is Outcome.MALFORMED
+    assert result.detail == "malformed HTTP answer (bad status line)"  # no byte of the server's in it
+
+
+def test_webhook_bodies_neutralise_mentions_and_markup() -> None:
+    note = Notification("It's not your wifi — Messenger is down", EVIL, Urgency.CRITICAL)
+    _, body = request_for(Target("https://discord.example/api/webhooks/1/x"), note)
+    assert body["allowed_mentions"] == {"parse": []}  # Discord: nobody is pinged
+    assert "<!channel>" not in body["text"] and "&lt;!channel&gt;" in body["text"]  # Slack: no broadcast
+    assert "<a href" not in body["text"]
+    assert "@everyone" not in body["content"]  # nor in what Discord and Matrix show
+
+
+# 2. A password in an endpoint URL never leaks.
+
+
+def test_a_password_in_a_redirecting_url_is_redacted_everywhere(tmp_path: Path, http_server: LocalServer) -> None:
+    loop_url = http_server.route("/loop-pw", servers.redirect("/loop-pw"))
+    secret_url = loop_url.replace("http://", "http://alice:s3cret@")
+    result = probe(secret_url, domains=["127.0.0.1"])
+    assert result.outcome is Outcome.REDIRECT_LOOP
+    assert "s3cret" not in result.detail and "s3cret" not in result.url
+    assert "s3cret" not in (result.redirect_to or "")
+
+
+def test_check_output_never_shows_the_password(tmp_path: Path, http_server: LocalServer) -> None:
+    loop_url = http_server.route("/loop-pw2", servers.redirect("/loop-pw2"))
+    ok = http_server.route("/ok", servers.ok(b"success"))
+    config = tmp_path / "c.toml"
+    config.write_text(config_text("", {"svc": [loop_url.replace("http://", "http://alice:s3cret@")]}, [ok]))
+    for args in (["--json"], []):
+        proc = subprocess.run(
+            [sys.executable, "-m", "traywatch", "check", "--config", str(config), *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert proc.returncode == 1, proc.stderr
+        assert "s3cret" not in proc.stdout + proc.stderr
+
+
+# 13. Terminal escapes from a config reach the terminal visibly, never raw.
+
+
+def test_terminal_escapes_in_a_service_name_are_shown_not_obeyed(tmp_path: Path, http_server: LocalServer) -> None:
+    ok = http_server.route("/ok", servers.ok(b"success"))
+    config = tmp_path / "c.toml"
+    text = config_text("", {"svc": [ok]}, [ok]).replace('name = "Svc"', 'name = "Evil\\u001b]0;pwned\\u0007\\u001b[2J"')
+    config.write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "traywatch", "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "Evil" in proc.stdout
+    json_proc = subprocess.run(
+        [sys.executable, "-m", "traywatch", "check", "--json", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert "\x1b" not in json_proc.stdout  # JSON escapes it: \u001b
+    assert json.loads(json_proc.stdout)["services"][0]["name"].startswith("Evil")
+
+
+# The one way out, whatever comes in.
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from traywatch.text import markless, markup, plain, redact, slack, terminal, unmention  # noqa: E402
+
+
+@given(st.text(), st.integers(min_value=2, max_value=300))
+def test_plain_is_one_printable_line_within_its_limit(text: str, limit: int) -> None:
+    import unicodedata
+
+    line = plain(text, limit)
+    assert len(line) <= limit
+    assert not any(unicodedata.category(c)[0] == "C" for c in line)
+    assert "\n" not in line and "\r" not in line
+
+
+_USERINFO_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:%"
+
+
+@given(st.text(alphabet=_USERINFO_CHARS, min_size=1, max_size=30))
+def test_credentials_never_survive_in_any_url(secret: str) -> None:
+    text = f"redirect loop at https://alice:{secret}@example.com/x, then wss://{secret}@h.example/"
+    cleaned = redact(text)
+    assert f"{secret}@" not in cleaned and "alice" not in cleaned
+    assert cleaned == "redirect loop at https://example.com/x, then wss://h.example/"
+
+
+@given(st.text())
+def test_terminal_obeys_no_control_character(text: str) -> None:
+    import unicodedata
+
+    shown = terminal(text)
+    assert not any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" for c in shown)
+
+
+def test_each_way_out_escapes_for_its_reader() -> None:
+    assert markup("<b>x</b> & y") == "&lt;b&gt;x&lt;/b&gt; &amp; y"
+    assert markless("<a href=x>y</a> & z") == "\u2039a href=x\u203ay\u2039/a\u203a \uff06 z"
+    assert slack("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"
+    assert "@everyone" not in unmention("hi @everyone @Here @room @channel")
+    assert unmention("mail me@example.com") == "mail me@example.com"
+    assert terminal("a\x1b[2Jb\u202ec") == "a\\x1b[2Jb\\u202ec"
+
+
+def test_notification_bodies_follow_what_the_server_says_it_reads() -> None:
+    from traywatch.notify import body_text
+
+    assert body_text(EVIL, reads_markup=True).startswith("&lt;a href=")
+    assert "<" not in body_text(EVIL, reads_markup=False) and "&lt;" not in body_text(EVIL, reads_markup=False)
