@@ -3,19 +3,30 @@ security review has its test here."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
 import sys
 import threading
+import unicodedata
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests import servers
-from tests.helpers import config_text, probe
+from tests.helpers import config_text, control, cycle, probe, resolver, service
 from tests.servers import LocalServer
+from traywatch.catalog import Catalog, Endpoint, Service
+from traywatch.config import load_config
+from traywatch.errors import ConfigError
 from traywatch.forwarding import Target, request_for
-from traywatch.model import Outcome
+from traywatch.model import Outcome, ProbeSettings, Role
 from traywatch.notices import Notification, Urgency
+from traywatch.probes import run_cycle
+from traywatch.text import markless, markup, plain, redact, slack, terminal, unmention
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = '<a href="https://evil.example/login">Click here to restore Messenger</a> <img src=x> @everyone <!channel>'
@@ -125,16 +136,9 @@ def test_terminal_escapes_in_a_service_name_are_shown_not_obeyed(tmp_path: Path,
 
 # The one way out, whatever comes in.
 
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from traywatch.text import markless, markup, plain, redact, slack, terminal, unmention  # noqa: E402
-
 
 @given(st.text(), st.integers(min_value=2, max_value=300))
 def test_plain_is_one_printable_line_within_its_limit(text: str, limit: int) -> None:
-    import unicodedata
-
     line = plain(text, limit)
     assert len(line) <= limit
     assert not any(unicodedata.category(c)[0] == "C" for c in line)
@@ -154,8 +158,6 @@ def test_credentials_never_survive_in_any_url(secret: str) -> None:
 
 @given(st.text())
 def test_terminal_obeys_no_control_character(text: str) -> None:
-    import unicodedata
-
     shown = terminal(text)
     assert not any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\t" for c in shown)
 
@@ -174,3 +176,96 @@ def test_notification_bodies_follow_what_the_server_says_it_reads() -> None:
 
     assert body_text(EVIL, reads_markup=True).startswith("&lt;a href=")
     assert "<" not in body_text(EVIL, reads_markup=False) and "&lt;" not in body_text(EVIL, reads_markup=False)
+
+
+# 3. One odd answer or accepted value never kills the cycle: the probe says what went wrong.
+
+
+def _ok_control(http_server: LocalServer) -> list[object]:
+    return [control("c", http_server.route("/ok", servers.ok(b"success")))]
+
+
+def test_a_redirect_to_an_impossible_port_is_that_probes_failure(http_server: LocalServer) -> None:
+    bad = http_server.route("/to-99999", servers.redirect("http://127.0.0.1:99999/"))
+    good = http_server.route("/fine", servers.ok(b"hi"))
+    obs = cycle([service("a", bad, domains=["127.0.0.1"]), service("b", good)], _ok_control(http_server))  # type: ignore[list-item]
+    first, second = obs.services
+    assert not first.ok and first.outcome in (Outcome.REDIRECT_OFFSITE, Outcome.MALFORMED, Outcome.ERROR)
+    assert second.ok  # the rest of the cycle stands
+
+
+def test_a_doh_answer_nested_30000_deep_is_unavailable(http_server: LocalServer, https_server: LocalServer) -> None:
+    https_server.route("/deep-doh", servers.ok(b"[" * 30000 + b"]" * 30000, 200, "application/dns-json"))
+    obs = cycle(
+        [service("a", "https://no-such-name.invalid/")],
+        _ok_control(http_server),  # type: ignore[arg-type]
+        [resolver("deep", https_server.url("/deep-doh"))],
+    )
+    assert obs.doh and all(a.status.value == "unavailable" for a in obs.doh)
+
+
+def test_a_url_httpx_cannot_take_is_that_probes_error(http_server: LocalServer) -> None:
+    odd = Endpoint("web", Role.WEB, "https://☃.com/")
+    obs = cycle([Service("a", "A", (), (odd,))], _ok_control(http_server))  # type: ignore[arg-type]
+    assert obs.services[0].outcome is not Outcome.OK
+
+
+def test_an_extra_ca_that_is_not_pem_is_refused_when_read_and_never_kills_a_cycle(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    junk = tmp_path / "ca.pem"
+    junk.write_text("this is not a certificate\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[network]\nextra_ca = "{junk}"\n')
+    with pytest.raises(ConfigError, match="extra_ca"):
+        load_config(config)
+    ok = http_server.route("/fine2", servers.ok(b"hi"))
+    catalog = Catalog((service("a", ok),), tuple(_ok_control(http_server)), ())  # type: ignore[arg-type]
+    obs = asyncio.run(run_cycle(catalog, ProbeSettings(timeout=2.0, extra_ca=junk)))
+    assert obs.services[0].ok
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("[[resolver]]\nid = 'r'\nurl = 'https://1.1.1.1:99999/dns-query'\n", "65535"),
+        ("[[service]]\nid = 'a'\n[[service.endpoint]]\nid = 'w'\nurl = 'https://☃.com/'\n", "host name"),
+        ("[[service]]\nid = 'a'\n[[service.endpoint]]\nid = 'w'\nurl = 'https://[oops/'\n", "not a valid URL"),
+        ("[forwarding]\nurl = 'http://[oops/'\n", "not a valid URL"),
+        ("[network]\nproxy = 'manual'\nproxy_url = 'http://[::1'\n", "not a valid URL"),
+    ],
+)
+def test_urls_are_checked_when_the_config_is_read(tmp_path: Path, entry: str, expected: str) -> None:
+
+    path = tmp_path / "c.toml"
+    path.write_text(entry)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert expected in str(info.value)
+
+
+@given(st.binary(max_size=2048))
+def test_any_doh_answer_parses_to_an_answer(payload: bytes) -> None:
+    from traywatch.probes.doh import parse_answer
+
+    answer = parse_answer("r", "h.example", payload, 1.0)
+    assert answer.name == "h.example"
+
+
+@given(st.integers(min_value=1, max_value=50_000), st.sampled_from([b"[", b'{"a":']))
+def test_deep_json_is_refused_before_the_parser_recurses(depth: int, opener: bytes) -> None:
+    from traywatch import jsonbound
+
+    closer = b"]" if opener == b"[" else b"}"
+    document = opener * depth + b"1" + closer * depth
+    if depth <= jsonbound.MAX_DEPTH:
+        assert jsonbound.loads(document) is not None
+    else:
+        with pytest.raises(jsonbound.TooDeep):
+            jsonbound.loads(document)
+
+
+def test_brackets_inside_strings_are_not_depth() -> None:
+    from traywatch import jsonbound
+
+    assert jsonbound.loads(json.dumps({"s": "[" * 1000 + '\\"{'}).encode()) == {"s": "[" * 1000 + '\\"{'}

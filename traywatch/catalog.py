@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from traywatch.model import Layer, Role
 from traywatch.tomlreader import Node, TomlDocument
+from traywatch.urls import url_problem
 
 
 class BodyMatch(enum.Enum):
@@ -227,17 +228,12 @@ _RESOLVER_KEYS = {"id", "name", "url", "enabled"}
 
 def _read_endpoint(node: Node, role: Role, endpoint_id: str | None = None) -> Endpoint:
     url = node.string("url", required=True)
-    parts = urlsplit(url)
     allowed = ("http", "https") if role is Role.CONTROL else tuple(_SCHEME_LAYER)
-    if parts.scheme not in allowed:
-        raise node.error("url", f"expected a URL starting with {' or '.join(s + '://' for s in allowed)}, got {url!r}")
-    try:
-        port = parts.port
-    except ValueError:
-        raise node.error("url", f"the port in {url!r} is not a number from 1 to 65535") from None
-    if not parts.hostname:
-        raise node.error("url", f"expected a URL with a host name, got {url!r}")
-    if parts.scheme == "tcp" and port is None:
+    problem = url_problem(url, allowed)
+    if problem:
+        raise node.error("url", problem)
+    parts = urlsplit(url)
+    if parts.scheme == "tcp" and parts.port is None:
         raise node.error("url", f"a tcp:// URL needs a port, like tcp://{parts.hostname}:443")
     match_text = node.string("body_match", BodyMatch.PREFIX.value)
     try:
@@ -260,12 +256,7 @@ def _read_endpoint(node: Node, role: Role, endpoint_id: str | None = None) -> En
     if origin is not None:
         if parts.scheme != "wss":
             raise node.error("origin", "only a wss:// chat connection sends an Origin")
-        origin_parts = urlsplit(origin)
-        if (
-            origin_parts.scheme not in ("http", "https")
-            or not origin_parts.hostname
-            or origin_parts.path not in ("", "/")
-        ):
+        if url_problem(origin, ("http", "https")) or urlsplit(origin).path not in ("", "/"):
             raise node.error("origin", f"expected an origin like https://www.example.com, got {origin!r}")
         origin = origin.rstrip("/")
     expect_json = _read_expect_json(node)
@@ -334,8 +325,9 @@ def _read_control(node: Node) -> Control:
 def _read_resolver(node: Node) -> Resolver:
     node.reject_unknown(_RESOLVER_KEYS)
     url = node.string("url", required=True)
-    if urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
-        raise node.error("url", f"expected an https:// URL of a DNS-over-HTTPS resolver, got {url!r}")
+    problem = url_problem(url, ("https",))
+    if problem:
+        raise node.error("url", f"a DNS-over-HTTPS resolver needs an https:// URL: {problem}")
     resolver_id = node.string("id", required=True)
     return Resolver(
         id=resolver_id,

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from traywatch.urls import url_problem
+
 
 class Kind(enum.Enum):
     BOOL = "bool"
@@ -87,7 +89,10 @@ def _check_url(setting: Setting, value: Any) -> str | None:
     problem = _check_text(setting, value)
     if problem or not value:
         return problem
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return "not a valid URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "expected a URL starting with http:// or https://"
     try:
@@ -96,6 +101,8 @@ def _check_url(setting: Setting, value: Any) -> str | None:
         return "the port must be a number from 1 to 65535"
     if parts.password:
         return "put the password in its own field, not in the URL"
+    if url_problem(value, ("http", "https")):
+        return "not a valid URL (check the host name)"
     return None
 
 
@@ -379,7 +386,20 @@ def cross_check(values: Mapping[str, Any]) -> dict[str, str]:
     if bool(values.get("general.quiet_from")) != bool(values.get("general.quiet_until")):
         missing = "general.quiet_until" if values.get("general.quiet_from") else "general.quiet_from"
         problems[missing] = "quiet hours need both a start and an end"
+    extra_ca = values.get("network.extra_ca")
+    if extra_ca and not _loads_as_certificates(str(extra_ca)):
+        problems["network.extra_ca"] = "not a PEM file of certificates"
     country = values.get("globalping.country")
     if country and not re.fullmatch(r"[A-Za-z]{2}", str(country)):
         problems["globalping.country"] = "expected a two-letter country code such as DE"
     return problems
+
+
+def _loads_as_certificates(path: str) -> bool:
+    import ssl
+
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=str(Path(path).expanduser()))
+    except (OSError, ssl.SSLError, ValueError):
+        return False
+    return True

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from traywatch import jsonbound
 from traywatch.text import plain
 from traywatch.thirdparty import Fetch, FetchError
 
@@ -108,8 +108,10 @@ def parse_orgs(data: bytes) -> tuple[ProductStatus, ...]:
     A product whose entry is malformed is left out (it is then "not reported on", never
     "fine"); a document with no well-formed product at all is an error."""
     try:
-        document = json.loads(data)
-    except (ValueError, RecursionError):
+        document = jsonbound.loads(data)
+    except jsonbound.TooDeep:
+        raise StatusPageError("the answer is nested too deep") from None
+    except ValueError:
         raise StatusPageError("the answer is not JSON (the page's HTML shell?)") from None
     if not isinstance(document, list):
         raise StatusPageError("the answer is JSON, but not a list of products")
@@ -137,8 +139,8 @@ def parse_outage_start(data: bytes) -> float | None:
     """When the latest open outage in ``/data/outages/{product}.json`` began; None if none is
     open or the file says nothing usable."""
     try:
-        document = json.loads(data)
-    except (ValueError, RecursionError):
+        document = jsonbound.loads(data)
+    except ValueError:
         return None
     if not isinstance(document, list):
         return None

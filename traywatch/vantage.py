@@ -9,7 +9,6 @@ asked about at most once per ``HOST_EVERY``, and a 429 stops all questions until
 from __future__ import annotations
 
 import asyncio
-import json
 import locale
 import os
 import re
@@ -17,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from traywatch import jsonbound
 from traywatch.text import plain
 from traywatch.thirdparty import Fetch, FetchError
 
@@ -159,7 +159,7 @@ async def ask(
             return failed("Globalping's hourly limit is reached"), _retry_at(created.headers, asked_at)
         if created.status not in (200, 201, 202):
             return failed(f"Globalping answers HTTP {created.status}"), None
-        measurement_id = json.loads(created.body).get("id")
+        measurement_id = jsonbound.loads(created.body).get("id")
         if not isinstance(measurement_id, str) or not _MEASUREMENT_ID.match(measurement_id):
             return failed("Globalping's answer has no measurement id"), None
         deadline = asked_at + give_up_after
@@ -170,13 +170,13 @@ async def ask(
                 return failed("Globalping's hourly limit is reached"), _retry_at(answer.headers, now())
             if answer.status != 200:
                 return failed(f"Globalping answers HTTP {answer.status}"), None
-            document = json.loads(answer.body)
+            document = jsonbound.loads(answer.body)
             if isinstance(document, dict) and document.get("status") == "finished":
                 working, failing = _count(document)
                 return Vantage(host, country, asked_at, working, failing), None
             if now() >= deadline:
                 return failed("the measurement did not finish in time"), None
-    except (ValueError, AttributeError, RecursionError, GlobalpingError) as exc:
+    except (ValueError, AttributeError, GlobalpingError) as exc:
         reason = str(exc) if isinstance(exc, GlobalpingError) else "Globalping's answer is not the expected JSON"
         return failed(plain(reason)), None
     except FetchError as exc:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import httpx
 
+from traywatch import jsonbound
 from traywatch.catalog import Resolver
 from traywatch.model import DnsStatus, DohAnswer
 from traywatch.probes.classify import classify_exception
@@ -21,8 +21,10 @@ def parse_answer(resolver_id: str, name: str, payload: bytes, latency_ms: float)
         return DohAnswer(resolver_id, name, DnsStatus.UNAVAILABLE, latency_ms, detail=why)
 
     try:
-        document = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+        document = jsonbound.loads(payload)
+    except jsonbound.TooDeep:
+        return unavailable("answer is nested too deep")
+    except ValueError:  # UnicodeDecodeError is one
         return unavailable("answer is not JSON")
     if not isinstance(document, dict) or not isinstance(document.get("Status"), int):
         return unavailable("answer has no DNS status")

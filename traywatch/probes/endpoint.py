@@ -224,6 +224,6 @@ async def _attempt(
         return result(Outcome.TIMEOUT, f"no answer within {context.timeout:g} s")
     except websocket.NotAnAnswer as exc:
         return result(Outcome.MALFORMED, str(exc))
-    except (OSError, ssl.SSLError, httpx.HTTPError, ValueError) as exc:
+    except Exception as exc:  # a probe never raises: whatever one answer does, the cycle stands
         outcome, detail = classify_exception(exc)
         return result(outcome, detail)

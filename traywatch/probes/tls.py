@@ -3,10 +3,13 @@ SSL_CERT_DIR, as OpenSSL does), an optional extra CA bundle, certifi only where 
 
 from __future__ import annotations
 
+import logging
 import os
 import ssl
 from functools import lru_cache
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def _system_has_trust() -> bool:
@@ -24,7 +27,11 @@ def _context(cert_file: str | None, cert_dir: str | None, extra_ca: str | None) 
 
         context.load_verify_locations(cafile=certifi.where())
     if extra_ca:
-        context.load_verify_locations(cafile=extra_ca)
+        try:
+            context.load_verify_locations(cafile=extra_ca)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            # Checked when the config was read; if the file changed since, probe on system trust.
+            log.warning("the extra CA bundle could not be loaded (%s): using system trust only", type(exc).__name__)
     return context
 
 
