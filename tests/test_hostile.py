@@ -269,3 +269,78 @@ def test_brackets_inside_strings_are_not_depth() -> None:
     from traywatch import jsonbound
 
     assert jsonbound.loads(json.dumps({"s": "[" * 1000 + '\\"{'}).encode()) == {"s": "[" * 1000 + '\\"{'}
+
+
+# 4, 5 and 9. Every config problem is a config error: kept aside by the tray, exit 2 for check.
+
+
+def _check_config(path: Path, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "traywatch", "check", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[general]\ninterval = nan\n", "finite"),
+        ("[network]\ntimeout = nan\n", "finite"),
+        ("[network]\ntimeout = inf\n", "finite"),
+        ("[general]\nhold_down = -inf\n", "finite"),
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nested"),
+        ("x = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n", "nested"),
+    ],
+)
+def test_odd_numbers_and_deep_nesting_are_config_errors(tmp_path: Path, text: str, expected: str) -> None:
+    from traywatch.configstore import load_or_recover
+
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert expected in str(info.value)
+    loaded = load_or_recover(path)  # the tray: kept aside and named, started on defaults
+    assert "kept as" in loaded.notice and not path.exists()
+    assert loaded.config.monitor.interval == 60
+
+
+def test_special_files_are_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        proc = _check_config(path)  # would hang on the FIFO, or grow without end on /dev/zero
+        assert proc.returncode == 2, proc.stderr
+        assert "not a regular file" in proc.stderr
+
+
+def test_an_oversize_config_is_refused_by_check_too(tmp_path: Path) -> None:
+    path = tmp_path / "big.toml"
+    path.write_text("# padding\n" * 200_000)
+    proc = _check_config(path)
+    assert proc.returncode == 2 and "too big" in proc.stderr
+
+
+def test_catalogs_beyond_the_bound_are_refused_quickly(tmp_path: Path) -> None:
+    import time
+
+    from traywatch.catalog import MAX_ENDPOINTS
+
+    many = "".join(f"[[control]]\nid='{i}'\nurl='http://h/'\n" for i in range(26_000))  # under 1 MB
+    path = tmp_path / "many.toml"
+    path.write_text(many)
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match=f"at most {MAX_ENDPOINTS}"):
+        load_config(path)
+    assert time.perf_counter() - started < 3.0  # linear, not 8.9 s of duplicate checks
+    at_bound = "".join(f"[[control]]\nid = 'c{i}'\nurl = 'http://h{i}.example/'\n" for i in range(MAX_ENDPOINTS))
+    path.write_text("[catalog]\ninclude_defaults = false\n" + at_bound)
+    assert len(load_config(path).catalog.controls) == MAX_ENDPOINTS
+    path.write_text("[catalog]\ninclude_defaults = false\n" + at_bound + "[[control]]\nid = 'x'\nurl = 'http://x/'\n")
+    with pytest.raises(ConfigError):
+        load_config(path)

@@ -274,3 +274,28 @@ def test_second_opinions_say_what_is_sent_and_globalping_is_off(qtbot: QtBot, pa
     assert not dialog.ok_button.isEnabled()
     type_into(qtbot, line(dialog, "globalping.country"), "de")
     assert dialog.ok_button.isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "problem"),
+    [
+        ("forwarding.url", "http://[", "not a valid URL"),
+        ("forwarding.url", "https://☃.com/", "not a valid URL (check the host name)"),
+        ("network.proxy_url", "http://[::1", "not a valid URL"),
+        ("general.interval", "nan", "finite"),
+        ("network.timeout", "inf", "finite"),
+    ],
+)
+def test_typing_anything_never_raises_and_keeps_ok_off_while_invalid(
+    qtbot: QtBot, paths: Paths, key: str, text: str, problem: str
+) -> None:
+    dialog = make_dialog(qtbot, paths)
+    if key == "network.proxy_url":
+        combo = dialog.fields["network.proxy"].widget
+        assert isinstance(combo, QComboBox)
+        combo.setCurrentIndex(combo.findData("manual"))
+    field = line(dialog, key)
+    for end in range(1, len(text) + 1):  # every keystroke on the way (setText: QTest types ASCII only)
+        field.setText(text[:end])
+    assert problem in dialog.fields[key].error.text()
+    assert not dialog.ok_button.isEnabled() and not dialog.apply_button.isEnabled()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import json
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -26,6 +27,7 @@ class BodyMatch(enum.Enum):
     CONTAINS = "contains"
 
 
+MAX_ENDPOINTS = 200  # endpoints, controls and resolvers together, after the user's overlay
 _SCHEME_LAYER = {"http": Layer.HTTP, "https": Layer.HTTP, "tls": Layer.TLS, "tcp": Layer.TCP, "wss": Layer.CHAT}
 _DEFAULT_PORT = {"http": 80, "https": 443, "tls": 443, "wss": 443}
 # Statuses that say nothing about an application's health: it throttles this address.
@@ -337,6 +339,16 @@ def _read_resolver(node: Node) -> Resolver:
     )
 
 
+def check_size(catalog: Catalog, root: Node) -> None:
+    """Refuse a catalog past ``MAX_ENDPOINTS``: every endpoint is probed at once each cycle, and
+    thousands would crowd out the controls and make your connection look broken."""
+    total = sum(len(s.endpoints) for s in catalog.services) + len(catalog.controls) + len(catalog.resolvers)
+    if total > MAX_ENDPOINTS:
+        raise root.error(
+            None, f"the catalog has {total} endpoints, controls and resolvers; traywatch probes at most {MAX_ENDPOINTS}"
+        )
+
+
 def _is_toggle(node: Node) -> bool:
     return set(node.data) <= {"id", "enabled"} and "enabled" in node.data
 
@@ -345,8 +357,18 @@ def read_overlay(root: Node) -> CatalogOverlay:
     """Read ``[[service]]``, ``[[control]]`` and ``[[resolver]]`` entries from a document."""
     toggles: list[tuple[str, bool]] = []
     groups: dict[str, list[Node]] = {"service": [], "control": [], "resolver": []}
+    # Counted before any entry is read: a file of thousands is refused at once.
+    raw = {key: root.tables(key) for key in groups}
+    written = (
+        len(raw["control"]) + len(raw["resolver"]) + sum(len(n.data.get("endpoint") or []) for n in raw["service"])
+    )
+    if written > MAX_ENDPOINTS:
+        raise root.error(
+            None,
+            f"the file lists {written} endpoints, controls and resolvers; traywatch probes at most {MAX_ENDPOINTS}",
+        )
     for key, nodes in groups.items():
-        for node in root.tables(key):
+        for node in raw[key]:
             if _is_toggle(node):
                 toggles.append((node.string("id", required=True), node.boolean("enabled", True)))
             else:
@@ -358,8 +380,7 @@ def read_overlay(root: Node) -> CatalogOverlay:
         toggles=tuple(toggles),
     )
     for key, items in (("service", overlay.services), ("control", overlay.controls), ("resolver", overlay.resolvers)):
-        ids = [i.id for i in items]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        duplicates = sorted(i for i, n in Counter(item.id for item in items).items() if n > 1)
         if duplicates:
             raise root.error(key, f"the id {duplicates[0]!r} is used by more than one [[{key}]]")
     return overlay

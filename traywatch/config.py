@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from traywatch.catalog import EMPTY, Catalog, CatalogOverlay, read_overlay, shipped_catalog
+from traywatch.catalog import EMPTY, Catalog, CatalogOverlay, check_size, read_overlay, shipped_catalog
 from traywatch.errors import ConfigError
 from traywatch.model import ProbeSettings
 from traywatch.monitor import MonitorSettings
@@ -192,7 +192,9 @@ def config_from_document(doc: TomlDocument, path: Path | None) -> Config:
         node.reject_unknown({"include_defaults"})
         include_defaults = node.boolean("include_defaults", True)
     base = shipped_catalog() if include_defaults else EMPTY
-    catalog = base.overlaid(read_overlay(root)).enabled()
+    overlay = read_overlay(root)
+    catalog = base.overlaid(overlay).enabled()
+    check_size(catalog, root)
     if not catalog.controls:
         raise root.error(
             "control",

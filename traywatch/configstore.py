@@ -25,11 +25,11 @@ from traywatch.catalog import Control, Endpoint, Service
 from traywatch.config import SCHEMA_VERSION, Config, config_from_document, default_config, migrate
 from traywatch.errors import ConfigError
 from traywatch.settings import SECRET_KEYS, SETTINGS, Kind
-from traywatch.tomlreader import TomlDocument
+from traywatch.tomlreader import MAX_BYTES, TomlDocument
 
 log = logging.getLogger(__name__)
 
-MAX_CONFIG_BYTES = 1 << 20  # a settings file is a few KB; anything this big is not one
+MAX_CONFIG_BYTES = MAX_BYTES
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -73,9 +73,6 @@ class Loaded:
 
 
 def _read(path: Path) -> TomlDocument:
-    size = path.stat().st_size
-    if size > MAX_CONFIG_BYTES:
-        raise ConfigError(path, "", f"is {size} bytes, too big to be a settings file")
     return TomlDocument.read(path)
 
 

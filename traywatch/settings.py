@@ -4,6 +4,7 @@ the settings dialog are both built from this table: a new setting is one entry h
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -68,6 +69,8 @@ def _check_number(setting: Setting, value: Any) -> str | None:
     integral = setting.kind is Kind.INT
     if isinstance(value, bool) or not isinstance(value, int if integral else (int, float)):
         return "expected a whole number" if integral else "expected a number"
+    if not math.isfinite(value):
+        return "expected a finite number"  # nan slips past every comparison; inf is no interval
     if setting.minimum is not None and value < setting.minimum:
         return f"must be at least {setting.minimum:g}"
     if setting.maximum is not None and value > setting.maximum:

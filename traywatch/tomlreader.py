@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from traywatch.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]
+MAX_BYTES = 1 << 20  # a settings file is a few KB; anything this big is not one
 
 
 class TomlDocument:
@@ -24,14 +26,26 @@ class TomlDocument:
         except tomllib.TOMLDecodeError as exc:
             # tomllib's message already carries "(at line N, column M)".
             raise ConfigError(self.path, "", f"not valid TOML: {exc}") from None
+        except RecursionError:
+            raise ConfigError(self.path, "", "not a settings file: its values are nested too deep") from None
 
     @classmethod
     def read(cls, path: Path | str) -> TomlDocument:
+        """Read a regular file of at most ``MAX_BYTES``: a FIFO would hang the reader, a device
+        or a huge file would fill memory."""
         path = Path(path)
         try:
-            raw = path.read_bytes()
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise ConfigError(path, "", "is not a regular file")
+            if info.st_size > MAX_BYTES:
+                raise ConfigError(path, "", f"is {info.st_size} bytes, too big to be a settings file")
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)
         except OSError as exc:
             raise ConfigError(path, "", f"cannot be read ({exc.strerror or exc})") from None
+        if len(raw) > MAX_BYTES:
+            raise ConfigError(path, "", f"is more than {MAX_BYTES} bytes, too big to be a settings file")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
