@@ -344,3 +344,84 @@ def test_catalogs_beyond_the_bound_are_refused_quickly(tmp_path: Path) -> None:
     path.write_text("[catalog]\ninclude_defaults = false\n" + at_bound + "[[control]]\nid = 'x'\nurl = 'http://x/'\n")
     with pytest.raises(ConfigError):
         load_config(path)
+
+
+# 7. A hostile webhook costs a bounded amount of memory and time.
+
+
+def _bomb(body: bytes) -> servers.Route:
+    def route(h: servers.Handler) -> None:
+        h.rfile.read(int(h.headers.get("Content-Length", "0")))
+        h.reply(200, body, {"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+    return route
+
+
+def _drip(h: servers.Handler) -> None:
+    import time
+
+    h.rfile.read(int(h.headers.get("Content-Length", "0")))
+    h.send_response(200)
+    h.send_header("Content-Length", "100000")
+    h.end_headers()
+    for _ in range(100):
+        if h.server.stopping.wait(0.3):
+            return
+        try:
+            h.wfile.write(b"x")
+            h.wfile.flush()
+        except OSError:
+            return
+    time.sleep(0)
+
+
+def test_a_gzip_bomb_from_a_webhook_is_never_unpacked(http_server: LocalServer) -> None:
+    import tracemalloc
+
+    from traywatch.forwarding import forward
+
+    import gzip
+
+    bomb = gzip.compress(b"\0" * (64 << 20), compresslevel=9)  # 64 MiB of zeros in about 64 KiB
+    url = http_server.route("/bomb", _bomb(bomb))
+    tracemalloc.start()
+    outcome = asyncio.run(forward(Target(url), Notification("t", "b"), attempts=1))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert outcome.ok
+    assert peak < 8 << 20  # not 64 MiB, let alone 2 GB
+
+
+def test_a_webhook_that_drips_its_answer_is_cut_at_the_deadline(http_server: LocalServer) -> None:
+    import time
+
+    from traywatch.forwarding import forward
+
+    url = http_server.route("/drip", _drip)
+    started = time.perf_counter()
+    outcome = asyncio.run(forward(Target(url), Notification("t", "b"), attempts=1, deadline=1.0))
+    assert time.perf_counter() - started < 2.0  # one byte every 0.3 s would never hit a 5 s read timeout
+    assert not outcome.ok or outcome.detail
+
+
+def test_slow_webhooks_cannot_pile_up(http_server: LocalServer) -> None:
+    from traywatch.forwarding import QUEUE_LIMIT, WebhookSink
+    from traywatch.loop_thread import LoopThread
+
+    url = http_server.route("/slow-hook", servers.slow(0.3, b"ok"))
+    outcomes: list[object] = []
+    loop = LoopThread()
+    loop.start()
+    try:
+        sink = WebhookSink(
+            loop.submit, lambda: {"forwarding.url": url, "forwarding.format": "json"}, lambda: "", outcomes.append
+        )
+        for i in range(QUEUE_LIMIT * 3):
+            sink.deliver(Notification(f"note {i}", ""))
+        assert sink.pending() <= QUEUE_LIMIT
+        servers.wait_until(lambda: sink.pending() == 0 and not sink.busy(), timeout=30)
+    finally:
+        loop.stop()
+    assert len(outcomes) <= QUEUE_LIMIT + 1
+    assert sink.dropped >= QUEUE_LIMIT * 2 - 1
+    assert any("dropped" in getattr(o, "detail", "") for o in outcomes)

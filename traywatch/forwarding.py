@@ -1,13 +1,19 @@
 """Forward each notification to a webhook (ntfy, Slack, Discord, Matrix hookshot or any JSON
-endpoint): a short timeout, a few retries, and never an exception into the monitor."""
+endpoint): a few retries, and never an exception into the monitor.
+
+A webhook is a server like any other: its answer is read raw (never decompressed) and only as far
+as ``ANSWER_CAP``, each delivery ends by one overall ``DEADLINE`` however slowly the answer drips,
+and at most ``QUEUE_LIMIT`` notices wait for a slow one (the oldest are dropped, and counted)."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
+import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,6 +26,9 @@ from traywatch.text import slack, unmention
 log = logging.getLogger(__name__)
 
 _NTFY_PRIORITY = {Urgency.LOW: 2, Urgency.NORMAL: 3, Urgency.CRITICAL: 4}
+ANSWER_CAP = 4096  # bytes of a webhook's answer read at most: only its status matters
+DEADLINE = 15.0  # seconds for one delivery, every attempt and pause included
+QUEUE_LIMIT = 8  # notices waiting for a slow webhook; older ones are dropped
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,17 @@ def request_for(target: Target, note: Notification) -> tuple[str, dict[str, Any]
     }
 
 
+async def _post(http: httpx.AsyncClient, url: str, body: dict[str, Any], headers: dict[str, str]) -> int:
+    """POST and read at most ``ANSWER_CAP`` raw bytes of the answer: its status is all we need."""
+    async with http.stream("POST", url, json=body, headers=headers) as response:
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read >= ANSWER_CAP:
+                break
+        return response.status_code
+
+
 async def forward(
     target: Target,
     note: Notification,
@@ -78,35 +98,41 @@ async def forward(
     attempts: int = 3,
     timeout: float = 5.0,
     backoff: float = 0.5,
+    deadline: float = DEADLINE,
     client: httpx.AsyncClient | None = None,
 ) -> Outcome:
     url, body = request_for(target, note)
-    headers = {"User-Agent": f"traywatch/{__version__}"}
+    # identity: a compressed answer is never asked for, and never unpacked if sent anyway.
+    headers = {"User-Agent": f"traywatch/{__version__}", "Accept-Encoding": "identity"}
     if target.token:
         headers["Authorization"] = f"Bearer {target.token}"
     owned = client is None
     http = client or httpx.AsyncClient(timeout=timeout, trust_env=True, follow_redirects=False)
     detail = ""
+    attempt = 0
     try:
-        for attempt in range(1, attempts + 1):
-            try:
-                response = await http.post(url, json=body, headers=headers, timeout=timeout)
-            except httpx.HTTPError as exc:
-                detail = f"{type(exc).__name__} reaching {target.host}"
-            else:
-                if response.is_success:
-                    log.info("forwarded %r to %s", note.title, target.host)
-                    return Outcome(True, f"HTTP {response.status_code}", attempt, time.time())
-                detail = f"{target.host} answered HTTP {response.status_code}"
-                if response.status_code < 500 and response.status_code != 429:
-                    break  # the request itself is wrong: sending it again will not help
-            if attempt < attempts:
-                await asyncio.sleep(backoff * 2 ** (attempt - 1))
+        async with asyncio.timeout(deadline):
+            for attempt in range(1, attempts + 1):
+                try:
+                    status = await _post(http, url, body, headers)
+                except httpx.HTTPError as exc:
+                    detail = f"{type(exc).__name__} reaching {target.host}"
+                else:
+                    if 200 <= status < 300:
+                        log.info("forwarded %r to %s", note.title, target.host)
+                        return Outcome(True, f"HTTP {status}", attempt, time.time())
+                    detail = f"{target.host} answered HTTP {status}"
+                    if status < 500 and status != 429:
+                        break  # the request itself is wrong: sending it again will not help
+                if attempt < attempts:
+                    await asyncio.sleep(backoff * 2 ** (attempt - 1))
+    except TimeoutError:
+        detail = f"{target.host} did not finish answering within {deadline:g} s"
     finally:
         if owned:
             await http.aclose()
     log.warning("could not forward %r: %s", note.title, detail)
-    return Outcome(False, detail, attempt, time.time())
+    return Outcome(False, detail, max(attempt, 1), time.time())
 
 
 class WebhookSink:
@@ -126,18 +152,58 @@ class WebhookSink:
         self.settings = settings
         self.token = token
         self.on_outcome = on_outcome
+        self.dropped = 0  # notices never sent because a slow webhook had too many waiting
+        self._queue: collections.deque[tuple[Target, Notification]] = collections.deque()
+        self._lock = threading.Lock()  # deliver() runs on the GUI thread, the sender on the loop's
+        self._sending = False
+        self._dropped_unsaid = 0
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    def busy(self) -> bool:
+        with self._lock:
+            return self._sending
 
     def deliver(self, note: Notification) -> None:
         values = self.settings()
         url = values["forwarding.url"]
-        if url:
-            self.submit(self._send(Target(url, values["forwarding.format"]), note))
+        if not url:
+            return
+        with self._lock:
+            if len(self._queue) >= QUEUE_LIMIT:
+                self._queue.popleft()
+                self.dropped += 1
+                self._dropped_unsaid += 1
+            self._queue.append((Target(url, values["forwarding.format"]), note))
+            start = not self._sending
+            self._sending = True
+        if start:
+            self.submit(self._drain())
 
-    async def _send(self, target: Target, note: Notification) -> None:
+    async def _drain(self) -> None:
+        """One sender at a time, oldest first, until the queue is empty."""
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._sending = False
+                    return
+                target, note = self._queue.popleft()
+                dropped, self._dropped_unsaid = self._dropped_unsaid, 0
+            outcome = await self._send(target, note)
+            if dropped:
+                said = f"{outcome.detail}; {dropped} older notices dropped while it was slow"
+                outcome = replace(outcome, detail=said)
+            self.on_outcome(outcome)
+
+    async def _send(self, target: Target, note: Notification) -> Outcome:
         token = ""
         try:
             token = await asyncio.to_thread(self.token)
         except Exception as exc:
             log.warning("forwarding without a token: %s", type(exc).__name__)
-        outcome = await forward(Target(target.url, target.format, token), note)
-        self.on_outcome(outcome)
+        try:
+            return await forward(Target(target.url, target.format, token), note)
+        except Exception as exc:  # a sink never raises
+            return Outcome(False, f"could not forward ({type(exc).__name__})", 1, time.time())
