@@ -455,3 +455,100 @@ def test_verbose_logs_name_hosts_never_urls_and_the_log_is_private(tmp_path: Pat
             if handler not in before:
                 root.removeHandler(handler)
                 handler.close()
+
+
+# 10 and 11. History survives torn lines and odd records; files are private and links kept.
+
+from traywatch.history import History  # noqa: E402
+
+
+def test_a_torn_last_line_costs_only_itself(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    path.write_text('{"at": 1800000000, "kind": "outage", "title": "A", "body": ""}\n{"at": 18000')  # disk was full
+    history = History(path)
+    history.record("recovery", "B", "")
+    recent = history.recent()
+    assert [e.title for e in recent.events] == ["A", "B"] and recent.unreadable == 1
+
+
+def test_a_huge_torn_line_then_a_record_keeps_the_record(tmp_path: Path) -> None:
+    path = tmp_path / "history.jsonl"
+    with path.open("wb") as handle:
+        handle.write(b'{"at": 1, "title": "' + b"x" * (8 << 20))  # 8 MB with no end (100 MB in the report)
+    history = History(path)
+    history.record("outage", "after the tear", "")
+    assert [e.title for e in history.recent().events] == ["after the tear"]
+
+
+@pytest.mark.parametrize("at", ["1e400", "-1e400", "NaN", "Infinity", "1e300", "-5"])
+def test_impossible_times_are_unreadable_lines_not_crashes(tmp_path: Path, at: str) -> None:
+    path = tmp_path / "history.jsonl"
+    path.write_text(f'{{"at": {at}, "kind": "outage", "title": "odd", "body": ""}}\n')
+    History(path).record("outage", "fine", "")
+    recent = History(path).recent()
+    assert [e.title for e in recent.events] == ["fine"] and recent.unreadable == 1
+    env = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    state = tmp_path / "state" / "traywatch"
+    state.mkdir(parents=True)
+    (state / "history.jsonl").write_text(path.read_text())
+    import os
+
+    for args in (["history"], ["history", "--json"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "traywatch", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            timeout=30,
+        )
+        assert proc.returncode == 0, proc.stderr
+    assert [e["title"] for e in json.loads(proc.stdout)] == ["fine"]  # strict JSON: no NaN, no Infinity
+
+
+def test_history_is_private(tmp_path: Path) -> None:
+    import stat
+
+    path = tmp_path / "state" / "history.jsonl"
+    History(path).record("outage", "x", "")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_trims_killed_midway_leave_no_temp_file_behind(tmp_path: Path) -> None:
+    import os
+    import random
+    import signal
+    import time
+
+    path = tmp_path / "history.jsonl"
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom traywatch.history import History\n"
+        "h = History(Path(sys.argv[1]), max_bytes=4096)\n"
+        "while True:\n    h.record('outage', 'x' * 200, 'y' * 200)\n"
+    )
+    rng = random.Random(4)
+    for _ in range(12):
+        proc = subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=ROOT)
+        time.sleep(0.25 + rng.random() * 0.25)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    History(path).record("outage", "last", "")  # the next writer sweeps what a killed one left
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert History(path).recent(1).events[-1].title == "last"
+
+
+def test_saving_through_a_symlinked_config_keeps_the_link(tmp_path: Path) -> None:
+    from traywatch.configstore import CatalogEdits, save
+    from traywatch.settings import defaults
+
+    real = tmp_path / "dotfiles" / "traywatch.toml"
+    real.parent.mkdir()
+    real.write_text("version = 2\n")
+    link = tmp_path / "config.toml"
+    link.symlink_to(real)
+    values = defaults()
+    values["general.interval"] = 90.0
+    save(link, values, CatalogEdits({}, (), (), frozenset()))
+    assert link.is_symlink() and link.resolve() == real
+    assert "interval = 90" in real.read_text()

@@ -55,7 +55,7 @@ def run_history(as_json: bool, limit: int) -> int:
     history = History(Paths.default().history_file)
     recent = history.recent(limit)
     if as_json:
-        print(json.dumps([asdict(event) for event in recent.events], indent=2, ensure_ascii=False))
+        print(json.dumps([asdict(event) for event in recent.events], indent=2, ensure_ascii=False, allow_nan=False))
     elif recent.events:
         print("\n".join(describe(event) for event in recent.events))
     else:
@@ -83,7 +83,7 @@ def run_check(config_path: Path | None, as_json: bool, timeout: float | None) ->
     observations = asyncio.run(run_cycle(config.catalog, settings, config.status_page()))
     verdict = decide(observations)
     if as_json:
-        print(json.dumps(to_json(verdict, observations), indent=2))
+        print(json.dumps(to_json(verdict, observations), indent=2, allow_nan=False))
     else:
         print(to_text(verdict, observations))
     return exit_code(verdict)

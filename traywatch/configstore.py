@@ -33,6 +33,9 @@ MAX_CONFIG_BYTES = MAX_BYTES
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    """Replace ``path``'s content all at once; through a symlink, its target's (the link stays)."""
+    if path.is_symlink():
+        path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -1,17 +1,21 @@
 """What happened, kept between runs: one JSON object a line in the state folder.
 
 Only transitions are kept (an outage confirmed, a recovery, your connection lost, a sign-in
-page), so months of history are a few hundred lines. A line that cannot be read is skipped and
-counted, never rewritten away. Past ``max_bytes`` the file is cut to its newest half, whole lines
-only, by an atomic rewrite. Recording never raises: a history that cannot be written is logged,
-and the monitor goes on.
+page), so months of history are a few hundred lines. A line that cannot be read (torn by a full
+disk, or with a time that cannot be one) is skipped and counted, never rewritten away, and each
+record starts on a fresh line, so a torn line costs only itself. Past ``max_bytes`` the file is
+cut to its newest half, whole lines only, by an atomic rewrite; a rewrite killed midway leaves a
+temp file that the next one sweeps. The file is private (0600 in a 0700 folder). Recording never
+raises: a history that cannot be written is logged, and the monitor goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import math
 import os
 import time
 from collections import deque
@@ -19,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from traywatch.configstore import atomic_write_text
+from traywatch.logs import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +51,18 @@ def describe(event: Event) -> str:
     return f"{when}  {event.title}" + (f" — {event.body}" if event.body else "")
 
 
+# Times a record can have: after 2000-01-01 and before 3000, as seconds since the epoch.
+_EARLIEST, _LATEST = 946_684_800.0, 32_503_680_000.0
+
+
 def _parse(line: str) -> Event | None:
     try:
         data = json.loads(line)
         event = Event(float(data["at"]), str(data["kind"]), str(data["title"]), str(data["body"]))
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         return None
+    if not (math.isfinite(event.at) and _EARLIEST <= event.at <= _LATEST):
+        return None  # 1e400, NaN or -5 is no moment: it would break every reader after it
     return event
 
 
@@ -62,16 +73,30 @@ class History:
 
     def record(self, kind: str, title: str, body: str, at: float | None = None) -> None:
         event = Event(time.time() if at is None else at, kind, title, body)
-        line = json.dumps(asdict(event), ensure_ascii=False) + "\n"
+        line = (json.dumps(asdict(event), ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-                size = handle.tell()
+            self._sweep()
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                size = os.lseek(fd, 0, os.SEEK_END)
+                # A last line torn by a full disk or a crash must not swallow this record.
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line
+                os.write(fd, line)
+                size += len(line)
+            finally:
+                os.close(fd)
             if size > self.max_bytes:
                 self._trim()
-        except OSError as exc:
-            log.warning("could not add to the history in %s: %s", self.path, exc.strerror or exc)
+        except (OSError, ValueError) as exc:
+            log.warning("could not add to the history in %s: %s", self.path, getattr(exc, "strerror", None) or exc)
+
+    def _sweep(self) -> None:
+        """Make the folder private, and remove what a rewrite killed midway left behind."""
+        private_dir(self.path.parent)
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
     def _tail(self, max_bytes: int) -> str:
         """The file's last ``max_bytes`` at most, from the first whole line among them."""
