@@ -223,8 +223,8 @@ while True:
 
 def test_killed_mid_save_leaves_old_or_new_file(tmp_path: Path) -> None:
     # Big files make each write take long enough to be interrupted in the middle.
-    old = "version = 2\n" + "".join(f"# old line {i} {'o' * 60}\n" for i in range(20000))
-    new = "version = 2\n[general]\ninterval = 30\n" + "".join(f"# new {i} {'n' * 60}\n" for i in range(20000))
+    old = "version = 2\n" + "".join(f"# old line {i} {'o' * 60}\n" for i in range(12000))
+    new = "version = 2\n[general]\ninterval = 30\n" + "".join(f"# new {i} {'n' * 60}\n" for i in range(12000))
     (tmp_path / "old").write_text(old)
     (tmp_path / "new").write_text(new)
     path = tmp_path / "config.toml"

@@ -51,8 +51,8 @@ def describe(event: Event) -> str:
     return f"{when}  {event.title}" + (f" — {event.body}" if event.body else "")
 
 
-# Times a record can have: after 2000-01-01 and before 3000, as seconds since the epoch.
-_EARLIEST, _LATEST = 946_684_800.0, 32_503_680_000.0
+# Times a record can have: seconds since the epoch, before the year 5000.
+_EARLIEST, _LATEST = 0.0, 1e11
 
 
 def _parse(line: str) -> Event | None:
