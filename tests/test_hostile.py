@@ -552,3 +552,68 @@ def test_saving_through_a_symlinked_config_keeps_the_link(tmp_path: Path) -> Non
     save(link, values, CatalogEdits({}, (), (), frozenset()))
     assert link.is_symlink() and link.resolve() == real
     assert "interval = 90" in real.read_text()
+
+
+# 8. Another local user cannot take the single-instance name.
+
+
+def test_without_a_runtime_folder_the_name_is_in_a_private_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+
+    from traywatch.ui.single_instance import server_name
+
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    name = Path(server_name())
+    folder = name.parent.stat()
+    assert name.is_absolute() and folder.st_uid == os.getuid() and stat.S_IMODE(folder.st_mode) == 0o700
+
+
+def test_a_shared_runtime_folder_is_not_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from traywatch.ui.single_instance import server_name
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # like /tmp
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
+    name = Path(server_name())
+    assert shared not in name.parents
+    assert stat.S_IMODE(name.parent.stat().st_mode) == 0o700 and name.parent.stat().st_uid == os.getuid()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getuid") or __import__("os").getuid() != 0, reason="needs root")
+def test_a_squatted_fallback_folder_or_socket_is_not_trusted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+    import pwd
+    import socket as sock
+
+    from traywatch.ui import single_instance
+
+    nobody = pwd.getpwnam("nobody").pw_uid
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    monkeypatch.setattr(single_instance, "_candidates", lambda: [tmp_path / "squatted"])
+    squatted = tmp_path / "squatted"
+    squatted.mkdir(mode=0o700)
+    with sock.socket(sock.AF_UNIX, sock.SOCK_DGRAM) as other:
+        other.bind(str(squatted / "traywatch.sock"))
+        os.chown(squatted / "traywatch.sock", nobody, nobody)
+        os.chown(squatted, nobody, nobody)
+        # Another user's folder and socket: neither a running traywatch nor a place to listen.
+        assert not single_instance.ask_running_instance_to_show()
+        assert squatted not in Path(single_instance.server_name()).parents
+
+
+def test_a_show_request_from_another_uid_is_ignored() -> None:
+    import os
+    import socket as sock
+
+    from traywatch.ui.single_instance import _UCRED, _sent_by_us
+
+    if not hasattr(sock, "SCM_CREDENTIALS"):
+        pytest.skip("no SCM_CREDENTIALS here")
+    ours = [(sock.SOL_SOCKET, sock.SCM_CREDENTIALS, _UCRED.pack(1, os.getuid(), 0))]
+    theirs = [(sock.SOL_SOCKET, sock.SCM_CREDENTIALS, _UCRED.pack(1, os.getuid() + 1, 0))]
+    assert _sent_by_us(ours) and not _sent_by_us(theirs) and not _sent_by_us([])
