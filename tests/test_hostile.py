@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -13,15 +14,18 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import trustme
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import servers
+from tests.desktop import Desktop
 from tests.helpers import config_text, control, cycle, probe, resolver, service
 from tests.servers import LocalServer
 from traywatch.catalog import Catalog, Endpoint, Service
 from traywatch.config import load_config
 from traywatch.errors import ConfigError
+from traywatch.forwarding import Outcome as Forwarded
 from traywatch.forwarding import Target, request_for
 from traywatch.model import Outcome, ProbeSettings, Role
 from traywatch.notices import Notification, Urgency
@@ -617,3 +621,154 @@ def test_a_show_request_from_another_uid_is_ignored() -> None:
     ours = [(sock.SOL_SOCKET, sock.SCM_CREDENTIALS, _UCRED.pack(1, os.getuid(), 0))]
     theirs = [(sock.SOL_SOCKET, sock.SCM_CREDENTIALS, _UCRED.pack(1, os.getuid() + 1, 0))]
     assert _sent_by_us(ours) and not _sent_by_us(theirs) and not _sent_by_us([])
+
+
+# 6. Secrets go only where they were saved for, and never over plain http.
+
+from traywatch.secretbind import is_secret_url, origin, pack, release, unpack  # noqa: E402
+
+
+def test_release_follows_where_the_secret_was_saved_for() -> None:
+    saved = pack("tok", "https://hooks.example/a")
+    assert unpack(saved) == ("tok", "https://hooks.example")
+    assert release(saved, "https://hooks.example/b", "token").secret == "tok"  # same origin, other path
+    moved = release(saved, "https://evil.example/a", "token")
+    assert moved.secret is None and "saved for https://hooks.example" in moved.reason
+    assert "https://evil.example" in moved.reason
+    other_port = release(saved, "https://hooks.example:8443/a", "token")
+    assert other_port.secret is None
+    downgraded = release(pack("tok", "http://hooks.example/a"), "http://hooks.example/a", "token")
+    assert downgraded.secret is None and "plain http" in downgraded.reason
+    proxy = pack("pw", "http://127.0.0.1:3128")
+    assert release(proxy, "http://127.0.0.1:3128", "proxy password", loopback_http=True).secret == "pw"
+    assert release(pack("pw", "http://proxy.lan:3128"), "http://proxy.lan:3128", "p", loopback_http=True).secret is None
+    legacy = release("tok", "https://hooks.example/a", "token")  # saved before secrets were bound
+    assert legacy.secret is None and "enter it again" in legacy.reason
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("https://hooks.slack.com/services/T00/B00/XXXX", True),
+        ("https://discord.com/api/webhooks/1/abc", True),
+        ("https://matrix.example/_matrix/hook?access_token=abc", True),
+        ("https://ntfy.sh/my-alerts", False),
+        ("https://discord.com/channels/1", False),
+    ],
+)
+def test_which_webhook_urls_are_credentials(url: str, secret: bool) -> None:
+    assert is_secret_url(url) is secret
+    assert origin(url).startswith("https://")
+
+
+def _recorder(seen: list[dict[str, str]]) -> servers.Route:
+    def route(h: servers.Handler) -> None:
+        h.rfile.read(int(h.headers.get("Content-Length", "0")))
+        seen.append({k.lower(): v for k, v in h.headers.items()})
+        h.reply(204)
+
+    return route
+
+
+def test_a_token_goes_only_to_the_webhook_it_was_saved_for(
+    desktop: Desktop,
+    monkeypatch: pytest.MonkeyPatch,
+    ca: trustme.CA,
+    https_server: LocalServer,
+    http_server: LocalServer,
+) -> None:
+    from traywatch.forwarding import WebhookSink, webhook_credentials
+    from traywatch.loop_thread import LoopThread
+    from traywatch.secretstore import open_secret_store
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])
+    store = open_secret_store()
+    assert store.available
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    other = LocalServer(context)  # a second https origin (another port)
+    seen: dict[str, list[dict[str, str]]] = {"good": [], "evil": [], "plain": []}
+    urls = {
+        "good": https_server.route("/hook-good", _recorder(seen["good"])),
+        "evil": other.route("/hook-evil", _recorder(seen["evil"])),
+        "plain": http_server.route("/hook-plain", _recorder(seen["plain"])),
+    }
+    outcomes: list[Forwarded] = []
+    loop = LoopThread()
+    loop.start()
+
+    def send(url: str) -> None:
+        values = {"forwarding.url": url, "forwarding.format": "json"}
+        sink = WebhookSink(loop.submit, lambda: values, lambda u: webhook_credentials(store, u), outcomes.append)
+        sink.deliver(Notification("t", "b"))
+        assert servers.wait_until(lambda: sink.pending() == 0 and not sink.busy(), timeout=20)
+
+    try:
+        store.set("forwarding.token", pack("tok-42", urls["good"]))
+        for name in ("good", "evil", "plain"):
+            send(urls[name])
+        store.set("forwarding.token", pack("tok-42", urls["plain"]))  # saved for a plain-http address
+        send(urls["plain"])
+    finally:
+        loop.stop()
+        other.stop()
+        store.delete("forwarding.token")
+    assert seen["good"][0].get("authorization") == "Bearer tok-42"
+    assert "authorization" not in seen["evil"][0]  # the config was pointed elsewhere: not sent there
+    assert all("authorization" not in h for h in seen["plain"])  # never over plain http
+    warnings = [o.warning for o in outcomes]
+    assert warnings[0] == "" and "was saved for" in warnings[1] and "plain http" in warnings[3]
+
+
+def test_the_proxy_password_goes_only_to_the_proxy_it_was_saved_for(
+    desktop: Desktop, tmp_path: Path, http_server: LocalServer
+) -> None:
+    import os
+
+    from traywatch.secretstore import open_secret_store
+
+    seen: list[str] = []
+
+    def proxied(h: servers.Handler) -> None:  # the test server is the proxy: it sees the absolute URL
+        seen.append(h.headers.get("Proxy-Authorization", ""))
+        h.reply(200, b"success")
+
+    ok = http_server.route("/via-proxy", proxied)
+    proxy = f"http://127.0.0.1:{http_server.port}"
+    config = tmp_path / "proxy.toml"
+    config.write_text(
+        config_text(
+            f'[network]\nproxy = "manual"\nproxy_url = "{proxy}"\nproxy_user = "alice"',
+            {"svc": [ok.replace("127.0.0.1", "localhost")]},
+            [ok.replace("127.0.0.1", "localhost")],
+        )
+    )
+    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": desktop.env["DBUS_SESSION_BUS_ADDRESS"]}
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = env["DBUS_SESSION_BUS_ADDRESS"]
+    store = open_secret_store()
+    try:
+        store.set("network.proxy_password", pack("pw-9", "http://127.0.0.1:1"))  # another proxy's
+        proc = subprocess.run(
+            [sys.executable, "-m", "traywatch", "check", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=60,
+        )
+        assert "was saved for http://127.0.0.1:1" in proc.stderr
+        assert seen and not any(seen)
+        seen.clear()
+        store.set("network.proxy_password", pack("pw-9", proxy))
+        subprocess.run(
+            [sys.executable, "-m", "traywatch", "check", "--config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=60,
+        )
+        assert seen and all(h.startswith("Basic ") for h in seen)  # a proxy on this machine: allowed
+    finally:
+        store.delete("network.proxy_password")
+        os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)

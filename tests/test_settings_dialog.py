@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -187,7 +188,8 @@ def test_token_goes_to_the_real_keyring_and_never_to_the_file(
         text=True,
         timeout=10,
     )
-    assert lookup.stdout == "s3cret-token-42"
+    # Kept with the address it may be sent to (secretbind).
+    assert json.loads(lookup.stdout) == {"secret": "s3cret-token-42", "for": "https://ntfy.example"}
     # Reopening shows it is set (masked), read back from the keyring.
     again = make_dialog(qtbot, paths, store)
     assert line(again, "forwarding.token").text() == "s3cret-token-42"
@@ -299,3 +301,27 @@ def test_typing_anything_never_raises_and_keeps_ok_off_while_invalid(
         field.setText(text[:end])
     assert problem in dialog.fields[key].error.text()
     assert not dialog.ok_button.isEnabled() and not dialog.apply_button.isEnabled()
+
+
+def test_a_webhook_url_that_is_a_credential_goes_to_the_keyring(
+    qtbot: QtBot, paths: Paths, desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])
+    store = open_secret_store()
+    dialog = make_dialog(qtbot, paths, store)
+    hook = "https://discord.com/api/webhooks/1234/aBcDeF-very-secret"
+    type_into(qtbot, line(dialog, "forwarding.url"), hook)
+    assert dialog.apply()
+    text = paths.config_file.read_text()
+    assert "aBcDeF" not in text and "/api/webhooks" not in text
+    assert 'url = "https://discord.com/"' in text
+    assert json.loads(store.get("forwarding.url") or "{}") == {"secret": hook, "for": "https://discord.com"}
+    store.delete("forwarding.url")
+
+
+def test_without_a_keyring_a_credential_url_is_not_saved_in_the_file(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    type_into(qtbot, line(dialog, "forwarding.url"), "https://hooks.slack.com/services/T0/B0/xyzSECRET")
+    assert not dialog.apply()
+    assert "password in itself" in dialog.status.text()
+    assert not paths.config_file.exists() or "xyzSECRET" not in paths.config_file.read_text()

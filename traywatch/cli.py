@@ -73,10 +73,15 @@ def run_check(config_path: Path | None, as_json: bool, timeout: float | None) ->
     config = load_config(path, required=config_path is not None)
     password = None
     if config.needs_proxy_password:
+        from traywatch.secretbind import release
         from traywatch.secretstore import open_secret_store
 
         store = open_secret_store()
-        password = store.get("network.proxy_password") if store.available else None
+        stored = store.get("network.proxy_password") if store.available else None
+        found = release(stored, config["network.proxy_url"], "proxy password", loopback_http=True)
+        if found.reason:
+            print(f"traywatch: {found.reason}", file=sys.stderr)
+        password = found.secret
     settings = config.probe_settings(password)
     if timeout is not None:
         settings = replace(settings, timeout=timeout)

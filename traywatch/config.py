@@ -103,7 +103,8 @@ class Config:
     def probe_settings(self, proxy_password: str | None) -> ProbeSettings:
         """``check`` with the manual proxy's credentials (the password comes from the keyring)."""
         user = self.values["network.proxy_user"]
-        auth = (user, proxy_password or "") if user else None
+        # No password released (none saved, or saved for another proxy): no credentials at all.
+        auth = (user, proxy_password) if user and proxy_password else None
         return replace(self.check, proxy_auth=auth)
 
     def status_page(self) -> StatusPageWatch | None:

@@ -24,6 +24,8 @@ from typing import Any
 from traywatch.catalog import Control, Endpoint, Service
 from traywatch.config import SCHEMA_VERSION, Config, config_from_document, default_config, migrate
 from traywatch.errors import ConfigError
+from traywatch.secretbind import SECRET_URL_KEY, is_secret_url, origin, pack
+from traywatch.secretstore import SecretStore
 from traywatch.settings import SECRET_KEYS, SETTINGS, Kind
 from traywatch.tomlreader import MAX_BYTES, TomlDocument
 
@@ -253,3 +255,19 @@ def save(path: Path, values: Mapping[str, Any], edits: CatalogEdits | None = Non
     config = config_from_document(TomlDocument(path, new_text), path)  # what we write must load
     atomic_write_text(path, new_text)
     return config
+
+
+def keep_secret_url(path: Path, config: Config, store: SecretStore) -> tuple[Config, str]:
+    """Move a webhook URL that is a credential from the file to the keyring (the file keeps its
+    origin). Returns the config as it now is, and a notice for the menu ("" when nothing to say)."""
+    url = str(config["forwarding.url"])
+    if not is_secret_url(url):
+        return config, ""
+    if not store.available:
+        return config, "Your webhook address is a password in itself and is in config.toml: no keyring to keep it in."
+    store.set(SECRET_URL_KEY, pack(url, url))
+    values = {k: v for k, v in config.values.items() if k not in SECRET_KEYS}
+    values["forwarding.url"] = origin(url) + "/"
+    kept = save(path, values)
+    log.info("the webhook address was moved from %s to the keyring", path.name)
+    return kept, ""

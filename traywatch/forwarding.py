@@ -21,6 +21,8 @@ import httpx
 
 from traywatch import __version__
 from traywatch.notices import Notification, Urgency
+from traywatch.secretbind import SECRET_URL_KEY, release
+from traywatch.secretstore import SecretStore
 from traywatch.text import slack, unmention
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,16 @@ class Outcome:
     detail: str
     attempts: int
     at: float
+    warning: str = ""  # delivered, but something was held back (a token not sent, and why)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Where to post and with what, as the keyring allows it (``secretbind``)."""
+
+    url: str  # the full webhook URL (from the keyring when it is itself a credential)
+    token: str = ""
+    warning: str = ""  # why a secret is not sent, for the menu
 
 
 def request_for(target: Target, note: Notification) -> tuple[str, dict[str, Any]]:
@@ -135,6 +147,18 @@ async def forward(
     return Outcome(False, detail, max(attempt, 1), time.time())
 
 
+def webhook_credentials(store: SecretStore | None, configured: str) -> Credentials:
+    """The URL to post to and the token to send, as far as each is bound to ``configured``."""
+    if store is None or not store.available:
+        return Credentials(configured)
+    url = configured
+    saved_url = store.get(SECRET_URL_KEY)
+    if saved_url:
+        url = release(saved_url, configured, "webhook address").secret or configured
+    token = release(store.get("forwarding.token"), url, "webhook token")
+    return Credentials(url, token.secret or "", token.reason)
+
+
 class WebhookSink:
     """The pipeline's webhook sink: each shown notice is posted on the probe thread's loop; the
     outcome goes to ``on_outcome`` (from that thread)."""
@@ -145,12 +169,12 @@ class WebhookSink:
         self,
         submit: Callable[[Coroutine[Any, Any, None]], object],
         settings: Callable[[], Mapping[str, Any]],
-        token: Callable[[], str],
+        credentials: Callable[[str], Credentials],
         on_outcome: Callable[[Outcome], None],
     ) -> None:
         self.submit = submit
         self.settings = settings
-        self.token = token
+        self.credentials = credentials
         self.on_outcome = on_outcome
         self.dropped = 0  # notices never sent because a slow webhook had too many waiting
         self._queue: collections.deque[tuple[Target, Notification]] = collections.deque()
@@ -198,12 +222,14 @@ class WebhookSink:
             self.on_outcome(outcome)
 
     async def _send(self, target: Target, note: Notification) -> Outcome:
-        token = ""
         try:
-            token = await asyncio.to_thread(self.token)
+            # The keyring may be slow to answer: asked off the loop.
+            found = await asyncio.to_thread(self.credentials, target.url)
         except Exception as exc:
             log.warning("forwarding without a token: %s", type(exc).__name__)
+            found = Credentials(target.url, warning=f"The keyring could not be read ({type(exc).__name__}).")
         try:
-            return await forward(Target(target.url, target.format, token), note)
+            outcome = await forward(Target(found.url, target.format, found.token), note)
         except Exception as exc:  # a sink never raises
-            return Outcome(False, f"could not forward ({type(exc).__name__})", 1, time.time())
+            outcome = Outcome(False, f"could not forward ({type(exc).__name__})", 1, time.time())
+        return replace(outcome, warning=found.warning) if found.warning else outcome

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from traywatch import __version__
 from traywatch.catalog import Catalog, Control, Service
 from traywatch.config import Config
-from traywatch.configstore import load_or_recover
+from traywatch.configstore import keep_secret_url, load_or_recover
+from traywatch.errors import TraywatchError
 from traywatch.history import History
 from traywatch.logs import setup_logging
 from traywatch.loop_thread import LoopThread
@@ -27,6 +28,7 @@ from traywatch.model import Observations
 from traywatch.notices import NoteKind, Notification, Urgency
 from traywatch.paths import Paths
 from traywatch.probes import run_cycle
+from traywatch.secretbind import is_secret_url
 from traywatch.secretstore import SecretStore, open_secret_store
 from traywatch.ui.controller import Controller
 from traywatch.ui.icons import IconSet
@@ -146,6 +148,13 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
     runner = CycleRunner(loop)
     sink = NotificationSink(loop, tray.icon)
     secrets = _lazy_secret_store()
+    if is_secret_url(str(config["forwarding.url"])):
+        # Once, for a file written by hand or by an older traywatch.
+        try:
+            config, moved = keep_secret_url(config_file, config, secrets())
+        except (TraywatchError, OSError) as exc:
+            moved = f"Your webhook address is a password in itself and stays in config.toml for now ({exc})."
+        tray.set_notice("secret-url", moved)
     history = History(paths.history_file)
     controller = Controller(config, tray=tray, runner=runner, sink=sink, secrets=secrets, history=history)
     tray.quit.connect(app.quit)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from traywatch import monitor
 from traywatch.config import Config
-from traywatch.forwarding import Outcome, WebhookSink
+from traywatch.forwarding import Credentials, Outcome, WebhookSink, webhook_credentials
 from traywatch.history import History
 from traywatch.model import Observations
 from traywatch.monitor import MonitorState
@@ -19,6 +19,7 @@ from traywatch.notices import NoteKind, Notification
 from traywatch.notify import ACTION_DETAILS, ACTION_MUTE, ACTION_PAUSE
 from traywatch.pipeline import HistorySink, Pipeline
 from traywatch.policy import UNTIL_BACK
+from traywatch.secretbind import release
 from traywatch.secretstore import SecretStore
 from traywatch.ui.notifications import NotificationSink
 from traywatch.ui.tray import MUTE_8H, MUTE_BACK, MUTE_HOUR, PAUSE_HOUR, PAUSE_RESUME, PAUSE_TOMORROW, UNMUTE, Tray
@@ -58,7 +59,7 @@ class Controller(QObject):
         self.state: MonitorState = monitor.initial(config.monitor, clock())
         self.details: Any = None  # the details window, made when first asked for
         webhook = WebhookSink(
-            runner.loop.submit, lambda: self.config.values, self._forwarding_token, self.forwarded.emit
+            runner.loop.submit, lambda: self.config.values, self._webhook_credentials, self.forwarded.emit
         )
         self.pipeline = Pipeline(
             settings=lambda: self.config.values,
@@ -146,16 +147,13 @@ class Controller(QObject):
         """Show ``note`` (about traywatch itself) through the same policy and sinks."""
         self.pipeline.publish([note], record=False)
 
-    def _forwarding_token(self) -> str:
-        """Called on the probe thread: the keyring may be slow to answer."""
-        if self.secrets is None:
-            return ""
-        store = self.secrets()
-        return (store.get("forwarding.token") or "") if store.available else ""
+    def _webhook_credentials(self, configured: str) -> Credentials:
+        """Called off the GUI thread: the keyring may be slow to answer."""
+        return webhook_credentials(self.secrets() if self.secrets is not None else None, configured)
 
     def _forwarded(self, outcome: Outcome) -> None:
         text = "" if outcome.ok else f"Forwarding failed at {monitor.clock_time(outcome.at)}: {outcome.detail}"
-        self.tray.set_notice("forwarding", text)
+        self.tray.set_notice("forwarding", text or outcome.warning)
 
     def reconfigure(self, config: Config) -> None:
         """Take new settings at once, without a restart."""
@@ -175,12 +173,17 @@ class Controller(QObject):
 
     def _load_proxy_password(self) -> None:
         self.proxy_password = None
+        reason = ""
         if self.config.needs_proxy_password and self.secrets is not None:
             store = self.secrets()
             try:
-                self.proxy_password = store.get("network.proxy_password") if store.available else None
+                stored = store.get("network.proxy_password") if store.available else None
             except Exception as exc:
                 log.warning("proxy password unavailable: %s", type(exc).__name__)
+                stored = None
+            found = release(stored, self.config["network.proxy_url"], "proxy password", loopback_http=True)
+            self.proxy_password, reason = found.secret, found.reason
+        self.tray.set_notice("proxy", reason)
 
     def _render(self) -> None:
         self.tray.render(view(self.state, self.pipeline.quiet, self.clock()))

@@ -39,6 +39,7 @@ from traywatch.config import Config, user_entries
 from traywatch.configstore import CatalogEdits, save
 from traywatch.errors import TraywatchError
 from traywatch.paths import Paths
+from traywatch.secretbind import BOUND_TO, SECRET_URL_KEY, is_secret_url, origin, pack, unpack
 from traywatch.secretstore import SecretStore
 from traywatch.settings import GROUP_NOTES, SECRET_KEYS, SETTINGS, Group, Kind, Setting, cross_check
 from traywatch.ui.entry_editor import EntryEditor, Tester, describe_entry
@@ -160,6 +161,7 @@ class SettingsDialog(QDialog):
         self.tester = tester
         self.fields: dict[str, Field] = {}
         self._secret_loaded: dict[str, str] = {}
+        self._secret_origin: dict[str, str] = {}  # where each loaded secret may be sent
         self._dirty_entries = False
         self.shipped = shipped_catalog()
         overlay = user_entries(config)
@@ -300,7 +302,8 @@ class SettingsDialog(QDialog):
                 value = ""
                 if self.secrets.available:
                     try:
-                        value = self.secrets.get(key) or ""
+                        value, saved_for = unpack(self.secrets.get(key) or "")
+                        self._secret_origin[key] = saved_for or ""
                     except TraywatchError as exc:
                         field.show_problem(exc.message)
                 self._secret_loaded[key] = value
@@ -396,16 +399,34 @@ class SettingsDialog(QDialog):
 
     # Actions
 
+    def _keep_secret_url(self, values: dict[str, Any]) -> None:
+        """A webhook URL that is a credential goes to the keyring; the file keeps its origin."""
+        url = str(values.get("forwarding.url", ""))
+        if not is_secret_url(url):
+            return
+        if not self.secrets.available:
+            raise TraywatchError(
+                "Not saved", "This webhook address is a password in itself, and there is no keyring to keep it in."
+            )
+        self.secrets.set(SECRET_URL_KEY, pack(url, url))
+        values["forwarding.url"] = origin(url) + "/"
+        self.fields["forwarding.url"].set_value(values["forwarding.url"])
+
     def apply(self) -> bool:
         if not self.revalidate():
             return False
         values, _ = self.values()
         try:
+            self._keep_secret_url(values)
             for key in [k for k in values if k in SECRET_KEYS]:
                 secret = values.pop(key)
-                if secret != self._secret_loaded.get(key, "") and self.secrets.available:
-                    self.secrets.set(key, secret)
+                # Tied to the address beside it: changed here, by you, it moves with it.
+                bound = values.get(BOUND_TO.get(key, ""), "")
+                moved = origin(str(bound)) != self._secret_origin.get(key, "")
+                if (secret != self._secret_loaded.get(key, "") or (secret and moved)) and self.secrets.available:
+                    self.secrets.set(key, pack(secret, str(bound)) if secret else "")
                     self._secret_loaded[key] = secret
+                    self._secret_origin[key] = origin(str(bound))
             start = bool(values.pop("general.start_at_login"))
             if start != self.autostart.is_enabled():
                 self.autostart.enable() if start else self.autostart.disable()
