@@ -740,3 +740,29 @@ def test_meta_still_reporting_after_back_is_no_new_notice() -> None:
     for _ in range(10):
         d.cycle(META_SAYS)
     assert [n.kind for n in d.shown.notes] == [NoteKind.RECOVERY]
+
+
+# Noise moves around; a broken service fails the same way each time.
+
+EDGE_TIMES_OUT = p("messenger", "edge-chat.messenger.com", Outcome.TIMEOUT, Layer.TLS, role=Role.EDGE)
+MESSENGER_EDGE_DOWN = verdict_of((MESSENGER_OK[0], EDGE_TIMES_OUT, *INSTAGRAM_OK))
+
+
+def test_failures_that_move_between_endpoints_are_not_an_outage() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    for _ in range(4):  # web, edge, web, edge...: each sample fails, never the same endpoint twice
+        assert d.cycle(MESSENGER_503) == []
+        assert d.cycle(MESSENGER_EDGE_DOWN) == []
+    assert d.shown.notes == []
+
+
+def test_the_same_endpoint_failing_each_time_is_confirmed() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    d.cycle(MESSENGER_503)
+    d.cycle(MESSENGER_EDGE_DOWN)  # a different endpoint: the count starts again from here
+    d.cycle(MESSENGER_EDGE_DOWN)
+    assert d.shown.notes == []
+    d.cycle(MESSENGER_EDGE_DOWN)
+    assert [n.kind for n in d.shown.notes] == [NoteKind.OUTAGE]

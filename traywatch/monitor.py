@@ -7,8 +7,10 @@ It never cries wolf:
   about your side and the controls all answer but at most one. Only clean samples count.
 - A service is confirmed *down* (or blocked) after ``confirm_failures`` failing clean samples in
   a row spanning at least ``(confirm_failures - 1) × recheck`` seconds, re-checked every
-  ``recheck`` seconds while in doubt. One lost packet is one failed sample at most (the probes
-  already try each endpoint twice), and one failed sample never alarms.
+  ``recheck`` seconds while in doubt, **with one of its endpoints failing in every one of them**:
+  a broken service fails the same way each time, while a lossy network fails a different
+  endpoint each time. One lost packet is one failed sample at most (the probes already try each
+  endpoint twice), and one failed sample never alarms.
 - Its *episode* lasts until it has stayed up ``hold_down`` seconds: dropping again inside it
   updates the same notice (only when the count of drops has doubled since the notice said it,
   and ``flap_update_every`` seconds after the last at the soonest), and the recovery is said
@@ -89,6 +91,7 @@ class Track:
     name: str
     fails: int = 0  # failing clean samples in a row
     first_fail: float | None = None
+    suspects: frozenset[str] = frozenset()  # endpoints that failed in every one of those samples
     oks: int = 0  # good samples in a row
     first_ok: float | None = None
     down: bool = False  # confirmed down (or blocked) now
@@ -110,7 +113,7 @@ class Track:
         return self.episode_since is not None
 
     def forget_evidence(self) -> Track:
-        return replace(self, fails=0, first_fail=None, oks=0, first_ok=None, slow_since=None)
+        return replace(self, fails=0, first_fail=None, suspects=frozenset(), oks=0, first_ok=None, slow_since=None)
 
 
 @dataclass(frozen=True)
@@ -299,7 +302,8 @@ def _judge_services(state: MonitorState, verdict: Verdict, at: float) -> tuple[M
     for status in verdict.services:
         track = old.get(status.id, Track(status.name))
         if status.state in (ServiceState.DOWN, ServiceState.BLOCKED):
-            track, change = _failed(track, status.id, status.state is ServiceState.BLOCKED, at, s)
+            failing = frozenset(p.endpoint_id for p in status.failing)
+            track, change = _failed(track, status.id, status.state is ServiceState.BLOCKED, failing, at, s)
         elif status.state in (ServiceState.UP, ServiceState.SLOW, ServiceState.REPORTED):
             track, change = _answered(track, status.id, status.state is ServiceState.SLOW, at, s)
         else:
@@ -314,9 +318,18 @@ def _judge_services(state: MonitorState, verdict: Verdict, at: float) -> tuple[M
     return replace(state, tracks=tuple(tracks.items())), changes
 
 
-def _failed(track: Track, sid: str, blocked: bool, at: float, s: MonitorSettings) -> tuple[Track, Change | None]:
+def _failed(
+    track: Track, sid: str, blocked: bool, failing: frozenset[str], at: float, s: MonitorSettings
+) -> tuple[Track, Change | None]:
+    suspects = track.suspects & failing if track.fails else failing
+    if track.fails and not suspects:
+        # Another endpoint than before: noise moving around, not one thing broken. Start over.
+        track = replace(track, fails=0, first_fail=None)
+        suspects = failing
     first = _since(track.first_fail, track.fails, at)
-    track = replace(track, fails=track.fails + 1, first_fail=first, oks=0, first_ok=None, slow_since=None)
+    track = replace(
+        track, fails=track.fails + 1, first_fail=first, suspects=suspects, oks=0, first_ok=None, slow_since=None
+    )
     if track.down:
         return replace(track, last_fail=at, blocked=blocked), None
     if not _confirmed(track.fails, first, at, s):
@@ -340,7 +353,7 @@ def _failed(track: Track, sid: str, blocked: bool, at: float, s: MonitorSettings
 
 def _answered(track: Track, sid: str, slow: bool, at: float, s: MonitorSettings) -> tuple[Track, Change | None]:
     first_ok = _since(track.first_ok, track.oks, at)
-    track = replace(track, fails=0, first_fail=None, oks=track.oks + 1, first_ok=first_ok)
+    track = replace(track, fails=0, first_fail=None, suspects=frozenset(), oks=track.oks + 1, first_ok=first_ok)
     if track.down and track.oks >= s.confirm_recoveries:
         track = replace(track, down=False, blocked=False)
     change = None
