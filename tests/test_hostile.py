@@ -772,3 +772,38 @@ def test_the_proxy_password_goes_only_to_the_proxy_it_was_saved_for(
     finally:
         store.delete("network.proxy_password")
         os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+
+
+# Whatever bytes come back, parsing them ends in an answer or a named refusal.
+
+
+@given(st.binary(max_size=512))
+def test_any_bytes_as_an_upgrade_answer_parse_or_are_refused(data: bytes) -> None:
+    from traywatch.probes.websocket import NotAnAnswer, parse_head
+
+    try:
+        status, headers = parse_head(data)
+    except NotAnAnswer:
+        return
+    assert 100 <= status <= 599 and all(isinstance(k, str) for k, _ in headers)
+
+
+@given(st.text(max_size=300))
+def test_any_history_line_parses_to_an_event_or_nothing(line: str) -> None:
+    from traywatch.history import _parse
+
+    event = _parse(line)
+    assert event is None or (0 <= event.at <= 1e11)
+
+
+@given(st.binary(max_size=1024))
+def test_any_status_page_answer_is_products_or_unavailable(data: bytes) -> None:
+    from traywatch.statuspage import StatusPageError, parse_orgs, parse_outage_start
+
+    try:
+        products = parse_orgs(data)
+    except StatusPageError:
+        products = ()
+    assert all(len(p.text) <= 60 and len(p.name) <= 60 for p in products)
+    start = parse_outage_start(data)
+    assert start is None or start == start  # never NaN
