@@ -246,6 +246,10 @@ def test_urls_are_checked_when_the_config_is_read(tmp_path: Path, entry: str, ex
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert expected in str(info.value)
+    from traywatch.configstore import load_or_recover
+
+    loaded = load_or_recover(path)  # the tray: the file kept aside and named, defaults in use
+    assert "kept as" in loaded.notice and not path.exists()
 
 
 @given(st.binary(max_size=2048))
