@@ -303,7 +303,8 @@ def _judge_services(state: MonitorState, verdict: Verdict, at: float) -> tuple[M
         track = old.get(status.id, Track(status.name))
         if status.state in (ServiceState.DOWN, ServiceState.BLOCKED):
             failing = frozenset(p.endpoint_id for p in status.failing)
-            track, change = _failed(track, status.id, status.state is ServiceState.BLOCKED, failing, at, s)
+            blocked = status.state is ServiceState.BLOCKED
+            track, change = _failed(track, status.id, blocked=blocked, failing=failing, at=at, s=s)
         elif status.state in (ServiceState.UP, ServiceState.SLOW, ServiceState.REPORTED):
             track, change = _answered(track, status.id, status.state is ServiceState.SLOW, at, s)
         else:
@@ -319,7 +320,7 @@ def _judge_services(state: MonitorState, verdict: Verdict, at: float) -> tuple[M
 
 
 def _failed(
-    track: Track, sid: str, blocked: bool, failing: frozenset[str], at: float, s: MonitorSettings
+    track: Track, sid: str, *, blocked: bool, failing: frozenset[str], at: float, s: MonitorSettings
 ) -> tuple[Track, Change | None]:
     suspects = track.suspects & failing if track.fails else failing
     if track.fails and not suspects:
