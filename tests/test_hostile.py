@@ -812,3 +812,12 @@ def test_any_status_page_answer_is_products_or_unavailable(data: bytes) -> None:
     assert all(len(p.text) <= 60 and len(p.name) <= 60 for p in products)
     start = parse_outage_start(data)
     assert start is None or not math.isnan(start)
+
+
+def test_json_at_the_depth_bound_parses_and_one_deeper_does_not() -> None:
+    from traywatch import jsonbound
+
+    at_bound = b"[" * jsonbound.MAX_DEPTH + b"]" * jsonbound.MAX_DEPTH
+    assert jsonbound.loads(at_bound) is not None
+    with pytest.raises(jsonbound.TooDeep):
+        jsonbound.loads(b"[" + at_bound + b"]")

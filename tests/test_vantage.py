@@ -218,3 +218,10 @@ def test_a_measurement_that_never_finishes_is_given_up(https_server: LocalServer
 
     answer = asyncio.run(go())
     assert answer.problem == "the measurement did not finish in time" and answer.words() == ""
+
+
+def test_the_hourly_limit_is_reached_exactly_not_passed() -> None:
+    nearly = Budget(spent_at=(0.0,) * (HOURLY_TESTS - PROBES))  # 247 spent: 3 more make 250
+    assert nearly.allowed("h.example", 1.0)
+    over = Budget(spent_at=(0.0,) * (HOURLY_TESTS - PROBES + 1))  # 248 spent: 251 would pass it
+    assert not over.allowed("h.example", 1.0)
