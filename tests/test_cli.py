@@ -243,3 +243,13 @@ def test_check_without_status_page_products_reads_no_page(
     config = local_config(tmp_path, http_server, https_server, messenger_status=200)
     doc = json.loads(run_check("--json", "--config", str(config)).stdout)
     assert doc["status_page"] is None
+
+
+def test_without_a_display_the_tray_says_what_to_do_and_exits_2() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "traywatch"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+    )
+    assert proc.returncode == 2  # never Qt's abort (134)
+    assert "traywatch needs a desktop session (no DISPLAY or WAYLAND_DISPLAY)" in proc.stderr
+    assert "traywatch check" in proc.stderr and "xcb" not in proc.stderr

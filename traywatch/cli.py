@@ -94,6 +94,21 @@ def run_check(config_path: Path | None, as_json: bool, timeout: float | None) ->
     return exit_code(verdict)
 
 
+NO_DESKTOP = (
+    "traywatch needs a desktop session (no DISPLAY or WAYLAND_DISPLAY): "
+    "run `traywatch check` for a one-off check in the terminal"
+)
+
+
+def _no_desktop() -> str:
+    """Why the tray cannot start here, or "": checked before Qt, whose own failure is an abort."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return ""
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""  # a platform chosen on purpose (offscreen, vnc…), or a display to use
+    return f"traywatch: {NO_DESKTOP}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -106,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_check(args.check_config or args.config, args.json, args.timeout)
         if args.command == "history":
             return run_history(args.json, args.limit)
+        missing = _no_desktop()
+        if missing:
+            print(missing, file=sys.stderr)
+            return EXIT_USAGE
         from traywatch.ui.app import run_app
 
         return run_app(args.config, verbose=args.verbose)
