@@ -69,13 +69,14 @@ def test_app_load_migrates_the_file_after_keeping_a_copy(tmp_path: Path) -> None
 
 def test_broken_config_is_kept_aside_and_named(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text("[general]\ninterval = 'often'\n")
+    path.write_text("[general]\ninterval = 30\n[[service]]\nid = 'x'\n")  # a service with no endpoint
     loaded = load_or_recover(path)
     assert loaded.config["general.interval"] == 60  # defaults
     kept = list(tmp_path.glob("config.toml.broken-*"))
     assert len(kept) == 1
-    assert kept[0].read_text() == "[general]\ninterval = 'often'\n"
-    assert kept[0].name in loaded.notice and "general.interval" in loaded.notice
+    assert kept[0].read_text() == "[general]\ninterval = 30\n[[service]]\nid = 'x'\n"
+    assert str(kept[0]) in loaded.notice and "service" in loaded.notice  # its folder too
+    assert loaded.title == "traywatch: settings file set aside"
     assert not path.exists()  # nothing overwrote it; the next save starts afresh
 
 
@@ -245,3 +246,35 @@ def test_killed_mid_save_leaves_old_or_new_file(tmp_path: Path) -> None:
         load_config(path)  # and it still loads
     for stray in tmp_path.glob(".config.toml.*.tmp"):
         stray.unlink()  # a killed writer may leave its temp file; the config itself is whole
+
+
+def test_a_bad_value_falls_back_alone_and_is_named_with_the_full_path(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("version = 2\n[general]\ninterval = 0\nrecheck = 7\n[network]\ntimeout = 9\n")
+    loaded = load_or_recover(path)
+    assert path.exists()  # not set aside: one value was wrong, not the file
+    config = loaded.config
+    assert config.monitor.interval == 60  # the bad one: its default
+    assert config.monitor.recheck == 7 and config["network.timeout"] == 9  # the rest: kept
+    assert str(path) in loaded.notice and "general.interval" in loaded.notice
+    assert "using the default, 60" in loaded.notice
+    assert loaded.title == "traywatch: some settings were not used"
+
+
+def test_an_unknown_key_is_named_with_a_guess(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("version = 2\n[general]\nintervall = 30\n")
+    loaded = load_or_recover(path)
+    assert "unknown key 'general.intervall' (did you mean 'interval'?)" in loaded.notice
+    assert loaded.config.monitor.interval == 60
+
+
+def test_check_stays_strict_and_names_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("version = 2\n[general]\ninterval = 0\n")
+    with pytest.raises(ConfigError, match="general.interval"):
+        load_config(path)
+    path.write_text("version = 2\n[network]\ntimout = 3\n")
+    assert load_config(path).problems == (
+        "line 3, key network.timout: unknown key 'network.timout' (did you mean 'timeout'?); it is ignored",
+    )

@@ -340,3 +340,14 @@ def test_an_ampersand_in_the_words_is_shown_not_a_shortcut(qtbot: QtBot) -> None
     action = tray.menu.actions()[1]
     assert action.iconText() == words  # Qt's text as shown, mnemonic markers resolved
     assert QKeySequence.mnemonic(action.text()).isEmpty()  # and no letter became a shortcut
+
+
+def test_long_notices_wrap_so_the_menu_stays_narrow(qtbot: QtBot) -> None:
+    tray = Tray(IconSet())
+    tray.render(_driver_view(HEALTHY))
+    long = "In /home/someone/.config/traywatch/config.toml: line 3, key general.interval: " * 3
+    tray.set_notice("config", long)
+    tray.menu.aboutToShow.emit()
+    texts = [a.text() for a in tray.menu.actions()]
+    assert max(len(t) for t in texts) <= 64
+    assert "general.interval" in " ".join(texts)

@@ -71,6 +71,8 @@ def run_check(config_path: Path | None, as_json: bool, timeout: float | None) ->
 
     path = config_path or Paths.default().config_file
     config = load_config(path, required=config_path is not None)
+    for problem in config.problems:  # unknown keys: named, not fatal
+        print(f"traywatch: {path}: {problem}", file=sys.stderr)
     password = None
     if config.needs_proxy_password:
         from traywatch.secretbind import release

@@ -9,6 +9,7 @@ back after keeping a copy of the old file.
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,6 +82,8 @@ class Config:
     source: Path | None = None
     migrated_from: int | None = None
     data: Mapping[str, Any] = field(default_factory=dict)  # the file as parsed (migrated)
+    # What was wrong but did not stop it loading: bad values set to their defaults, unknown keys.
+    problems: tuple[str, ...] = ()
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -139,8 +142,30 @@ def default_config() -> Config:
 _TEXTUAL = (Kind.URL, Kind.TEXT, Kind.FILE, Kind.SECRET)
 
 
-def _read_settings(root: Node, original: Node, version: int) -> dict[str, Any]:
+def _unknown_keys(root: Node) -> list[str]:
+    """Keys in a settings section that no setting has: named, with the nearest known one."""
+    known: dict[str, list[str]] = {}
+    for setting in SETTINGS:
+        known.setdefault(setting.section, []).append(setting.name)
+    found = []
+    for section, names in known.items():
+        node = root.table(section) if isinstance(root.data.get(section), dict) else None
+        if node is None:
+            continue
+        for key in node.data:
+            if key in names:
+                continue
+            near = difflib.get_close_matches(key, names, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            found.append(f"{node.where(key)}: unknown key '{section}.{key}'{hint}; it is ignored")
+    return found
+
+
+def _read_settings(root: Node, original: Node, version: int, lenient: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """The settings, and in ``lenient`` mode what was wrong with them: a bad value is then
+    replaced by its default alone (the rest is kept), and named. Strict mode raises."""
     values = defaults()
+    problems: list[str] = []
 
     def error(setting_key: str, node: Node, problem: str) -> ConfigError:
         where = V1_LOCATIONS.get(setting_key) if version == 1 else None
@@ -169,14 +194,29 @@ def _read_settings(root: Node, original: Node, version: int) -> dict[str, Any]:
         if problem:
             # Echo only values that cannot hold a credential: a URL may carry one.
             shown = "" if setting.kind in _TEXTUAL else f" (got {value!r})"
-            raise error(setting.key, node, f"{problem}{shown}")
+            failure = error(setting.key, node, f"{problem}{shown}")
+            if not lenient:
+                raise failure
+            problems.append(f"{failure.where}: {failure.problem}; using the default, {_shown(setting.default)}")
+            continue
         values[setting.key] = value
     for key, problem in cross_check(values).items():
-        raise root.error(key.split(".")[0], f"{BY_KEY[key].label}: {problem}")
-    return values
+        failure = root.error(key.split(".")[0], f"{BY_KEY[key].label}: {problem}")
+        if not lenient:
+            raise failure
+        values[key] = BY_KEY[key].default
+        problems.append(f"{failure.where}: {failure.problem}; using the default, {_shown(BY_KEY[key].default)}")
+    return values, problems + _unknown_keys(root)
 
 
-def config_from_document(doc: TomlDocument, path: Path | None) -> Config:
+def _shown(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else f"{value:g}"
+
+
+def config_from_document(doc: TomlDocument, path: Path | None, *, lenient: bool = False) -> Config:
+    """The config in ``doc``. Strict (``traywatch check``, saving): any mistake raises
+    ConfigError. Lenient (the tray at start): a bad setting falls back to its default alone and
+    is listed in ``problems``; a broken catalog or file still raises."""
     version = schema_version(doc.data)
     if version < 1:
         raise doc.root().error("version", "expected a whole number")
@@ -186,7 +226,7 @@ def config_from_document(doc: TomlDocument, path: Path | None) -> Config:
         )
     data, started = migrate(doc.data)
     root = Node(doc, data, ())
-    values = _read_settings(root, doc.root(), started)
+    values, problems = _read_settings(root, doc.root(), started, lenient)
     include_defaults = True
     node = root.table("catalog")
     if node is not None:
@@ -201,7 +241,7 @@ def config_from_document(doc: TomlDocument, path: Path | None) -> Config:
             "control",
             "no control endpoints are enabled; at least one is needed to tell your connection from Meta's",
         )
-    return Config(values, catalog, path, started if started < SCHEMA_VERSION else None, data)
+    return Config(values, catalog, path, started if started < SCHEMA_VERSION else None, data, tuple(problems))
 
 
 def load_config(path: Path, *, required: bool = False) -> Config:

@@ -76,6 +76,14 @@ class Loaded:
     config: Config
     notice: str = ""  # for the user: what happened to their file, if anything
 
+    @property
+    def title(self) -> str:
+        if not self.notice:
+            return ""
+        return (
+            "traywatch: some settings were not used" if self.config.problems else "traywatch: settings file set aside"
+        )
+
 
 def _read(path: Path) -> TomlDocument:
     return TomlDocument.read(path)
@@ -87,7 +95,7 @@ def load_or_recover(path: Path) -> Loaded:
         return Loaded(default_config())
     try:
         doc = _read(path)
-        config = config_from_document(doc, path)
+        config = config_from_document(doc, path, lenient=True)
     except ConfigError as exc:
         try:
             kept = move_aside(path)
@@ -97,13 +105,18 @@ def load_or_recover(path: Path) -> Loaded:
         log.error("config invalid (%s); kept as %s; starting on defaults", exc.message, kept)
         return Loaded(
             default_config(),
-            f"Your settings file had a problem and was kept as {kept.name}: {exc.problem} "
+            f"Your settings file had a problem and was kept as {kept}: {exc.problem} "
             f"({exc.where or 'whole file'}). traywatch started with default settings.",
         )
     except OSError as exc:
         return Loaded(default_config(), f"{path} cannot be read ({exc.strerror}); using default settings.")
     if config.migrated_from is not None:
         _write_migrated(path, doc.text, config.migrated_from)
+    if config.problems:
+        log.warning("config %s: %s", path, "; ".join(config.problems))
+        count = len(config.problems)
+        said = "; ".join(config.problems[:2]) + (f"; and {count - 2} more" if count > 2 else "")
+        return Loaded(config, f"In {path}: {said}. Everything else in it is in use.")
     return Loaded(config)
 
 

@@ -52,9 +52,9 @@ NO_TRAY_MESSAGE = (
 )
 
 
-def _load(paths: Paths, config_path: Path | None) -> tuple[Config, str]:
+def _load(paths: Paths, config_path: Path | None) -> tuple[Config, str, str]:
     loaded = load_or_recover(config_path or paths.config_file)
-    return loaded.config, loaded.notice
+    return loaded.config, loaded.title, loaded.notice
 
 
 def _lazy_secret_store() -> Callable[[], SecretStore]:
@@ -139,7 +139,7 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
         _quit_on_signals(app)
 
     config_file = config_path or paths.config_file
-    config, config_problem = _load(paths, config_path)
+    config, config_title, config_problem = _load(paths, config_path)
     icons = IconSet()
     tray = Tray(icons)
     tray.set_notice("config", config_problem)
@@ -191,9 +191,7 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
         log.info("tray icon shown")
         sink.start(use_dbus=sys.platform.startswith("linux") or "DBUS_SESSION_BUS_ADDRESS" in os.environ)
         if config_problem:
-            controller.deliver(
-                Notification("traywatch: settings file set aside", config_problem, Urgency.NORMAL, NoteKind.APP)
-            )
+            controller.deliver(Notification(config_title, config_problem, Urgency.NORMAL, NoteKind.APP))
         log.info(watch_network(controller.network_changed, controller))
         controller.start()
 

@@ -36,7 +36,7 @@ _NOTICE_ICONS = {
     NoteKind.ONLINE: Display.ALL_CLEAR,
     NoteKind.SLOW: Display.DEGRADED,
     NoteKind.META: Display.DEGRADED,
-    NoteKind.APP: Display.CHECKING,
+    NoteKind.APP: Display.DEGRADED,  # about traywatch itself: a warning, not a state
 }
 
 

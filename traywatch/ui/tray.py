@@ -91,8 +91,9 @@ class Tray(QObject):
             if view.checked_at is not None:
                 menu.addSeparator()
                 self._info(f"Last checked {clock_time(view.checked_at)}")
-        for line in self.notices.values():
-            if line:
+        for notice in self.notices.values():
+            # Wrapped like the explanation: one long line would stretch the menu off the screen.
+            for line in textwrap.wrap(notice, 64):
                 self._info(line)
         menu.addSeparator()
         self._action("Details…", self.show_details.emit)
