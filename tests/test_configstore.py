@@ -272,7 +272,7 @@ def test_an_unknown_key_is_named_with_a_guess(tmp_path: Path) -> None:
 def test_check_stays_strict_and_names_unknown_keys(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("version = 2\n[general]\ninterval = 0\n")
-    with pytest.raises(ConfigError, match="general.interval"):
+    with pytest.raises(ConfigError, match=r"general\.interval"):
         load_config(path)
     path.write_text("version = 2\n[network]\ntimout = 3\n")
     assert load_config(path).problems == (
