@@ -171,14 +171,14 @@ def test_history_lists_what_the_tray_app_recorded() -> None:
     from traywatch.paths import Paths
 
     empty = _history()
-    assert empty.returncode == 0 and "Nothing recorded yet" in empty.stdout
+    assert empty.returncode == 0 and "No episodes recorded yet" in empty.stdout
     history = History(Paths.default().history_file)  # where the tray app writes (XDG_STATE_HOME)
     history.record("outage", "It's not your wifi — Messenger is down", "answers HTTP 503", at=1000.0)
     history.record("recovery", "Messenger is back (down 2 min)", "", at=1120.0)
     with history.path.open("a", encoding="utf-8") as handle:
         handle.write("{broken\n")
 
-    text = _history()
+    text = _history("--events")
     assert text.returncode == 0
     assert [line.split("  ", 1)[1] for line in text.stdout.splitlines()] == [
         "It's not your wifi — Messenger is down — answers HTTP 503",
@@ -186,9 +186,9 @@ def test_history_lists_what_the_tray_app_recorded() -> None:
     ]
     assert "1 unreadable line(s)" in text.stderr
 
-    as_json = _history("--json", "--limit", "1")
+    as_json = _history("--events", "--json", "--limit", "1")
     assert json.loads(as_json.stdout) == [
-        {"at": 1120.0, "kind": "recovery", "title": "Messenger is back (down 2 min)", "body": ""}
+        {"at": 1120.0, "kind": "recovery", "title": "Messenger is back (down 2 min)", "body": "", "marks": []}
     ]
     assert _history("--limit", "0").returncode == 2
 
@@ -253,3 +253,55 @@ def test_without_a_display_the_tray_says_what_to_do_and_exits_2() -> None:
     assert proc.returncode == 2  # never Qt's abort (134)
     assert "traywatch needs a desktop session (no DISPLAY or WAYLAND_DISPLAY)" in proc.stderr
     assert "traywatch check" in proc.stderr and "xcb" not in proc.stderr
+
+
+def test_history_exports_episodes_as_csv_and_json_since_a_span() -> None:
+    import csv
+    import io
+    import time
+
+    from traywatch.history import History
+    from traywatch.notices import Mark
+    from traywatch.paths import Paths
+
+    now = time.time()
+    history = History(Paths.default().history_file)
+    day = 86400.0
+    old, recent = now - 9 * day, now - 2 * day
+    history.record(
+        "outage",
+        "It's not your wifi — Messenger is down",
+        "503",
+        at=old + 60,
+        marks=(Mark("messenger", "down", "start", old),),
+    )
+    history.record("recovery", "Messenger is back", "", at=old + 900, marks=(Mark("messenger", "", "end", old + 300),))
+    history.record(
+        "local", "It's your connection", "no answer", at=recent + 30, marks=(Mark("", "your_side", "start", recent),)
+    )
+    history.record("online", "You're back online", "", at=recent + 200, marks=(Mark("", "", "end", recent + 120),))
+    history.record(
+        "outage",
+        "Instagram is blocked on this network",
+        "451",
+        at=now - 50,
+        marks=(Mark("instagram", "blocked", "start", now - 100),),
+    )
+
+    rows = list(csv.reader(io.StringIO(_history("--csv").stdout)))
+    assert rows[0] == ["start", "end", "duration_s", "service", "kind", "headline"]
+    assert [(r[3], r[4], r[2]) for r in rows[1:]] == [
+        ("messenger", "down", "300"),
+        ("", "your_side", "120"),
+        ("instagram", "blocked", rows[3][2]),
+    ]
+    assert rows[3][1] == ""  # still going on
+    assert 100 <= int(rows[3][2]) < 200
+
+    week = json.loads(_history("--json", "--since", "7d").stdout)
+    assert [(e["service"], e["kind"]) for e in week] == [("", "your_side"), ("instagram", "blocked")]
+    assert week[0]["duration_s"] == 120 and week[0]["headline"] == "It's your connection"
+    assert week[0]["evidence"] == "no answer"
+    assert _history("--since", "soon").returncode == 2
+    text = _history().stdout
+    assert "your connection" in text and "going on" in text

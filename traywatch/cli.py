@@ -9,6 +9,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from traywatch import __version__
 from traywatch.config import load_config
@@ -40,29 +41,111 @@ def _parser() -> argparse.ArgumentParser:
     history = commands.add_parser(
         "history",
         help="list what the tray app saw happen",
-        description="List the outages, recoveries and connection problems the tray app has seen, oldest first.",
+        description="List the episodes the tray app has seen (outages, blocks, your own connection's "
+        "trouble: start, end, how long), oldest first; --events lists its notices instead.",
     )
-    history.add_argument("--json", action="store_true", help="print a JSON array of events")
-    history.add_argument("--limit", type=int, default=50, help="at most this many of the latest events (50)")
+    form = history.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print a JSON array")
+    form.add_argument("--csv", action="store_true", help="print CSV: start,end,duration_s,service,kind,headline")
+    history.add_argument("--events", action="store_true", help="the notices, not episodes")
+    history.add_argument("--since", metavar="SPAN", help="only the last SPAN, like 7d, 12h or 30m")
+    history.add_argument("--limit", type=int, default=50, help="at most this many of the latest (50)")
     return parser
 
 
-def run_history(as_json: bool, limit: int) -> int:
+def run_history(form: str, events: bool, since: str | None, limit: int) -> int:
+    import time
     from dataclasses import asdict
 
+    from traywatch.episodes import episodes, parse_since
     from traywatch.history import History, describe
 
+    now = time.time()
+    try:
+        cutoff = now - parse_since(since) if since else None
+    except ValueError as exc:
+        print(f"traywatch: --since: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     history = History(Paths.default().history_file)
-    recent = history.recent(limit)
-    if as_json:
-        print(json.dumps([asdict(event) for event in recent.events], indent=2, ensure_ascii=False, allow_nan=False))
-    elif recent.events:
-        print("\n".join(describe(event) for event in recent.events))
-    else:
-        print(f"Nothing recorded yet ({history.path}).")
+    recent = history.recent(HISTORY_ALL)
     if recent.unreadable:
         print(f"traywatch: {recent.unreadable} unreadable line(s) in {history.path} were skipped", file=sys.stderr)
+    if events:
+        chosen = [e for e in recent.events if cutoff is None or e.at >= cutoff][-limit:]
+        if form == "json":
+            print(json.dumps([asdict(e) for e in chosen], indent=2, ensure_ascii=False, allow_nan=False))
+        elif form == "csv":
+            _csv(["at", "kind", "title", "body"], [[_iso(e.at), e.kind, e.title, e.body] for e in chosen])
+        elif chosen:
+            print("\n".join(describe(event) for event in chosen))
+        else:
+            print(f"Nothing recorded yet ({history.path}).")
+        return 0
+    found = [e for e in episodes(recent.events) if cutoff is None or e.end is None or e.end >= cutoff][-limit:]
+    rows = [_episode_row(e, now) for e in found]
+    if form == "json":
+        print(
+            json.dumps(
+                [dict(zip(EPISODE_FIELDS, row, strict=True)) for row in rows],
+                indent=2,
+                ensure_ascii=False,
+                allow_nan=False,
+            )
+        )
+    elif form == "csv":
+        _csv(list(EPISODE_FIELDS[:6]), [row[:6] for row in rows])
+    elif rows:
+        from traywatch.monitor import format_duration
+
+        for row in rows:
+            start, end, seconds, service, kind, headline = row[:6]
+            print(
+                f"{start}  {end or 'going on':<25}  {format_duration(float(str(seconds))):>10}  "
+                f"{service or 'your connection'}  {kind}  {headline}"
+            )
+    else:
+        print(f"No episodes recorded yet ({history.path}).")
     return 0
+
+
+HISTORY_ALL = 1_000_000  # every line the bounded file holds
+EPISODE_FIELDS = ("start", "end", "duration_s", "service", "kind", "headline", "evidence")
+
+
+def _iso(timestamp: float | None) -> str | None:
+    import datetime as dt
+
+    if timestamp is None:
+        return None
+    return dt.datetime.fromtimestamp(timestamp).astimezone().isoformat(timespec="seconds")
+
+
+def _episode_row(episode: Any, now: float) -> list[Any]:
+    return [
+        _iso(episode.start),
+        _iso(episode.end),
+        round(episode.duration(now)),
+        episode.service,
+        episode.kind,
+        episode.headline,
+        episode.evidence,
+    ]
+
+
+def _csv(header: list[str], rows: list[list[Any]]) -> None:
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if cell is None else _cell(cell) for cell in row])
+
+
+def _cell(value: Any) -> Any:
+    # A spreadsheet runs a cell that starts with = + - or @: such text is quoted as text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
 
 
 def run_check(config_path: Path | None, as_json: bool, timeout: float | None) -> int:
@@ -122,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return run_check(args.check_config or args.config, args.json, args.timeout)
         if args.command == "history":
-            return run_history(args.json, args.limit)
+            form = "json" if args.json else "csv" if args.csv else "text"
+            return run_history(form, args.events, args.since, args.limit)
         missing = _no_desktop()
         if missing:
             print(missing, file=sys.stderr)

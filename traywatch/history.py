@@ -24,6 +24,7 @@ from pathlib import Path
 
 from traywatch.configstore import atomic_write_text
 from traywatch.logs import private_dir
+from traywatch.notices import Mark
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class Event:
     kind: str  # outage, recovery or local (notices.NoteKind values)
     title: str
     body: str
+    marks: tuple[Mark, ...] = ()  # episodes begun or ended (lines written before 0.1 have none)
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,21 @@ _EARLIEST, _LATEST = 0.0, 1e11
 def _parse(line: str) -> Event | None:
     try:
         data = json.loads(line)
-        event = Event(float(data["at"]), str(data["kind"]), str(data["title"]), str(data["body"]))
-    except (ValueError, TypeError, KeyError, RecursionError):
+        marks = tuple(_mark(m) for m in data.get("marks", ()))
+        event = Event(float(data["at"]), str(data["kind"]), str(data["title"]), str(data["body"]), marks)
+    except (ValueError, TypeError, KeyError, RecursionError, AttributeError):
+        return None
+    if not all(math.isfinite(m.at) and _EARLIEST <= m.at <= _LATEST for m in event.marks):
         return None
     if not (math.isfinite(event.at) and _EARLIEST <= event.at <= _LATEST):
         return None  # 1e400, NaN or -5 is no moment: it would break every reader after it
     return event
+
+
+def _mark(data: object) -> Mark:
+    if not isinstance(data, dict) or data.get("edge") not in ("start", "end"):
+        raise ValueError("not a mark")
+    return Mark(str(data["service"]), str(data["kind"]), str(data["edge"]), float(data["at"]))
 
 
 class History:
@@ -71,8 +82,8 @@ class History:
         self.path = path
         self.max_bytes = max_bytes
 
-    def record(self, kind: str, title: str, body: str, at: float | None = None) -> None:
-        event = Event(time.time() if at is None else at, kind, title, body)
+    def record(self, kind: str, title: str, body: str, at: float | None = None, marks: tuple[Mark, ...] = ()) -> None:
+        event = Event(time.time() if at is None else at, kind, title, body, marks)
         line = (json.dumps(asdict(event), ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
         try:
             self._sweep()

@@ -42,12 +42,23 @@ _KEYS = {
 
 
 @dataclass(frozen=True)
+class Mark:
+    """Where an episode begins or ends, kept in the history so episodes can be told later."""
+
+    service: str  # a service id; "" for your own connection
+    kind: str  # "down", "blocked" or "your_side" (an "end" names what it ends as "")
+    edge: str  # "start" or "end"
+    at: float  # when it began, or when it worked again
+
+
+@dataclass(frozen=True)
 class Notification:
     title: str
     body: str
     urgency: Urgency = Urgency.NORMAL
     kind: NoteKind = NoteKind.OUTAGE
     services: tuple[str, ...] = ()  # ids of the services it is about, for per-service mutes
+    marks: tuple[Mark, ...] = ()  # episodes this notice begins or ends
 
     @property
     def key(self) -> str:
@@ -80,6 +91,13 @@ def _dropping_title(change: Change) -> str:
     return f"{change.name} keeps dropping: down {change.drops} times in {format_duration(change.at - change.since)}"
 
 
+def _marks(started: Sequence[Change], ended: Sequence[Change]) -> tuple[Mark, ...]:
+    begin = [Mark(c.service_id, c.kind.value, "start", c.since) for c in started]
+    # "Back" is said after the hold-down; the episode ended when the service first answered.
+    end = [Mark(c.service_id, "", "end", c.since + c.downtime) for c in ended]
+    return (*begin, *end)
+
+
 def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
     """The notices for one cycle's changes, in the order they should be shown."""
     notes: list[Notification] = []
@@ -87,10 +105,13 @@ def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
     explanation = verdict.explanation if verdict is not None else ""
     for change in changes:
         if change.kind is ChangeKind.LOCAL and change.local_kind is not None:
-            notes.append(Notification(_local_title(change.local_kind), explanation, Urgency.NORMAL, NoteKind.LOCAL))
+            mark = Mark("", "your_side", "start", change.since)
+            title = _local_title(change.local_kind)
+            notes.append(Notification(title, explanation, Urgency.NORMAL, NoteKind.LOCAL, marks=(mark,)))
         elif change.kind is ChangeKind.ONLINE:
             body = f"Your connection had trouble for {format_duration(change.downtime)}; it works again."
-            notes.append(Notification("You're back online", body, Urgency.LOW, NoteKind.ONLINE))
+            mark = Mark("", "", "end", change.since + change.downtime)
+            notes.append(Notification("You're back online", body, Urgency.LOW, NoteKind.ONLINE, marks=(mark,)))
 
     outages = [c for c in changes if c.kind in _OUTAGE_KINDS]
     backs = [c for c in changes if c.kind is ChangeKind.BACK]
@@ -110,11 +131,13 @@ def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
         if backs:
             body += " Also: " + "; ".join(_back_title(c) for c in backs) + "."
         services = tuple(c.service_id for c in (*outages, *backs))
-        notes.append(Notification(title, body.strip(), Urgency.CRITICAL, NoteKind.OUTAGE, services))
+        marks = _marks(new, backs)
+        notes.append(Notification(title, body.strip(), Urgency.CRITICAL, NoteKind.OUTAGE, services, marks))
     elif backs:
         title = _back_title(backs[0]) if len(backs) == 1 else f"{join_names([c.name for c in backs])} are back"
         body = f"{join_names(still)} still down." if still else "Everything answers again."
-        notes.append(Notification(title, body, Urgency.LOW, NoteKind.RECOVERY, tuple(c.service_id for c in backs)))
+        ids = tuple(c.service_id for c in backs)
+        notes.append(Notification(title, body, Urgency.LOW, NoteKind.RECOVERY, ids, _marks((), backs)))
 
     reported = [c for c in changes if c.kind is ChangeKind.REPORTED]
     if reported:

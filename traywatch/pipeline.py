@@ -39,7 +39,7 @@ class HistorySink:
 
     def deliver(self, note: Notification) -> None:
         if note.kind is not NoteKind.APP:
-            self.history.record(note.kind.value, note.title, note.body, at=self.clock())
+            self.history.record(note.kind.value, note.title, note.body, at=self.clock(), marks=note.marks)
 
 
 class Pipeline:
