@@ -16,7 +16,7 @@ from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, ctl, p
 from traywatch import monitor
 from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
 from traywatch.monitor import ChangeKind, MonitorSettings
-from traywatch.notices import NoteKind, Notification, Urgency
+from traywatch.notices import Mark, NoteKind, Notification, Urgency
 from traywatch.pipeline import Pipeline
 from traywatch.policy import UNTIL_BACK, Quiet, held_back, in_quiet_hours
 from traywatch.settings import defaults
@@ -155,6 +155,7 @@ def test_one_failing_cycle_is_not_enough_and_rechecks_quickly() -> None:
 def test_outage_is_confirmed_by_the_third_clean_sample_with_its_evidence() -> None:
     d = Driver()
     d.cycle(HEALTHY)
+    first = d.now + d.settings.interval  # the first failing sample is taken then
     assert d.cycle(MESSENGER_503) == []
     assert d.cycle(MESSENGER_503) == []
     notes = d.cycle(MESSENGER_503)
@@ -165,6 +166,7 @@ def test_outage_is_confirmed_by_the_third_clean_sample_with_its_evidence() -> No
             Urgency.CRITICAL,
             NoteKind.OUTAGE,
             ("messenger",),
+            (Mark("messenger", "down", "start", first),),  # the episode began at the first failure
         )
     ]
     assert d.cycle(MESSENGER_503) == []  # still down: no repeat
