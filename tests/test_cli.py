@@ -188,7 +188,14 @@ def test_history_lists_what_the_tray_app_recorded() -> None:
 
     as_json = _history("--events", "--json", "--limit", "1")
     assert json.loads(as_json.stdout) == [
-        {"at": 1120.0, "kind": "recovery", "title": "Messenger is back (down 2 min)", "body": "", "marks": []}
+        {
+            "at": 1120.0,
+            "kind": "recovery",
+            "title": "Messenger is back (down 2 min)",
+            "body": "",
+            "marks": [],
+            "evidence": "",
+        }
     ]
     assert _history("--limit", "0").returncode == 2
 

@@ -85,7 +85,8 @@ def test_confirmed_outage_shows_down_icon_and_one_notification(
     # Both transitions are kept for later, with their evidence, and the details window lists them.
     events = history.recent().events
     assert [(e.kind, e.title) for e in events] == [(n.kind.value, n.title) for n in sink.posted]
-    assert "503" in events[0].body
+    assert "503" in events[0].evidence  # the technical account is kept; the body says it in words
+    assert events[0].body == "Messenger's servers are answering with an error. Your internet is working."
     controller.show_details()
     assert "Recent events:" in controller.details.text.toPlainText()
     assert sink.posted[1].title in controller.details.text.toPlainText()
@@ -243,3 +244,27 @@ def test_meta_reporting_a_working_service_is_amber_with_one_notice(
     settle(qtbot, controller)
     assert [(n.kind, n.title) for n in sink.posted] == [(NoteKind.META, "Meta reports problems with Messenger")]
     assert https_server.hits.count("/ctl-page/data/orgs.json") == 1
+
+
+def test_open_sign_in_page_opens_where_the_portal_sent_the_check(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    from traywatch.notify import ACTION_PORTAL
+    from traywatch.ui.controller import sign_in_fallback
+
+    portal = http_server.route("/ctl-portal", servers.redirect("http://login.portal.example/welcome"))
+    web = https_server.route("/ctl-portal-web", servers.ok(b"x"))
+    text = config_text("version = 2\n[general]\ninterval = 1\nrecheck = 1", {"messenger": [web]}, [portal])
+    config = config_from_document(TomlDocument("test.toml", text), Path("test.toml"))
+    opened: list[str] = []
+    tray = Tray(IconSet())
+    sink = RecordingSink(loop, tray)
+    controller = Controller(config, tray=tray, runner=CycleRunner(loop), sink=sink, open_url=opened.append)
+    controller._notification_action(ACTION_PORTAL)  # before any check: a page portals intercept
+    assert opened == [sign_in_fallback(config)] == [portal]
+    controller.start()
+    qtbot.waitUntil(lambda: tray.view is not None and tray.view.display is Display.CAPTIVE, timeout=15000)
+    controller._notification_action(ACTION_PORTAL)
+    settle(qtbot, controller)
+    assert opened[-1] == "http://login.portal.example/welcome"
+    assert any(n.kind is NoteKind.PORTAL for n in sink.posted)

@@ -508,7 +508,7 @@ def test_impossible_times_are_unreadable_lines_not_crashes(tmp_path: Path, at: s
     (state / "history.jsonl").write_text(path.read_text())
     import os
 
-    for args in (["history"], ["history", "--json"]):
+    for args in (["history", "--events"], ["history", "--events", "--json"]):
         proc = subprocess.run(
             [sys.executable, "-m", "traywatch", *args],
             capture_output=True,

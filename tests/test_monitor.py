@@ -162,11 +162,12 @@ def test_outage_is_confirmed_by_the_third_clean_sample_with_its_evidence() -> No
     assert notes == [
         Notification(
             "It's not your wifi — Messenger is down",
-            "www.messenger.com answers HTTP 503; your connection works: 5/5 checks.",
+            "Messenger's servers are answering with an error. Your internet is working.",
             Urgency.CRITICAL,
             NoteKind.OUTAGE,
             ("messenger",),
             (Mark("messenger", "down", "start", first),),  # the episode began at the first failure
+            "www.messenger.com answers HTTP 503; your connection works: 5/5 checks.",  # for Details and history
         )
     ]
     assert d.cycle(MESSENGER_503) == []  # still down: no repeat
@@ -702,7 +703,9 @@ def test_meta_reports_one_notice_per_episode_amber_in_the_tray() -> None:
     d.cycle(HEALTHY)
     notes = d.cycle(META_SAYS)
     assert [(n.kind, n.title) for n in notes] == [(NoteKind.META, "Meta reports problems with Messenger")]
-    assert notes[0].body.startswith("Messenger still connects from here. Meta's status page: Messenger Platform")
+    assert notes[0].body.startswith(
+        "Messenger still works from here, but Meta says it has problems. Meta's status page: Messenger Platform"
+    )
     assert notes[0].urgency is Urgency.NORMAL and notes[0].services == ("messenger",)
     assert d.view().display is Display.DEGRADED
     assert "Meta reports problems" in d.view().rows[0].state

@@ -39,7 +39,8 @@ def episodes(events: Iterable[Event]) -> list[Episode]:
             if mark.edge == "start":
                 if mark.service in open_now:
                     continue  # already open: a second start is the same episode
-                open_now[mark.service] = Episode(mark.service, mark.kind, mark.at, None, event.title, event.body)
+                evidence = event.evidence or event.body
+                open_now[mark.service] = Episode(mark.service, mark.kind, mark.at, None, event.title, evidence)
             else:
                 began = open_now.pop(mark.service, None)
                 if began is not None:

@@ -39,6 +39,7 @@ class Event:
     title: str
     body: str
     marks: tuple[Mark, ...] = ()  # episodes begun or ended (lines written before 0.1 have none)
+    evidence: str = ""  # the technical account (hosts, layers, codes) behind the body's words
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def _parse(line: str) -> Event | None:
     try:
         data = json.loads(line)
         marks = tuple(_mark(m) for m in data.get("marks", ()))
-        event = Event(float(data["at"]), str(data["kind"]), str(data["title"]), str(data["body"]), marks)
+        evidence = str(data.get("evidence", ""))
+        event = Event(float(data["at"]), str(data["kind"]), str(data["title"]), str(data["body"]), marks, evidence)
     except (ValueError, TypeError, KeyError, RecursionError, AttributeError):
         return None
     if not all(math.isfinite(m.at) and _EARLIEST <= m.at <= _LATEST for m in event.marks):
@@ -82,8 +84,16 @@ class History:
         self.path = path
         self.max_bytes = max_bytes
 
-    def record(self, kind: str, title: str, body: str, at: float | None = None, marks: tuple[Mark, ...] = ()) -> None:
-        event = Event(time.time() if at is None else at, kind, title, body, marks)
+    def record(
+        self,
+        kind: str,
+        title: str,
+        body: str,
+        at: float | None = None,
+        marks: tuple[Mark, ...] = (),
+        evidence: str = "",
+    ) -> None:
+        event = Event(time.time() if at is None else at, kind, title, body, marks, evidence)
         line = (json.dumps(asdict(event), ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
         try:
             self._sweep()

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from traywatch.monitor import Change, ChangeKind, MonitorState, clock_time, format_duration
 from traywatch.verdict import VerdictKind, down_headline, join_names, names_are
+from traywatch.words import say, say_your_side
 
 
 class NoteKind(enum.Enum):
     OUTAGE = "outage"  # a service down, blocked or dropping again
     RECOVERY = "recovery"
-    LOCAL = "local"  # your connection, a sign-in page, DNS
+    LOCAL = "local"  # your connection, DNS
+    PORTAL = "portal"  # a sign-in page is in the way: the notice offers to open it
     ONLINE = "online"  # your side works again
     SLOW = "slow"
     META = "meta"  # Meta's status page reports trouble with a service that answers here
@@ -34,6 +36,7 @@ _KEYS = {
     NoteKind.OUTAGE: "outage",
     NoteKind.RECOVERY: "outage",
     NoteKind.LOCAL: "local",
+    NoteKind.PORTAL: "local",
     NoteKind.ONLINE: "local",
     NoteKind.SLOW: "slow",
     NoteKind.META: "meta",
@@ -59,6 +62,7 @@ class Notification:
     kind: NoteKind = NoteKind.OUTAGE
     services: tuple[str, ...] = ()  # ids of the services it is about, for per-service mutes
     marks: tuple[Mark, ...] = ()  # episodes this notice begins or ends
+    evidence: str = ""  # the technical account behind the words, kept in the history
 
     @property
     def key(self) -> str:
@@ -102,12 +106,20 @@ def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
     """The notices for one cycle's changes, in the order they should be shown."""
     notes: list[Notification] = []
     verdict = state.verdict
-    explanation = verdict.explanation if verdict is not None else ""
+    # Words for people; the technical evidence is one click away, in Details.
+    explanation = say(verdict) if verdict is not None else ""
     for change in changes:
         if change.kind is ChangeKind.LOCAL and change.local_kind is not None:
             mark = Mark("", "your_side", "start", change.since)
             title = _local_title(change.local_kind)
-            notes.append(Notification(title, explanation, Urgency.NORMAL, NoteKind.LOCAL, marks=(mark,)))
+            portal = change.local_kind is VerdictKind.CAPTIVE_PORTAL
+            body = (
+                say_your_side(change.local_kind)
+                if verdict is None or verdict.kind is not change.local_kind
+                else explanation
+            )
+            kind = NoteKind.PORTAL if portal else NoteKind.LOCAL
+            notes.append(Notification(title, body, Urgency.NORMAL, kind, marks=(mark,)))
         elif change.kind is ChangeKind.ONLINE:
             body = f"Your connection had trouble for {format_duration(change.downtime)}; it works again."
             mark = Mark("", "", "end", change.since + change.downtime)
@@ -144,15 +156,16 @@ def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
         ids = tuple(c.service_id for c in reported)
         names = join_names([c.name for c in reported])
         reasons = [s.reason for s in verdict.services if s.id in ids and s.reason] if verdict is not None else []
-        verb = "still connects" if len(reported) == 1 else "still connect"
-        body = " ".join([f"{names} {verb} from here.", *(f"{r}." for r in reasons)])
+        verb = "still works" if len(reported) == 1 else "still work"
+        body = " ".join([f"{names} {verb} from here, but Meta says it has problems.", *(f"{r}." for r in reasons)])
         notes.append(Notification(f"Meta reports problems with {names}", body, Urgency.NORMAL, NoteKind.META, ids))
 
     for change in changes:
         if change.kind is ChangeKind.SLOW:
             title = f"{change.name} has been slow for {format_duration(change.at - change.since)}"
             notes.append(Notification(title, explanation, Urgency.LOW, NoteKind.SLOW, (change.service_id,)))
-    return notes
+    evidence = verdict.explanation if verdict is not None else ""
+    return [replace(n, evidence=evidence) for n in notes]
 
 
 def ongoing(state: MonitorState) -> Notification | None:
@@ -160,7 +173,8 @@ def ongoing(state: MonitorState) -> Notification | None:
     if state.you.problem is not None:
         since = state.you.episode_since
         body = f"Still the case, since {clock_time(since)}." if since is not None else "Still the case."
-        return Notification(_local_title(state.you.problem), body, Urgency.NORMAL, NoteKind.LOCAL)
+        kind = NoteKind.PORTAL if state.you.problem is VerdictKind.CAPTIVE_PORTAL else NoteKind.LOCAL
+        return Notification(_local_title(state.you.problem), body, Urgency.NORMAL, kind)
     down = [(sid, t) for sid, t in state.tracks if t.down]
     if not down:
         return None

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
-from traywatch.notices import Notification
+from traywatch.notices import NoteKind, Notification
 from traywatch.text import markless, markup
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,17 @@ _CALL_TIMEOUT = 3.0
 ACTION_DETAILS = "details"
 ACTION_PAUSE = "pause-1h"
 ACTION_MUTE = "mute-until-back"
+ACTION_PORTAL = "open-sign-in"
 _ACTIONS = [ACTION_DETAILS, "Details", ACTION_PAUSE, "Pause 1 h"]
 _SERVICE_ACTIONS = [*_ACTIONS, ACTION_MUTE, "Mute until it's back"]
+# What to do comes first.
+_PORTAL_ACTIONS = [ACTION_PORTAL, "Open sign-in page", ACTION_DETAILS, "Details"]
+
+
+def _actions_for(note: Notification) -> list[str]:
+    if note.kind is NoteKind.PORTAL:
+        return _PORTAL_ACTIONS
+    return _SERVICE_ACTIONS if note.services else _ACTIONS
 
 
 def body_text(body: str, reads_markup: bool) -> str:
@@ -130,7 +139,7 @@ class DBusNotifier:
     async def send(self, note: Notification) -> None:
         """Show ``note``, replacing the last one with the same key. Never raises."""
         try:
-            actions = (_SERVICE_ACTIONS if note.services else _ACTIONS) if "actions" in self.capabilities else []
+            actions = _actions_for(note) if "actions" in self.capabilities else []
             hints = {
                 "urgency": ("y", note.urgency.value),  # the spec says byte; servers ignore int32 here
                 "desktop-entry": ("s", "traywatch"),

@@ -39,7 +39,9 @@ class HistorySink:
 
     def deliver(self, note: Notification) -> None:
         if note.kind is not NoteKind.APP:
-            self.history.record(note.kind.value, note.title, note.body, at=self.clock(), marks=note.marks)
+            self.history.record(
+                note.kind.value, note.title, note.body, at=self.clock(), marks=note.marks, evidence=note.evidence
+            )
 
 
 class Pipeline:
@@ -71,7 +73,7 @@ class Pipeline:
             reason = policy.held_back(self.settings(), self.quiet, note, now, hour=local.hour, minute=local.minute)
             if reason is None and note.kind is NoteKind.ONLINE and not self._local_shown:
                 reason = "the trouble it ends was not announced"
-            if note.kind is NoteKind.LOCAL and reason is None:
+            if note.kind in (NoteKind.LOCAL, NoteKind.PORTAL) and reason is None:
                 self._local_shown = True
             elif note.kind is NoteKind.ONLINE:
                 self._local_shown = False

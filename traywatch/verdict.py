@@ -30,6 +30,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from traywatch.catalog import is_ip_literal
 from traywatch.model import DnsStatus, DohAnswer, Layer, Observations, Outcome, ProbeResult
@@ -104,6 +105,8 @@ class Verdict:
     services: tuple[ServiceStatus, ...]
     controls_ok: int
     controls_total: int
+    meta_says: str = ""  # Meta's status page on the services this verdict is about, in plain words
+    portal_url: str | None = None  # where a sign-in page sent a control (http or https only)
 
     @property
     def affected(self) -> tuple[str, ...]:
@@ -201,11 +204,24 @@ def decide(obs: Observations) -> Verdict:
         explanation: str,
         evidence: Iterable[str],
         states: dict[str, tuple[ServiceState, str]] | None = None,
+        *,
+        meta_says: str = "",
+        portal_url: str | None = None,
     ) -> Verdict:
         if states is None:
             # Your side is broken: say nothing about the services rather than something wrong.
             states = {p.target_id: (ServiceState.UNKNOWN, "not judged") for p in obs.services}
-        return Verdict(kind, headline, explanation, tuple(evidence), _statuses(obs, states), len(ok), total)
+        return Verdict(
+            kind,
+            headline,
+            explanation,
+            tuple(evidence),
+            _statuses(obs, states),
+            len(ok),
+            total,
+            meta_says,
+            portal_url,
+        )
 
     control_evidence = [f"control {describe(c)}" for c in controls]
     if portal and len(portal) >= len(ok):
@@ -215,6 +231,7 @@ def decide(obs: Observations) -> Verdict:
             "This network wants you to sign in",
             f"{first.host} should answer plainly but {first.detail}: a captive portal. Open a browser to sign in.",
             control_evidence,
+            portal_url=next((_web_url(c.redirect_to) for c in portal if _web_url(c.redirect_to)), None),
         )
 
     named = [c for c in controls if not is_ip_literal(c.host)]
@@ -318,6 +335,7 @@ def decide(obs: Observations) -> Verdict:
             f"public DNS; {works}.{_acknowledged(said, meta_dns)}",
             [*signs, *control_evidence, *page_evidence],
             states,
+            meta_says=_acknowledged(said, meta_dns).strip(),
         )
     if down:
         down_names = names(down)
@@ -334,6 +352,7 @@ def decide(obs: Observations) -> Verdict:
             f"{_elsewhere(obs, [p for group in down.values() for p in group])}",
             [describe(p) for group in down.values() for p in group] + control_evidence + page_evidence,
             states,
+            meta_says=_acknowledged(said, down).strip(),
         )
     if reported:
         sid, product = max(reported.items(), key=lambda item: item[1].level)
@@ -344,6 +363,7 @@ def decide(obs: Observations) -> Verdict:
             f"{name} still connects from here. Meta's status page: {product.describe()}; {works}.",
             [*page_evidence, *control_evidence],
             states,
+            meta_says=f"Meta's status page: {product.describe()}.",
         )
     if slow:
         slowest = max((p for group in slow.values() for p in group), key=lambda p: p.latency_ms)
@@ -368,6 +388,13 @@ def _elsewhere(obs: Observations, failing: Sequence[ProbeResult]) -> str:
     hosts = {p.host for p in failing}
     words = [v.words() for v in obs.vantage if v.host in hosts]
     return "".join(f" Elsewhere: {w}." for w in words if w)
+
+
+def _web_url(url: str | None) -> str | None:
+    """A sign-in page's address, if it is a plain web address worth opening."""
+    if not url or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        return None
+    return url
 
 
 def _status_page_words(obs: Observations) -> dict[str, ProductStatus | None]:

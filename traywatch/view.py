@@ -9,6 +9,7 @@ from traywatch.monitor import MonitorState
 from traywatch.notices import LOCAL_TITLES
 from traywatch.policy import Quiet
 from traywatch.verdict import ServiceState, VerdictKind, down_headline, names_are
+from traywatch.words import say
 
 
 class Display(enum.Enum):
@@ -57,7 +58,8 @@ def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = No
     rows = _rows(state, quiet, now)
     if verdict is None:
         return View(Display.CHECKING, "Checking…", "The first check is running.", rows, None, paused_until)
-    headline, explanation = verdict.headline, verdict.explanation
+    # The reason in words for people; hosts, layers and codes are in Details.
+    headline, explanation = verdict.headline, say(verdict)
     down = [t for _, t in state.tracks if t.down]
     if state.local is not None:
         display = Display.CAPTIVE if state.local is VerdictKind.CAPTIVE_PORTAL else Display.YOUR_SIDE

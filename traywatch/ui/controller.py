@@ -16,7 +16,7 @@ from traywatch.history import History
 from traywatch.model import Observations
 from traywatch.monitor import MonitorState
 from traywatch.notices import NoteKind, Notification
-from traywatch.notify import ACTION_DETAILS, ACTION_MUTE, ACTION_PAUSE
+from traywatch.notify import ACTION_DETAILS, ACTION_MUTE, ACTION_PAUSE, ACTION_PORTAL
 from traywatch.pipeline import HistorySink, Pipeline
 from traywatch.policy import UNTIL_BACK
 from traywatch.secretbind import release
@@ -45,6 +45,7 @@ class Controller(QObject):
         secrets: Callable[[], SecretStore] | None = None,
         history: History | None = None,
         clock: Callable[[], float] = time.time,
+        open_url: Callable[[str], object] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -53,6 +54,7 @@ class Controller(QObject):
         self.runner = runner
         self.sink = sink
         self.clock = clock
+        self.open_url = open_url or _open_in_browser
         self.secrets = secrets
         self.history = history
         self.proxy_password: str | None = None
@@ -237,8 +239,32 @@ class Controller(QObject):
         elif action == ACTION_MUTE:
             for service_id in self._noticed_services:
                 self.mute(service_id, MUTE_BACK)
+        elif action == ACTION_PORTAL:
+            self.open_sign_in_page()
         elif action in (ACTION_DETAILS, "default"):
             self.show_details()
+
+    def open_sign_in_page(self) -> None:
+        """Where the portal sent a check, or else a plain-http page that portals intercept."""
+        verdict = self.state.verdict
+        url = verdict.portal_url if verdict is not None and verdict.portal_url else sign_in_fallback(self.config)
+        log.info("opening the sign-in page at %s", url.split("?")[0])
+        self.open_url(url)
+
+
+def _open_in_browser(url: str) -> bool:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    return bool(QDesktopServices.openUrl(QUrl(url)))
+
+
+def sign_in_fallback(config: Config) -> str:
+    """A plain-http page a portal will intercept: the first plain-http control's."""
+    for control in config.catalog.controls:
+        if control.endpoint.scheme == "http":
+            return control.endpoint.url
+    return "http://detectportal.firefox.com/success.txt"
 
 
 def _looks_wrong(state: MonitorState) -> bool:

@@ -33,6 +33,7 @@ _NOTICE_ICONS = {
     NoteKind.OUTAGE: Display.DOWN,
     NoteKind.RECOVERY: Display.ALL_CLEAR,
     NoteKind.LOCAL: Display.YOUR_SIDE,
+    NoteKind.PORTAL: Display.CAPTIVE,  # the blue shield the tray shows too
     NoteKind.ONLINE: Display.ALL_CLEAR,
     NoteKind.SLOW: Display.DEGRADED,
     NoteKind.META: Display.DEGRADED,
