@@ -90,6 +90,7 @@ class History:
         title: str,
         body: str,
         at: float | None = None,
+        *,
         marks: tuple[Mark, ...] = (),
         evidence: str = "",
     ) -> None:
