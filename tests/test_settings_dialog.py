@@ -325,3 +325,11 @@ def test_without_a_keyring_a_credential_url_is_not_saved_in_the_file(qtbot: QtBo
     assert not dialog.apply()
     assert "password in itself" in dialog.status.text()
     assert not paths.config_file.exists() or "xyzSECRET" not in paths.config_file.read_text()
+
+
+def test_about_names_the_notification_server_and_links_the_docs(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths, notifications="Notifications: dunst 1.9.0")
+    server = dialog.findChild(QLabel, "about-notifications")
+    assert server is not None and server.text() == "dunst 1.9.0"
+    docs = dialog.findChild(QLabel, "about-docs")
+    assert docs is not None and "docs" in docs.text() and docs.openExternalLinks()

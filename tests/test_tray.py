@@ -89,8 +89,8 @@ def test_menu_is_rebuilt_from_current_state_when_shown(qtbot: QtBot) -> None:
     tray.menu.aboutToShow.emit()
     texts = [a.text() for a in tray.menu.actions()]
     assert texts[0] == "It's not your wifi — Messenger is down"
-    assert "Messenger: down at http · 50 ms" in texts
-    assert "Instagram: up · 50 ms" in texts
+    assert "Messenger: down" in texts  # no layers in the menu: they are in Details
+    assert "Instagram: working · 50 ms" in texts
     for label in ("Details…", "Check now", "Pause notifications", "Settings…", "Quit"):
         assert label in texts
 
@@ -332,14 +332,17 @@ def test_each_kind_of_notice_carries_the_icon_of_what_it_says() -> None:
 
 def test_an_ampersand_in_the_words_is_shown_not_a_shortcut(qtbot: QtBot) -> None:
     from PySide6.QtGui import QKeySequence
+    from PySide6.QtWidgets import QLabel
 
     tray = Tray(IconSet())
-    words = "Meta's status page: Ads & Commerce — major disruptions"
+    words = "Meta's status page: Ads & Commerce — <b>major</b> disruptions"
+    tray.set_notice("x", words)
     tray.render(View(Display.DEGRADED, "Meta reports problems with Messenger", words, (), None, None))
     tray.menu.aboutToShow.emit()
-    action = tray.menu.actions()[1]
-    assert action.iconText() == words  # Qt's text as shown, mnemonic markers resolved
-    assert QKeySequence.mnemonic(action.text()).isEmpty()  # and no letter became a shortcut
+    label = tray.menu.findChild(QLabel, "tray-words")
+    assert label is not None and words in label.text()  # plain text: "<b>" is shown, never bold
+    line = next(a for a in tray.menu.actions() if a.iconText().startswith("Meta's status page"))
+    assert QKeySequence.mnemonic(line.text()).isEmpty()  # and no letter became a shortcut
 
 
 def test_long_notices_wrap_so_the_menu_stays_narrow(qtbot: QtBot) -> None:
@@ -351,3 +354,47 @@ def test_long_notices_wrap_so_the_menu_stays_narrow(qtbot: QtBot) -> None:
     texts = [a.text() for a in tray.menu.actions()]
     assert max(len(t) for t in texts) <= 64
     assert "general.interval" in " ".join(texts)
+
+
+def _menu_lines(tray: Tray) -> list[tuple[str, bool]]:
+    tray.menu.aboutToShow.emit()
+    return [(a.text(), a.isEnabled()) for a in tray.menu.actions() if not a.isSeparator()]
+
+
+def test_the_menu_holds_still_across_states_and_reads_as_text(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from tests.test_monitor import INSTAGRAM_DOWN
+
+    tray = Tray(IconSet())
+    heights = []
+    counts = []
+    for verdict in (HEALTHY, MESSENGER_503, INSTAGRAM_DOWN):
+        d = Driver()
+        d.cycle(HEALTHY)
+        confirm(d, verdict)
+        tray.render(d.view())
+        lines = _menu_lines(tray)
+        counts.append(len(lines))
+        label = tray.menu.findChild(QLabel, "tray-words")
+        assert label is not None and label.isEnabled()  # ordinary text, not greyed out
+        heights.append(label.height())
+    assert len(set(counts)) == 1 and len(set(heights)) == 1  # nothing moves under the pointer
+    texts = [t for t, _ in _menu_lines(tray)]
+    assert not any(t.startswith("Notifications:") for t in texts)  # no debug lines
+    rows = [a for a in tray.menu.actions() if a.text().startswith(("Messenger:", "Instagram:"))]
+    assert rows and all(not a.icon().isNull() and a.isEnabled() for a in rows)  # a state icon each
+
+
+def test_checking_disables_check_now_and_tomorrow_says_the_hour(qtbot: QtBot) -> None:
+    from traywatch import monitor
+
+    d = Driver()
+    d.cycle(HEALTHY)
+    d.state, _ = monitor.start_cycle(d.state, d.now)  # a check is running
+    tray = Tray(IconSet())
+    tray.render(d.view())
+    lines = dict(_menu_lines(tray))
+    assert "Checking…" in lines and lines["Check now"] is False
+    pause = next(a for a in tray.menu.actions() if a.text() == "Pause notifications").menu()
+    assert "Until tomorrow 08:00" in [a.text() for a in pause.actions()]

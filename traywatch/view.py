@@ -24,7 +24,14 @@ class Display(enum.Enum):
     CHECKING = "checking"
 
 
-PAUSE_BADGE = "paused"  # the icon file drawn over the state's icon while paused
+PAUSE_BADGE = "paused"
+_ROW_DISPLAY = {
+    "up": Display.ALL_CLEAR,
+    "slow": Display.DEGRADED,
+    "down": Display.DOWN,
+    "blocked": Display.YOUR_SIDE,
+    "can't": Display.CHECKING,
+}  # the icon file drawn over the state's icon while paused
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class Row:
     layer: str
     latency: str
     muted: bool = False
+    display: Display = Display.CHECKING  # the small icon on its line
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class View:
     rows: tuple[Row, ...]
     checked_at: float | None
     paused_until: float | None
+    checking: bool = False  # a check is running now
 
     @property
     def paused(self) -> bool:
@@ -57,7 +66,7 @@ def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = No
     verdict = state.verdict
     rows = _rows(state, quiet, now)
     if verdict is None:
-        return View(Display.CHECKING, "Checking…", "The first check is running.", rows, None, paused_until)
+        return View(Display.CHECKING, "Checking…", "The first check is running.", rows, None, paused_until, True)
     # The reason in words for people; hosts, layers and codes are in Details.
     headline, explanation = verdict.headline, say(verdict)
     down = [t for _, t in state.tracks if t.down]
@@ -80,7 +89,7 @@ def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = No
         display = Display.DEGRADED
     else:
         display = Display.ALL_CLEAR
-    return View(display, headline, explanation, rows, state.checked_at, paused_until)
+    return View(display, headline, explanation, rows, state.checked_at, paused_until, state.running is not None)
 
 
 def _rows(state: MonitorState, quiet: Quiet, now: float | None) -> tuple[Row, ...]:
@@ -95,10 +104,13 @@ def _rows(state: MonitorState, quiet: Quiet, now: float | None) -> tuple[Row, ..
             label = "blocked" if track.blocked else "down"
         layer = status.failing_layer.value if status.failing_layer else ""
         if status.state is ServiceState.UNKNOWN:
-            label, layer = "not judged (your side)", ""
+            label, layer = "can't tell while your connection fails", ""
         elif status.state is ServiceState.REPORTED:
-            label = "up, but Meta reports problems"
+            label = "working, but Meta reports problems"
         latency = f"{status.latency_ms:.0f} ms" if status.latency_ms is not None else "–"
         muted = now is not None and quiet.muted(status.id, now)
-        rows.append(Row(status.id, status.name, label, layer, latency, muted))
+        shown = _ROW_DISPLAY.get(label.split(" ")[0], Display.CHECKING)
+        if status.state is ServiceState.REPORTED:
+            shown = Display.DEGRADED
+        rows.append(Row(status.id, status.name, label, layer, latency, muted, shown))
     return tuple(rows)

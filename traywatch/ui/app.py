@@ -174,6 +174,7 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
                 secrets=secrets(),
                 autostart=autostart_for_platform(),
                 tester=make_tester(loop, lambda: controller.config),
+                notifications=about.get("notifications", ""),
             )
             dialog.applied.connect(controller.reconfigure)
             dialog.applied.connect(lambda _config: tray.set_notice("config", ""))
@@ -184,7 +185,14 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
 
     tray.open_settings.connect(open_settings)
     instance.show_requested.connect(tray.popup)
-    sink.backend_ready.connect(lambda _notifier, description: tray.set_notice("notifications", description))
+    about: dict[str, str] = {}
+
+    def backend_ready(notifier: object, description: str) -> None:
+        about["notifications"] = description
+        # In the menu only when something is wrong with it; which server it is goes to About.
+        tray.set_notice("notifications", description if notifier is None else "")
+
+    sink.backend_ready.connect(backend_ready)
 
     def begin() -> None:
         tray.show()

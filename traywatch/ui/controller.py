@@ -123,6 +123,7 @@ class Controller(QObject):
         self.check_timer.stop()
         self.state, token = monitor.start_cycle(self.state, self.clock())
         log.debug("starting check cycle %d", token)
+        self._render()  # "Checking…", and Check now off until it ends
         self.runner.run(
             token,
             self.config.catalog,

@@ -8,6 +8,7 @@ keyring, switches start-at-login, and hands the new config to the running app.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,7 @@ class SettingsDialog(QDialog):
         secrets: SecretStore,
         autostart: Autostart,
         tester: Tester | None = None,
+        notifications: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -159,6 +161,7 @@ class SettingsDialog(QDialog):
         self.secrets = secrets
         self.autostart = autostart
         self.tester = tester
+        self.notifications = notifications  # which notification server, for About
         self.fields: dict[str, Field] = {}
         self._secret_loaded: dict[str, str] = {}
         self._secret_origin: dict[str, str] = {}  # where each loaded secret may be sent
@@ -292,6 +295,16 @@ class SettingsDialog(QDialog):
             form.addRow(f"{label}:", row)
         form.addRow("Secrets:", QLabel(self.secrets.description))
         form.addRow("Start at login:", QLabel(self.autostart.description))
+        if self.notifications:
+            server = QLabel(self.notifications.removeprefix("Notifications: "))
+            server.setObjectName("about-notifications")
+            form.addRow("Notifications:", server)
+        docs = _docs_folder()
+        if docs is not None:
+            link = QLabel(f'<a href="{docs.as_uri()}">How traywatch decides, and every setting</a>')
+            link.setObjectName("about-docs")
+            link.setOpenExternalLinks(True)
+            form.addRow("Documentation:", link)
         return page
 
     # Values
@@ -458,3 +471,11 @@ class SettingsDialog(QDialog):
     def _open_folder(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+def _docs_folder() -> Path | None:
+    """The docs beside the package (a checkout or an install that ships them), if there."""
+    for folder in (Path(__file__).resolve().parents[2] / "docs", Path(sys.prefix) / "share" / "doc" / "traywatch"):
+        if (folder / "verdicts.md").is_file():
+            return folder
+    return None

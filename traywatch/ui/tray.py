@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import textwrap
+import time
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from traywatch.monitor import clock_time
+from traywatch.monitor import clock_time, tomorrow_morning
 from traywatch.ui.icons import IconSet
 from traywatch.view import Display, View
+
+WORDS_WIDTH = 360  # pixels: the menu's width, whatever the words
+WORDS_LINES = 4  # lines kept for the headline and its reason
+_ROW_WORDS = {"up": "working", "slow": "slow", "down": "down", "blocked": "blocked on this network"}
 
 PAUSE_HOUR = "hour"
 PAUSE_TOMORROW = "tomorrow"
@@ -72,35 +77,44 @@ class Tray(QObject):
         self.menu.popup(geometry.bottomLeft() if geometry.isValid() else QCursor.pos())
 
     def _rebuild_menu(self) -> None:
-        # Built from the current view each time it opens, so it is never stale.
+        # Built from the current view each time it opens, so it is never stale; the same lines in
+        # every state (the words in a box of fixed height), so nothing moves under the pointer.
         menu = self.menu
         menu.clear()
         view = self.view
-        if view is not None:
-            self._info(view.headline, bold=True)
-            # A menu item cannot wrap: long explanations become several short lines.
-            for line in textwrap.wrap(view.explanation, 64):
-                self._info(line)
-            if view.rows:
-                menu.addSeparator()
-            for row in view.rows:
-                where = f" at {row.layer}" if row.layer and row.state != "up" else ""
-                latency = f" · {row.latency}" if row.latency != "–" else ""
-                muted = " · muted" if row.muted else ""
-                self._info(f"{row.name}: {row.state}{where}{latency}{muted}")
-            if view.checked_at is not None:
-                menu.addSeparator()
-                self._info(f"Last checked {clock_time(view.checked_at)}")
+        headline = view.headline if view is not None else "Checking…"
+        reason = view.explanation if view is not None else "The first check is running."
+        self._words(headline, reason)
+        rows = view.rows if view is not None else ()
+        if rows:
+            menu.addSeparator()
+        for row in rows:
+            words = _ROW_WORDS.get(row.state, row.state)
+            latency = f" · {row.latency}" if row.latency != "–" and row.state == "up" else ""
+            muted = " · muted" if row.muted else ""
+            entry = self._line(f"{row.name}: {words}{latency}{muted}", self.show_details.emit)
+            entry.setIcon(self.icons[row.display])
+        menu.addSeparator()
+        checking = view is None or view.checking
+        if checking:
+            self._info("Checking…")
+        else:
+            assert view is not None
+            self._info(
+                f"Last checked {clock_time(view.checked_at)}" if view.checked_at is not None else "Not checked yet"
+            )
         for notice in self.notices.values():
-            # Wrapped like the explanation: one long line would stretch the menu off the screen.
+            # Wrapped like the reason: one long line would stretch the menu off the screen.
             for line in textwrap.wrap(notice, 64):
                 self._info(line)
         menu.addSeparator()
         self._action("Details…", self.show_details.emit)
-        self._action("Check now", self.check_now.emit)
+        check = self._action("Check now", self.check_now.emit)
+        check.setEnabled(not checking)  # it is checking already: "Checking…" says so
         pause_menu = menu.addMenu("Pause notifications")
         paused = view is not None and view.paused_until is not None
-        for label, key in (("For 1 hour", PAUSE_HOUR), ("Until tomorrow", PAUSE_TOMORROW)):
+        tomorrow = f"Until tomorrow {clock_time(tomorrow_morning(time.time()))}"
+        for label, key in (("For 1 hour", PAUSE_HOUR), (tomorrow, PAUSE_TOMORROW)):
             action = pause_menu.addAction(label)
             action.triggered.connect(lambda _=False, k=key: self.pause.emit(k))
         resume = pause_menu.addAction("Resume")
@@ -111,6 +125,34 @@ class Tray(QObject):
         menu.addSeparator()
         self._action("Settings…", self.open_settings.emit)
         self._action("Quit", self.quit.emit)
+
+    def _words(self, headline: str, reason: str) -> None:
+        """The headline and its reason in ordinary (not greyed) text, wrapped in a box whose
+        height does not change with the length of the words."""
+        from PySide6.QtWidgets import QLabel, QWidgetAction
+
+        label = QLabel()
+        label.setObjectName("tray-words")
+        label.setTextFormat(Qt.TextFormat.PlainText)  # words from a server are never markup
+        label.setWordWrap(True)
+        label.setText(f"{headline}\n{reason}")
+        label.setFixedWidth(WORDS_WIDTH)
+        lines = label.fontMetrics().lineSpacing()
+        label.setFixedHeight(lines * WORDS_LINES + 8)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        label.setContentsMargins(8, 4, 8, 4)
+        font = label.font()
+        label.setFont(font)
+        action = QWidgetAction(self.menu)
+        action.setDefaultWidget(label)
+        action.setText(headline)  # what screen readers and tests read
+        self.menu.addAction(action)
+
+    def _line(self, text: str, slot: object) -> QAction:
+        """An ordinary line that opens Details when chosen."""
+        action = self.menu.addAction(text.replace("&", "&&"))
+        action.triggered.connect(slot)
+        return action
 
     def _mute_menu(self, view: View) -> None:
         mute_menu = self.menu.addMenu("Mute a service")
