@@ -88,8 +88,13 @@ def test_confirmed_outage_shows_down_icon_and_one_notification(
     assert "503" in events[0].evidence  # the technical account is kept; the body says it in words
     assert events[0].body == "Messenger's servers are answering with an error. Your internet is working."
     controller.show_details()
-    assert "Recent events:" in controller.details.text.toPlainText()
-    assert sink.posted[1].title in controller.details.text.toPlainText()
+    window = controller.details
+    assert window.headline.text() == "All clear"
+    assert window.table.rowCount() == 2  # Messenger and the one control
+    assert window.uptime.item(0, 0).text() != "no data"
+    lanes = window.timeline.lanes
+    assert [lane.label for lane in lanes] == ["Messenger", "Your connection"]
+    assert len(lanes[0].spans) == 1 and lanes[0].spans[0][2] == "down"  # the outage, from the history
 
 
 def test_notifications_off_means_none_posted(

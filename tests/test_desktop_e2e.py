@@ -96,6 +96,16 @@ def test_messenger_outage_and_recovery_reach_the_notification_server(
         assert wait_until(lambda: dunst.displayed() > 0, 20), log_text()
         shot = desktop.screenshot(ARTIFACTS / "e2e-messenger-down.png")
         assert shot.stat().st_size > 0
+        # Its "Details" button opens the status window on the real desktop (while it is on screen:
+        # a closed notice's buttons are not ours to answer).
+        assert wait_until(lambda: any("not your wifi" in n[1] for n in _notified(log_text())), 10)
+        notice_id = next(n[0] for n in _notified(log_text()) if "not your wifi" in n[1])
+        _click_action(desktop, notice_id, "details")
+        assert wait_until(lambda: "status window shown" in log_text(), 10), log_text()
+        assert wait_until(lambda: _window_shown(desktop, "traywatch — status"), 10)
+        time.sleep(1.0)  # let it paint
+        window = desktop.screenshot(ARTIFACTS / "e2e-status-window.png")
+        assert window.stat().st_size > shot.stat().st_size  # a window full of words, not a bare screen
         time.sleep(3)  # three more failing cycles: still one notification, not a storm
         summaries = dunst.summaries()
         new = summaries[: len(summaries) - before]  # dunst lists its history newest first
@@ -130,6 +140,14 @@ def _tray_crop(desktop: Desktop, name: str) -> bytes:
         check=True,
     )
     return crop.stdout
+
+
+def _window_shown(desktop: Desktop, title: str) -> bool:
+    """A window with this title is mapped (viewable) on the X display."""
+    found = subprocess.run(
+        ["xwininfo", "-root", "-tree"], env=desktop.env, capture_output=True, text=True, check=False
+    ).stdout
+    return title in found
 
 
 def _click_action(desktop: Desktop, notification_id: int, action: str) -> None:

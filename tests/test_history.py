@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from traywatch.history import MAX_BYTES, READ_LIMIT, History, describe
-from traywatch.ui.dialogs import details_text
-from traywatch.view import Display, View
+from traywatch.history import MAX_BYTES, READ_LIMIT, History
 
 
 def test_events_come_back_oldest_first_and_limited(tmp_path: Path) -> None:
@@ -73,18 +71,6 @@ def test_a_history_that_cannot_be_written_is_logged_not_raised(
         history.record("outage", "Messenger is down", "")
     assert "could not add to the history" in caplog.text
     assert history.recent().events == ()
-
-
-def test_details_list_recent_events_newest_first(tmp_path: Path) -> None:
-    history = History(tmp_path / "history.jsonl")
-    history.record("outage", "It's not your wifi — Messenger is down", "answers HTTP 503", at=1000.0)
-    history.record("recovery", "Messenger is back (down 2 min)", "", at=1120.0)
-    view = View(Display.ALL_CLEAR, "All clear", "Every service answers.", (), 1200.0, None)
-    text = details_text(view, (), history.recent().events)
-    events = text.split("Recent events:\n", 1)[1].splitlines()
-    assert events[0].endswith("Messenger is back (down 2 min)")
-    assert events[1].endswith("It's not your wifi — Messenger is down — answers HTTP 503")
-    assert describe(history.recent().events[1]) in events[0]
 
 
 def test_a_huge_file_is_read_from_its_end_only(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ _YOUR_SIDE = {
 }
 
 
-def _what_fails(name: str, probes: Sequence[ProbeResult], others_answer: bool) -> str:
+def what_fails(name: str, probes: Sequence[ProbeResult], others_answer: bool) -> str:
     """One sentence on how a service fails, from its first failing probe."""
     first = probes[0]
     if others_answer and all(p.layer is Layer.CHAT and p.status_code is not None for p in probes):
@@ -64,7 +64,7 @@ def say(verdict: Verdict) -> str:
         return f"{names} can't be found anywhere: Meta's address book (DNS) is failing. {_your_internet(verdict)}{meta}"
     if kind is VerdictKind.SERVICE_DOWN:
         sentences = [
-            _what_fails(s.name, s.failing, any(p.ok for p in s.probes))
+            what_fails(s.name, s.failing, any(p.ok for p in s.probes))
             for s in by_state.get(ServiceState.DOWN, [])
             if s.failing
         ]

@@ -29,7 +29,7 @@ from traywatch.view import view
 
 log = logging.getLogger(__name__)
 
-DETAILS_EVENTS = 15  # the latest events shown under the last check's details
+HISTORY_ALL = 1_000_000  # every line the bounded history holds
 
 
 class Controller(QObject):
@@ -59,7 +59,8 @@ class Controller(QObject):
         self.history = history
         self.proxy_password: str | None = None
         self.state: MonitorState = monitor.initial(config.monitor, clock())
-        self.details: Any = None  # the details window, made when first asked for
+        self.details: Any = None  # the status window, made when first asked for
+        self.observations: Observations | None = None  # the last check's, for the status window
         webhook = WebhookSink(
             runner.loop.submit, lambda: self.config.values, self._webhook_credentials, self.forwarded.emit
         )
@@ -135,11 +136,15 @@ class Controller(QObject):
 
     def _cycle_finished(self, token: int, observations: Observations, verdict: Verdict) -> None:
         self.state, changes = monitor.cycle_done(self.state, token, verdict, self.clock())
+        if self.state.verdict is verdict:  # not a stale cycle
+            self.observations = observations
         log.info("check done in %.0f ms: %s (%s)", observations.duration_ms, verdict.kind.value, verdict.headline)
         for note in self.pipeline.changes(changes, self.state):
             if note.kind is NoteKind.OUTAGE:
                 self._noticed_services = note.services
         self._render()
+        if self.details is not None and self.details.isVisible():
+            self._refresh_details()  # the status window follows every check
         self._schedule()
 
     def _cycle_failed(self, token: int, reason: str) -> None:
@@ -226,13 +231,33 @@ class Controller(QObject):
         self._render()
 
     def show_details(self) -> None:
+        """The status window, made when first asked for, and brought to the front."""
         if self.details is None:
-            from traywatch.ui.dialogs import DetailsDialog
+            from traywatch.ui.status_window import StatusWindow
 
-            self.details = DetailsDialog()
-        evidence = self.state.verdict.evidence if self.state.verdict else ()
-        recent = self.history.recent(DETAILS_EVENTS).events if self.history is not None else ()
-        self.details.show_view(view(self.state, self.pipeline.quiet, self.clock()), evidence, recent)
+            self.details = StatusWindow(self.tray.icons)
+        self._refresh_details()
+        self.details.show()
+        self.details.raise_()
+        self.details.activateWindow()
+        log.info("status window shown")
+
+    def _refresh_details(self) -> None:
+        from traywatch.episodes import episodes
+
+        if self.details is None:
+            return
+        found = episodes(self.history.recent(HISTORY_ALL).events) if self.history is not None else []
+        names = {c.id: c.name for c in self.config.catalog.controls}
+        now = self.clock()
+        self.details.update_status(
+            view(self.state, self.pipeline.quiet, now),
+            self.state.verdict,
+            self.observations,
+            found,
+            now=now,
+            control_names=names,
+        )
 
     def _notification_action(self, action: str) -> None:
         if action == ACTION_PAUSE:
