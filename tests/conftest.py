@@ -143,11 +143,18 @@ def loop() -> Iterator[LoopThread]:
     """The app's probe thread: an asyncio loop of its own."""
     from traywatch.loop_thread import LoopThread
 
+    # As in the app (traywatch/ui/collector.py): no collection on the probe thread, where it
+    # could finalize a Qt widget's wrapper; the test's own thread collects afterwards.
+    gc.collect()
+    gc.disable()
     thread = LoopThread()
     thread.start()
-    yield thread
-    thread.stop()
-    gc.collect()  # a transport left open by this test warns here, against this test
+    try:
+        yield thread
+    finally:
+        thread.stop()
+        gc.enable()
+        gc.collect()  # a transport left open by this test warns here, against this test
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from tests import servers
@@ -58,19 +58,44 @@ def type_into(qtbot: QtBot, widget: QLineEdit, text: str) -> None:
     qtbot.keyClicks(widget, text)
 
 
-def test_invalid_input_shows_reason_and_disables_ok(qtbot: QtBot, paths: Paths) -> None:
+def spin(dialog: SettingsDialog, key: str) -> QSpinBox | QDoubleSpinBox:
+    widget = dialog.fields[key].widget
+    assert isinstance(widget, (QSpinBox, QDoubleSpinBox))
+    return widget
+
+
+def test_invalid_input_shows_reason_and_disables_ok_without_moving_anything(qtbot: QtBot, paths: Paths) -> None:
     dialog = make_dialog(qtbot, paths)
-    field = line(dialog, "general.interval")
-    type_into(qtbot, field, "soon")
-    error = dialog.fields["general.interval"].error
-    assert error.isVisible() and error.text() == "expected a number of seconds"
+    dialog.tabs.setCurrentIndex([dialog.tabs.tabText(i) for i in range(dialog.tabs.count())].index("Forwarding"))
+    field = line(dialog, "forwarding.url")
+    below = dialog.fields["forwarding.format"].widget
+    qtbot.waitUntil(below.isVisible, timeout=2000)
+    before = below.mapTo(dialog, QPoint(0, 0))
+    type_into(qtbot, field, "ftp://x")
+    error = dialog.fields["forwarding.url"].error
+    assert error.isVisible() and error.text() == "expected a URL starting with http:// or https://"
     assert not dialog.ok_button.isEnabled() and not dialog.apply_button.isEnabled()
-    assert field.accessibleDescription() == "expected a number of seconds"  # read out by screen readers
-    type_into(qtbot, field, "0.5")
-    assert error.text() == "must be at least 1"
-    type_into(qtbot, field, "120")
-    assert not error.isVisible()
-    assert dialog.ok_button.isEnabled()
+    assert field.accessibleDescription() == error.text()  # read out by screen readers
+    qtbot.wait(50)
+    assert below.mapTo(dialog, QPoint(0, 0)) == before  # the field below did not move
+    type_into(qtbot, field, "https://ntfy.sh/x")
+    assert not error.isVisible() and dialog.ok_button.isEnabled()
+    assert below.mapTo(dialog, QPoint(0, 0)) == before
+
+
+def test_numbers_are_spin_boxes_with_units_and_bounds(qtbot: QtBot, paths: Paths) -> None:
+    dialog = make_dialog(qtbot, paths)
+    interval = spin(dialog, "general.interval")
+    assert interval.suffix() == " s" and (interval.minimum(), interval.maximum()) == (1, 86400)
+    assert spin(dialog, "network.slow_ms").suffix() == " ms"
+    failures = spin(dialog, "general.confirm_failures")
+    assert isinstance(failures, QSpinBox) and (failures.minimum(), failures.maximum()) == (1, 20)
+    interval.setFocus()
+    interval.selectAll()
+    qtbot.keyClicks(interval, "nan")  # not a number: the box does not take it
+    assert interval.value() == 60.0
+    help_text = dialog.findChild(QLabel, "general.interval.help")
+    assert help_text is not None and help_text.text() == "Seconds between checks. Once a minute is polite."
 
 
 def test_cross_field_rule_is_shown_at_the_field(qtbot: QtBot, paths: Paths) -> None:
@@ -101,19 +126,19 @@ def test_tab_moves_through_the_fields(qtbot: QtBot, paths: Paths) -> None:
     dialog = make_dialog(qtbot, paths)
     dialog.activateWindow()
     qtbot.waitExposed(dialog)
-    first = line(dialog, "general.interval")
+    first = spin(dialog, "general.interval")
     first.setFocus()
     qtbot.waitUntil(first.hasFocus, timeout=2000)
     qtbot.keyClick(first, Qt.Key.Key_Tab)
-    assert line(dialog, "general.recheck").hasFocus()
-    qtbot.keyClick(line(dialog, "general.recheck"), Qt.Key.Key_Tab)
-    assert line(dialog, "general.confirm_failures").hasFocus()
+    assert spin(dialog, "general.recheck").hasFocus()
+    qtbot.keyClick(spin(dialog, "general.recheck"), Qt.Key.Key_Tab)
+    assert spin(dialog, "general.confirm_failures").hasFocus()
 
 
 def test_apply_saves_and_takes_effect(qtbot: QtBot, paths: Paths) -> None:
     dialog = make_dialog(qtbot, paths)
-    type_into(qtbot, line(dialog, "general.interval"), "90")
-    type_into(qtbot, line(dialog, "network.timeout"), "3.5")
+    spin(dialog, "general.interval").setValue(90)
+    spin(dialog, "network.timeout").setValue(3.5)
     with qtbot.waitSignal(dialog.applied, timeout=2000) as blocker:
         qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     config = blocker.args[0]
@@ -128,8 +153,8 @@ def test_cancel_leaves_everything_as_it_was(qtbot: QtBot, paths: Paths) -> None:
     paths.config_dir.mkdir(parents=True)
     paths.config_file.write_text("version = 2\n[general]\ninterval = 45 # mine\n")
     dialog = make_dialog(qtbot, paths)
-    assert line(dialog, "general.interval").text() == "45"
-    type_into(qtbot, line(dialog, "general.interval"), "300")
+    assert spin(dialog, "general.interval").value() == 45
+    spin(dialog, "general.interval").setValue(300)
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     assert paths.config_file.read_text() == "version = 2\n[general]\ninterval = 45 # mine\n"
@@ -284,8 +309,6 @@ def test_second_opinions_say_what_is_sent_and_globalping_is_off(qtbot: QtBot, pa
         ("forwarding.url", "http://[", "not a valid URL"),
         ("forwarding.url", "https://☃.com/", "not a valid URL (check the host name)"),
         ("network.proxy_url", "http://[::1", "not a valid URL"),
-        ("general.interval", "nan", "finite"),
-        ("network.timeout", "inf", "finite"),
     ],
 )
 def test_typing_anything_never_raises_and_keeps_ok_off_while_invalid(
@@ -333,3 +356,40 @@ def test_about_names_the_notification_server_and_links_the_docs(qtbot: QtBot, pa
     assert server is not None and server.text() == "dunst 1.9.0"
     docs = dialog.findChild(QLabel, "about-docs")
     assert docs is not None and "docs" in docs.text() and docs.openExternalLinks()
+
+
+def test_the_entry_editor_is_wide_and_quiet_until_typed_in(qtbot: QtBot) -> None:
+    editor = EntryEditor("service", None, set(), None)
+    qtbot.addWidget(editor)
+    editor.show()
+    assert editor.width() >= 560
+    assert not editor.error.isVisible()  # not "Give it a name." before anything is typed
+    assert not editor.buttons.button(editor.buttons.StandardButton.Ok).isEnabled()
+    qtbot.keyClicks(editor.url, "https://x")
+    editor.url.clear()
+    assert editor.error.isVisible() and editor.error.text() == "Give it a name."
+
+
+def test_edit_and_remove_need_a_selection_and_builtin_checks_are_listed(qtbot: QtBot, paths: Paths) -> None:
+    from PySide6.QtWidgets import QListWidget, QPushButton
+
+    from traywatch.catalog import shipped_catalog
+
+    dialog = make_dialog(qtbot, paths)
+    edit = dialog.findChild(QPushButton, "entry-edit")
+    remove = dialog.findChild(QPushButton, "entry-remove")
+    assert edit is not None and remove is not None
+    assert not edit.isEnabled() and not remove.isEnabled()  # nothing selected: nothing to edit
+    controls = dialog.findChild(QListWidget, "builtin-controls")
+    assert controls is not None
+    assert controls.count() == len(shipped_catalog().controls)
+    first = controls.item(0)
+    assert first.checkState() == Qt.CheckState.Checked
+    assert not first.flags() & Qt.ItemFlag.ItemIsEditable  # read-only, but can be switched off
+    first.setCheckState(Qt.CheckState.Unchecked)
+    assert dialog.apply()
+    assert shipped_catalog().controls[0].id not in {c.id for c in load_config(paths.config_file).catalog.controls}
+    dialog.entries.append(shipped_catalog().controls[0])  # something to select
+    dialog._refresh_entries()
+    dialog.entry_list.setCurrentRow(0)
+    assert edit.isEnabled() and remove.isEnabled()

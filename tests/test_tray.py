@@ -398,3 +398,20 @@ def test_checking_disables_check_now_and_tomorrow_says_the_hour(qtbot: QtBot) ->
     assert "Checking…" in lines and lines["Check now"] is False
     pause = next(a for a in tray.menu.actions() if a.text() == "Pause notifications").menu()
     assert "Until tomorrow 08:00" in [a.text() for a in pause.actions()]
+
+
+def test_collection_runs_on_the_gui_thread_only_while_the_app_runs(qtbot: QtBot) -> None:
+    import gc
+
+    from traywatch.ui.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    collector.start()
+    try:
+        assert not gc.isenabled()  # nothing is collected on the probe thread
+        count = gc.get_count()[0]
+        qtbot.waitUntil(lambda: gc.get_count()[0] < count or collector._count > 0, timeout=3000)
+        assert collector._count >= 1
+    finally:
+        collector.stop()
+    assert gc.isenabled()

@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,7 @@ class CatalogEdits:
     services: tuple[Service, ...]
     controls: tuple[Control, ...]
     removed: frozenset[str]  # ids of the user's own entries to drop
+    control_toggles: Mapping[str, bool] = field(default_factory=dict)  # built-in controls on or off
 
 
 def _service_table(service: Service) -> Any:
@@ -245,7 +246,15 @@ def render(text: str, values: Mapping[str, Any], edits: CatalogEdits | None = No
             toggled | ours | edits.removed,
             [*(_toggle(sid, on) for sid, on in edits.toggles.items() if not on), *map(_service_table, edits.services)],
         )
-        _rewrite_entries(document, "control", ours | edits.removed, map(_control_table, edits.controls))
+        _rewrite_entries(
+            document,
+            "control",
+            set(edits.control_toggles) | ours | edits.removed,
+            [
+                *(_toggle(cid, on) for cid, on in edits.control_toggles.items() if not on),
+                *map(_control_table, edits.controls),
+            ],
+        )
     return tomlkit.dumps(document)
 
 

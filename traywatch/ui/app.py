@@ -30,6 +30,7 @@ from traywatch.paths import Paths
 from traywatch.probes import run_cycle
 from traywatch.secretbind import is_secret_url
 from traywatch.secretstore import SecretStore, open_secret_store
+from traywatch.ui.collector import GuiThreadCollector
 from traywatch.ui.controller import Controller
 from traywatch.ui.icons import IconSet
 from traywatch.ui.network_watch import watch_network
@@ -143,6 +144,8 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
     icons = IconSet()
     tray = Tray(icons)
     tray.set_notice("config", config_problem)
+    collector = GuiThreadCollector()
+    collector.start()  # before the probe thread exists: no collection ever runs on it
     loop = LoopThread()
     loop.start()
     runner = CycleRunner(loop)
@@ -231,6 +234,7 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
     controller.stop()
     sink.close()
     loop.stop()
+    collector.stop()
     instance.close()
     log.info("traywatch stopped (%s)", code)
     return code

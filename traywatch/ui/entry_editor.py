@@ -27,6 +27,8 @@ from traywatch.catalog import Control, Service, read_overlay
 from traywatch.errors import ConfigError
 from traywatch.tomlreader import Node, TomlDocument
 
+EDITOR_WIDTH = 560  # pixels
+
 # Runs a probe of the entry off the GUI thread and reports one line of result through the callback.
 Tester = Callable[[Service | Control, Callable[[str], None]], None]
 
@@ -97,6 +99,10 @@ class EntryEditor(QDialog):
         self.error = QLabel()
         self.error.setStyleSheet("color: #b3261e;")
         self.error.setWordWrap(True)
+        policy = self.error.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # an error appearing moves nothing
+        self.error.setSizePolicy(policy)
+        self._touched = entry is not None  # no error before the user has typed anything
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
         self.test_result.setAccessibleName("Test result")
@@ -123,6 +129,7 @@ class EntryEditor(QDialog):
             widget.setToolTip(help_text)
             form.addRow(label, widget)
             if isinstance(widget, QLineEdit):
+                widget.textEdited.connect(self._edited)
                 widget.textChanged.connect(self.revalidate)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._accept)
@@ -133,8 +140,13 @@ class EntryEditor(QDialog):
         layout.addWidget(self.test_button)
         layout.addWidget(self.test_result)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(EDITOR_WIDTH)  # a whole URL fits, not only its tail
         if entry is not None:
             self._fill(entry)
+        self.revalidate()
+
+    def _edited(self, _text: str) -> None:
+        self._touched = True
         self.revalidate()
 
     def _fill(self, entry: Service | Control) -> None:
@@ -174,7 +186,7 @@ class EntryEditor(QDialog):
             except ConfigError as exc:
                 problem = exc.problem
         self.error.setText(problem)
-        self.error.setVisible(bool(problem))
+        self.error.setVisible(bool(problem) and self._touched)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(entry is not None)
         self.test_button.setEnabled(entry is not None and self.tester is not None)
         return entry

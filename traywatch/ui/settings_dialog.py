@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -28,6 +29,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
+    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -48,17 +51,29 @@ from traywatch.ui.entry_editor import EntryEditor, Tester, describe_entry
 log = logging.getLogger(__name__)
 
 _ERROR_STYLE = "color: #b3261e;"
+_HELP_STYLE = "color: palette(mid); font-size: small;"
 
 
 class Field:
-    """One setting's widget, its error label, and how to read a value out of it."""
+    """One setting's widget, its error line and its help, and how to read a value out of it.
+
+    The error line keeps its place when empty, so an error never pushes the fields below it
+    (and what is typed next lands where the user aimed)."""
 
     def __init__(self, setting: Setting, on_change: Callable[[], object]) -> None:
         self.setting = setting
         self.error = QLabel()
         self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error.setObjectName(f"{setting.key}.error")
+        policy = self.error.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.error.setSizePolicy(policy)
+        self.error.setFixedHeight(self.error.fontMetrics().lineSpacing())
         self.error.hide()
+        self.help = QLabel(setting.help)
+        self.help.setObjectName(f"{setting.key}.help")
+        self.help.setWordWrap(True)
+        self.help.setStyleSheet(_HELP_STYLE)
         kind = setting.kind
         self.widget: QWidget
         if kind is Kind.BOOL:
@@ -71,6 +86,22 @@ class Field:
                 combo.addItem(label, value)
             combo.currentIndexChanged.connect(on_change)
             self.widget = combo
+        elif kind in (Kind.INT, Kind.MILLISECONDS):
+            spin = QSpinBox()
+            spin.setRange(int(setting.minimum or 0), int(setting.maximum if setting.maximum is not None else 1_000_000))
+            if kind is Kind.MILLISECONDS:
+                spin.setSuffix(" ms")
+            spin.valueChanged.connect(on_change)
+            self.widget = spin
+        elif kind is Kind.SECONDS:
+            seconds = QDoubleSpinBox()
+            seconds.setDecimals(1)
+            seconds.setRange(
+                float(setting.minimum or 0), float(setting.maximum if setting.maximum is not None else 1e6)
+            )
+            seconds.setSuffix(" s")
+            seconds.valueChanged.connect(on_change)
+            self.widget = seconds
         else:
             line = QLineEdit()
             if kind is Kind.SECRET:
@@ -79,6 +110,8 @@ class Field:
                 line.setPlaceholderText("HH:MM")
             line.textChanged.connect(on_change)
             self.widget = line
+        if isinstance(self.widget, (QSpinBox, QDoubleSpinBox)):
+            self.widget.setMaximumWidth(160)  # a number, not a paragraph
         self.widget.setObjectName(setting.key)
         self.widget.setAccessibleName(setting.label)
         self.widget.setAccessibleDescription(setting.help)
@@ -89,6 +122,10 @@ class Field:
             self.widget.setChecked(bool(value))
         elif isinstance(self.widget, QComboBox):
             self.widget.setCurrentIndex(max(0, self.widget.findData(value)))
+        elif isinstance(self.widget, QSpinBox):
+            self.widget.setValue(int(value))
+        elif isinstance(self.widget, QDoubleSpinBox):
+            self.widget.setValue(float(value))
         elif isinstance(self.widget, QLineEdit):
             self.widget.setText(_format(self.setting, value))
 
@@ -98,6 +135,10 @@ class Field:
             value: Any = self.widget.isChecked()
         elif isinstance(self.widget, QComboBox):
             value = self.widget.currentData()
+        elif isinstance(self.widget, QSpinBox):
+            value = self.widget.value()
+        elif isinstance(self.widget, QDoubleSpinBox):
+            value = float(self.widget.value())
         else:
             assert isinstance(self.widget, QLineEdit)
             text = self.widget.text().strip() if self.setting.kind is not Kind.SECRET else self.widget.text()
@@ -109,11 +150,11 @@ class Field:
 
     def show_problem(self, problem: str | None) -> None:
         self.error.setText(problem or "")
+        self.error.setToolTip(problem or "")
         self.error.setVisible(bool(problem))
         self.widget.setAccessibleDescription(problem or self.setting.help)
 
 
-_UNITS = {Kind.SECONDS: " (seconds)", Kind.MILLISECONDS: " (ms)"}
 # Fields that only mean something with a manual proxy.
 _MANUAL_PROXY = ("network.proxy_url", "network.proxy_user", "network.proxy_password")
 
@@ -165,6 +206,7 @@ class SettingsDialog(QDialog):
         self.fields: dict[str, Field] = {}
         self._secret_loaded: dict[str, str] = {}
         self._secret_origin: dict[str, str] = {}  # where each loaded secret may be sent
+        self._selection_buttons: list[QPushButton] = []
         self._dirty_entries = False
         self.shipped = shipped_catalog()
         overlay = user_entries(config)
@@ -173,7 +215,11 @@ class SettingsDialog(QDialog):
 
         self.tabs = QTabWidget()
         for group in Group:
-            self.tabs.addTab(self._group_tab(group), group.value)
+            scroll = QScrollArea()  # help under every field makes a long page: it scrolls, never squeezes
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setWidget(self._group_tab(group))
+            self.tabs.addTab(scroll, group.value)
         self.tabs.insertTab(1, self._services_tab(), "Services")
         self.tabs.addTab(self._about_tab(), "About")
         self.buttons = QDialogButtonBox(
@@ -226,6 +272,7 @@ class SettingsDialog(QDialog):
                 browse.clicked.connect(lambda _=False, f=field: self._browse(f))
                 row.addWidget(browse)
             column.addLayout(row)
+            column.addWidget(field.help)
             column.addWidget(field.error)
             if setting.kind is Kind.SECRET and not self.secrets.available:
                 field.widget.setEnabled(False)
@@ -236,7 +283,7 @@ class SettingsDialog(QDialog):
             if setting.kind is Kind.BOOL:
                 form.addRow(column)
             else:
-                label = QLabel(f"{setting.label}{_UNITS.get(setting.kind, '')}:")
+                label = QLabel(f"{setting.label}:")
                 label.setBuddy(field.widget)  # ties the label to the field for screen readers
                 form.addRow(label, column)
         return page
@@ -256,6 +303,21 @@ class SettingsDialog(QDialog):
             self.service_list.addItem(item)
         self.service_list.itemChanged.connect(lambda _item: self._mark_entries_dirty())
         layout.addWidget(self.service_list)
+        layout.addWidget(QLabel("Independent checks that tell your connection from Meta's (built in):"))
+        self.control_list = QListWidget()
+        self.control_list.setObjectName("builtin-controls")
+        self.control_list.setAccessibleName("Built-in independent checks")
+        enabled_controls = {c.id for c in self.config.catalog.controls}
+        for control in self.shipped.controls:
+            item = QListWidgetItem(f"{control.name} ({control.operator})")
+            item.setData(Qt.ItemDataRole.UserRole, control.id)
+            item.setToolTip(control.endpoint.url)
+            # Read-only but for switching off: they are someone else's, with documented answers.
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if control.id in enabled_controls else Qt.CheckState.Unchecked)
+            self.control_list.addItem(item)
+        self.control_list.itemChanged.connect(lambda _item: self._mark_entries_dirty())
+        layout.addWidget(self.control_list)
         layout.addWidget(QLabel("Your own services and control endpoints:"))
         self.entry_list = QListWidget()
         self.entry_list.setAccessibleName("Your own services and control endpoints")
@@ -269,7 +331,11 @@ class SettingsDialog(QDialog):
         ):
             button = QPushButton(text)
             button.clicked.connect(slot)
+            button.setObjectName(f"entry-{text.rstrip('…').lower().replace(' ', '-')}")
             buttons.addWidget(button)
+            if text in ("Edit…", "Remove"):
+                self._selection_buttons.append(button)
+        self.entry_list.currentRowChanged.connect(lambda _row: self._enable_selection_buttons())
         layout.addLayout(buttons)
         self._refresh_entries()
         return page
@@ -369,6 +435,13 @@ class SettingsDialog(QDialog):
             item = QListWidgetItem(describe_entry(entry))
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
             self.entry_list.addItem(item)
+        self._enable_selection_buttons()
+
+    def _enable_selection_buttons(self) -> None:
+        """Edit… and Remove act on a selected entry: with none, they are off."""
+        chosen = 0 <= self.entry_list.currentRow() < len(self.entries)
+        for button in self._selection_buttons:
+            button.setEnabled(chosen)
 
     def _edit_selected(self) -> None:
         row = self.entry_list.currentRow()
@@ -403,11 +476,16 @@ class SettingsDialog(QDialog):
             item = self.service_list.item(index)
             toggles[item.data(Qt.ItemDataRole.UserRole)] = item.checkState() == Qt.CheckState.Checked
         current = {e.id for e in self.entries}
+        control_toggles = {}
+        for index in range(self.control_list.count()):
+            item = self.control_list.item(index)
+            control_toggles[item.data(Qt.ItemDataRole.UserRole)] = item.checkState() == Qt.CheckState.Checked
         return CatalogEdits(
             toggles=toggles,
             services=tuple(e for e in self.entries if isinstance(e, Service)),
             controls=tuple(e for e in self.entries if isinstance(e, Control)),
             removed=frozenset(self._original_ids - current),
+            control_toggles=control_toggles,
         )
 
     # Actions
