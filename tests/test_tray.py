@@ -409,9 +409,12 @@ def test_collection_runs_on_the_gui_thread_only_while_the_app_runs(qtbot: QtBot)
     collector.start()
     try:
         assert not gc.isenabled()  # nothing is collected on the probe thread
-        count = gc.get_count()[0]
-        qtbot.waitUntil(lambda: gc.get_count()[0] < count or collector._count > 0, timeout=3000)
-        assert collector._count >= 1
+        for _ in range(collector.thresholds[0] * 2):  # cycles: only a collection frees them
+            loop: list[object] = []
+            loop.append(loop)
+        assert gc.get_count()[0] > collector.thresholds[0] or collector.collections
+        qtbot.waitUntil(lambda: collector.collections >= 1, timeout=8000)
+        assert gc.get_count()[0] <= collector.thresholds[0]
     finally:
         collector.stop()
     assert gc.isenabled()

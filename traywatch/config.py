@@ -9,7 +9,6 @@ back after keeping a copy of the old file.
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -155,6 +154,8 @@ def _unknown_keys(root: Node) -> list[str]:
         for key in node.data:
             if key in names:
                 continue
+            import difflib  # only when a key is unknown: most starts never need it
+
             near = difflib.get_close_matches(key, names, n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             found.append(f"{node.where(key)}: unknown key '{section}.{key}'{hint}; it is ignored")

@@ -205,6 +205,9 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
             controller.deliver(Notification(config_title, config_problem, Urgency.NORMAL, NoteKind.APP))
         log.info(watch_network(controller.network_changed, controller))
         controller.start()
+        # The controller's own tick (every 5 s) drives it: no wake-up of its own.
+        collector.follow(controller.tick_timer)
+        runner.finished.connect(lambda *_: collector.collect())  # what a check left behind, at once
 
     waited = {"seconds": 0.0}
     poll = QTimer()
