@@ -10,9 +10,18 @@ from traywatch.model import Observations, ProbeResult, Role
 from traywatch.probes import ProbeSettings, run_cycle
 
 
-def service(sid: str, *urls: str, domains: Sequence[str] = (), name: str | None = None) -> Service:
+def service(
+    sid: str, *urls: str, domains: Sequence[str] = (), name: str | None = None, read_body: bool = False
+) -> Service:
+    """``read_body``: web fronts ask GET and read the body (as an expected body makes them),
+    instead of the HEAD that is enough to see them answer."""
     endpoints = tuple(
-        Endpoint(id=f"e{i}", role=Role.WEB if url.startswith("http") else Role.EDGE, url=url)
+        Endpoint(
+            id=f"e{i}",
+            role=Role.WEB if url.startswith("http") else Role.EDGE,
+            url=url,
+            expect_body="" if read_body and url.startswith("http") else None,
+        )
         for i, url in enumerate(urls)
     )
     return Service(sid, name or sid.capitalize(), tuple(domains), endpoints)
@@ -45,9 +54,9 @@ def cycle(
     return asyncio.run(run_cycle(catalog, ProbeSettings(timeout=timeout, slow_ms=slow_ms)))
 
 
-def probe(url: str, *, timeout: float = 2.0, domains: Sequence[str] = ()) -> ProbeResult:
+def probe(url: str, *, timeout: float = 2.0, domains: Sequence[str] = (), read_body: bool = False) -> ProbeResult:
     """Probe one service endpoint (no controls, no DoH)."""
-    return cycle([service("svc", url, domains=domains)], [], timeout=timeout).services[0]
+    return cycle([service("svc", url, domains=domains, read_body=read_body)], [], timeout=timeout).services[0]
 
 
 def probe_control(ctl: Control, *, timeout: float = 2.0) -> ProbeResult:

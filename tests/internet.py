@@ -87,6 +87,7 @@ class Faults:
     down: frozenset[str] = frozenset()  # hosts answering 503 (web) or resetting (edges)
     # Hosts whose chat service fails behind a working edge: the WebSocket upgrade gets this status.
     chat_down: dict[str, int] = field(default_factory=dict)
+    page_bytes: int = 0  # Meta's web fronts answer pages this big (0: a tiny page)
     meta: frozenset[str] = field(default_factory=frozenset)
     queries: dict[str, int] = field(default_factory=dict)  # DNS queries received, by name
     dropped: set[tuple[str, int]] = field(default_factory=set)  # for "dns_drop_once"
@@ -253,6 +254,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(503, b"Service Unavailable")
         elif known is not None:
             self._reply(*known)
+        elif self.server.faults.page_bytes and host in self.server.faults.meta:
+            # A real home page: hundreds of KB, as fast as the connection takes it.
+            self._reply(200, b"<html>" + b"x" * self.server.faults.page_bytes + b"</html>")
         else:
             self._reply(200, b"<html>ok</html>")
 
@@ -277,12 +281,15 @@ class _Handler(BaseHTTPRequestHandler):
             document = {"Status": 0, "Answer": [{"name": name, "type": 1, "TTL": 60, "data": address}]}
         self._reply(200, json.dumps(document).encode(), "application/dns-json")
 
+    do_HEAD = do_GET  # the same answer, without its body
+
     def _reply(self, status: int, body: bytes, content_type: str = "text/html") -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 def serve(folder: Path) -> None:
@@ -312,6 +319,8 @@ def serve(folder: Path) -> None:
             faults.down = frozenset(command["down"])
         elif "chat_down" in command:
             faults.chat_down = dict(command["chat_down"])
+        elif "page_bytes" in command:
+            faults.page_bytes = int(command["page_bytes"])
         else:
             faults.rate = float(command["rate"])
             faults.kinds = tuple(command["kinds"])
@@ -391,6 +400,9 @@ class Internet:
 
     def chat_down(self, statuses: dict[str, int]) -> None:
         self._send({"chat_down": statuses})
+
+    def page_bytes(self, size: int) -> None:
+        self._send({"page_bytes": size})
 
     def close(self) -> None:
         assert self.proc.stdin is not None

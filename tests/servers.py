@@ -29,6 +29,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.stopping.wait()
                 raise ConnectionAbortedError("stopped")
             self.request.do_handshake()
+            self.server.resumed.append(bool(self.request.session_reused))
         super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -41,6 +42,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
         self.server.hits.append(path)
+        self.server.methods.append(self.command)
         route = self.server.routes.get(path)
         if route is None:
             self.reply(404, b"no such route")
@@ -48,6 +50,7 @@ class Handler(BaseHTTPRequestHandler):
         route(self)
 
     do_POST = do_GET  # webhooks: routes read the body themselves
+    do_HEAD = do_GET  # the same answer; reply() leaves the body out
 
     def reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -55,7 +58,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self.server.sent_bytes += len(body) if self.command != "HEAD" else 0
 
     def reset(self) -> None:
         """Abort with a TCP RST rather than a clean close."""
@@ -76,6 +81,9 @@ class LocalServer(ThreadingHTTPServer):
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
         self.upgrades: list[dict[str, str]] = []
+        self.sent_bytes = 0  # body bytes sent by reply(), for "did the page arrive" tests
+        self.resumed: list[bool] = []  # per TLS connection: did the client resume a session
+        self.methods: list[str] = []
         self.stopping = threading.Event()
         self.tls_handshake_hangs = False
         self.scheme = "https" if tls else "http"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from pathlib import Path
 
 import pytest
+import trustme
 
 from tests import servers
 from tests.helpers import control, cycle, probe, probe_control, resolver, service
@@ -62,7 +64,7 @@ def test_tls_handshake_hang_times_out_at_tls(tls_hang_server: LocalServer) -> No
 
 def test_reset_mid_response(http_server: LocalServer) -> None:
     url = http_server.route("/reset", servers.reset_mid_response)
-    result = probe(url)
+    result = probe(url, read_body=True)
     assert result.outcome is Outcome.RESET
     assert result.layer is Layer.HTTP
 
@@ -136,7 +138,7 @@ def test_name_resolving_to_loopback_is_sinkholed(http_server: LocalServer) -> No
 def test_oversize_body_is_capped_and_fast(http_server: LocalServer) -> None:
     url = http_server.route("/endless", servers.endless)
     started = time.perf_counter()
-    result = probe(url, timeout=5)
+    result = probe(url, timeout=5, read_body=True)
     assert time.perf_counter() - started < 2
     assert result.outcome is Outcome.OK
     assert result.body_truncated
@@ -398,14 +400,17 @@ def _fails_first(first: servers.Route, then: servers.Route) -> servers.Route:
 
 def test_a_failed_attempt_is_tried_once_more_before_it_counts(http_server: LocalServer) -> None:
     url = http_server.route("/retry-reset", _fails_first(servers.reset_mid_response, servers.ok(b"fine")))
-    result = probe(url)
+    result = probe(url, read_body=True)
     assert (result.outcome, result.attempts) == (Outcome.OK, 2)
     assert http_server.hits.count("/retry-reset") == 2
 
 
 def test_a_probe_that_keeps_failing_is_tried_twice_and_no_more(http_server: LocalServer) -> None:
-    url = http_server.route("/retry-500", servers.ok(b"down", status=500))
-    result = probe(url)
+    url = http_server.route(
+        "/retry-500",
+        servers.ok(b"down", status=500),
+    )
+    result = probe(url, read_body=True)
     assert (result.outcome, result.layer, result.attempts) == (Outcome.HTTP_STATUS, Layer.HTTP, 2)
     assert http_server.hits.count("/retry-500") == 2
 
@@ -423,3 +428,50 @@ def test_a_hanging_attempt_gets_a_second_one_alongside_within_the_deadline(http_
 def test_a_refused_edge_is_tried_once_more(http_server: LocalServer) -> None:
     result = probe(f"tcp://127.0.0.1:{servers.refused_port()}")
     assert (result.outcome, result.attempts) == (Outcome.REFUSED, 2)
+
+
+# A web front is asked HEAD: its page never crosses the wire.
+
+
+def test_a_web_front_is_asked_head_and_its_page_never_arrives(http_server: LocalServer) -> None:
+    page = b"<html>" + b"x" * 300_000 + b"</html>"  # a real home page's size
+    url = http_server.route("/home-page", servers.ok(page, content_type="text/html"))
+    http_server.methods.clear()
+    before = http_server.sent_bytes
+    result = probe(url)
+    assert result.outcome is Outcome.OK and result.status_code == 200
+    assert http_server.methods == ["HEAD"]
+    assert http_server.sent_bytes == before  # not one byte of the page was sent
+
+
+@pytest.mark.parametrize("status", [405, 501, 500])
+def test_a_head_refused_or_failing_is_asked_again_with_get(http_server: LocalServer, status: int) -> None:
+    def route(h: servers.Handler) -> None:
+        h.reply(status if h.command == "HEAD" else 200, b"page")
+
+    url = http_server.route(f"/head-{status}", route)
+    http_server.methods.clear()
+    result = probe(url)
+    assert result.outcome is Outcome.OK  # GET's answer is the one believed
+    assert http_server.methods == ["HEAD", "GET"]
+
+
+def test_controls_and_app_apis_still_read_their_bodies(http_server: LocalServer) -> None:
+    url = http_server.route("/ctl-get", servers.ok(b"success"))
+    http_server.methods.clear()
+    probe_control(control("c", url))
+    assert http_server.methods == ["GET"]
+
+
+def test_the_next_cycle_resumes_the_tls_session_instead_of_a_full_handshake(ca: trustme.CA) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("resume.test.example", "127.0.0.1").configure_cert(context)
+    server = LocalServer(context)  # a server of its own: no other test's session to resume
+    try:
+        url = server.route("/resume", servers.ok(b"hello"))
+        for _ in range(3):
+            assert probe(url).ok
+        assert server.resumed[0] is False  # the first handshake carries the certificate chain
+        assert server.resumed[1:] == [True, True]  # the next ones resume: no chain on the wire
+    finally:
+        server.stop()

@@ -46,17 +46,27 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]
 Find = Callable[[str, int], Awaitable[tuple[str, ...] | None]]
 
 
+def asks_headers_only(endpoint: Endpoint) -> bool:
+    """A web front's question is "does it answer": HEAD, so its page never crosses the wire.
+    Anything that reads a body (a control, an api expectation, an expected body) asks GET."""
+    return endpoint.role is Role.WEB and endpoint.expect_body is None and not endpoint.expect_json
+
+
+# Answers to HEAD that may only mean "not to HEAD": asked again with GET before they count.
+_HEAD_REFUSALS = frozenset({405, 501})
+
+
 async def _send(
-    client: httpx.AsyncClient, url: httpx.URL, addresses: tuple[str, ...] | None, trace: Any
+    client: httpx.AsyncClient, url: httpx.URL, addresses: tuple[str, ...] | None, trace: Any, method: str = "GET"
 ) -> httpx.Response:
-    """Send a GET for ``url`` to the first of ``addresses`` that takes the connection, naming the
-    host in the Host header and the TLS SNI, and verifying its certificate for that name."""
+    """Send ``method`` for ``url`` to the first of ``addresses`` that takes the connection, naming
+    the host in the Host header and the TLS SNI, and verifying its certificate for that name."""
     if addresses is None:
-        return await client.send(client.build_request("GET", url, extensions={"trace": trace}), stream=True)
+        return await client.send(client.build_request(method, url, extensions={"trace": trace}), stream=True)
     last: httpx.ConnectError | None = None
     for address in addresses:
         request = client.build_request(
-            "GET",
+            method,
             url.copy_with(host=address),
             headers={"Host": url.netloc.decode("ascii")},
             extensions={"trace": trace, "sni_hostname": url.host},
@@ -88,9 +98,15 @@ async def probe_http(
 
     url = httpx.URL(endpoint.url)
     seen = {str(url)}
+    method = "HEAD" if asks_headers_only(endpoint) else "GET"
     for _ in range(max_redirects + 1):
         addresses = await find(url.host, url.port or (443 if url.scheme == "https" else 80))
-        response = await _send(client, url, addresses, trace)
+        response = await _send(client, url, addresses, trace, method)
+        if method == "HEAD" and (response.status_code in _HEAD_REFUSALS or response.status_code >= 500):
+            # Some servers treat HEAD apart: a failure is only believed as GET's answer.
+            await response.aclose()
+            method = "GET"
+            response = await _send(client, url, addresses, trace, method)
         try:
             if response.has_redirect_location:
                 target = url.join(response.headers["location"])

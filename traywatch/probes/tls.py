@@ -1,5 +1,10 @@
-"""One verifying TLS context for a cycle: system trust (honouring SSL_CERT_FILE and
-SSL_CERT_DIR, as OpenSSL does), an optional extra CA bundle, certifi only where the system has none."""
+"""One verifying TLS context for the app's whole life: system trust (honouring SSL_CERT_FILE and
+SSL_CERT_DIR, as OpenSSL does), an optional extra CA bundle, certifi only where the system has none.
+
+It offers each host the session its last handshake left (a TLS 1.3 ticket), so a check a minute
+later resumes instead of receiving the certificate chain again: about 4 KB less per host and
+cycle. A server that declines simply does a full handshake, verified as always; a network that
+intercepts TLS cannot resume a session it did not issue, so it still shows its own certificate."""
 
 from __future__ import annotations
 
@@ -17,11 +22,45 @@ def _system_has_trust() -> bool:
     return any(p and os.path.exists(p) for p in (paths.cafile, paths.capath))
 
 
+class ResumingContext(ssl.SSLContext):
+    """An SSLContext that hands each new connection to a host the last session with that host."""
+
+    _last: dict[str, ssl.SSLObject]
+
+    def wrap_bio(  # type: ignore[override]
+        self,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        server_side: bool = False,
+        server_hostname: str | None = None,
+        session: ssl.SSLSession | None = None,
+    ) -> ssl.SSLObject:
+        last = self.__dict__.setdefault("_last", {})
+        if session is None and server_hostname and not server_side:
+            session = _resumable(last.get(server_hostname))
+        made = super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
+        if server_hostname and not server_side:
+            last[server_hostname] = made  # its session is read when the next connection starts
+        return made
+
+
+def _resumable(previous: ssl.SSLObject | None) -> ssl.SSLSession | None:
+    """The session a finished handshake left, if it can be offered again."""
+    if previous is None:
+        return None
+    try:
+        offered = previous.session  # raises when that handshake never finished
+    except (ValueError, ssl.SSLError):
+        return None
+    return offered if offered is not None and offered.has_ticket else None
+
+
 @lru_cache(maxsize=4)
 def _context(cert_file: str | None, cert_dir: str | None, extra_ca: str | None) -> ssl.SSLContext:
     # The environment values are part of the cache key, so a changed SSL_CERT_FILE is seen.
     del cert_file, cert_dir
-    context = ssl.create_default_context()
+    context = ResumingContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+    context.load_default_certs(ssl.Purpose.SERVER_AUTH)
     if not _system_has_trust():
         import certifi
 
