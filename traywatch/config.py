@@ -131,6 +131,7 @@ class Config:
             confirm_failures=int(self.values["general.confirm_failures"]),
             confirm_recoveries=int(self.values["general.confirm_recoveries"]),
             hold_down=float(self.values["general.hold_down"]),
+            metered_interval=float(self.values["general.metered_interval"]),
         )
 
 

@@ -40,6 +40,8 @@ YOUR_SIDE = frozenset({VerdictKind.OFFLINE, VerdictKind.CAPTIVE_PORTAL, VerdictK
 @dataclass(frozen=True)
 class MonitorSettings:
     interval: float = 60.0
+    metered_interval: float = 300.0  # between healthy checks while the connection is metered
+    metered: bool = False  # the OS says the connection is metered
     recheck: float = 5.0
     confirm_failures: int = 3
     confirm_recoveries: int = 2
@@ -49,6 +51,12 @@ class MonitorSettings:
     tick: float = 5.0
     # A wall-clock gap this much longer than a tick means the machine slept.
     wake_gap: float = 30.0
+
+    @property
+    def healthy_interval(self) -> float:
+        """Between checks while nothing is in doubt: slower on a metered connection. Re-checks
+        of a suspected failure keep their pace, so an outage is confirmed as fast."""
+        return max(self.interval, self.metered_interval) if self.metered else self.interval
 
     @property
     def flap_update_every(self) -> float:
@@ -241,7 +249,7 @@ def cycle_done(state: MonitorState, token: int, verdict: Verdict, now: float) ->
             state, changes = _judge_services(state, verdict, at)
     if change is not None:
         changes.insert(0, change)
-    delay = s.recheck if state.in_doubt else s.interval
+    delay = s.recheck if state.in_doubt else s.healthy_interval
     state = replace(state, next_check=max(now, at + delay))
     return state, changes
 

@@ -205,6 +205,17 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
         maximum=86400,
     ),
+    Setting(
+        "general.metered_interval",
+        300.0,
+        Kind.SECONDS,
+        "On a metered connection, check every",
+        "Seconds between checks while the system says the connection is metered (a phone hotspot, a capped"
+        " plan). A suspected failure is still re-checked at once.",
+        G,
+        minimum=60,
+        maximum=86400,
+    ),
     Setting("general.start_at_login", False, Kind.BOOL, "Start at login", "Start traywatch when you log in.", G),
     Setting(
         "general.notifications",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -34,6 +36,7 @@ HISTORY_ALL = 1_000_000  # every line the bounded history holds
 
 class Controller(QObject):
     forwarded = Signal(object)  # a forwarding Outcome, queued back from the probe thread
+    metered_known = Signal(object)  # True, False or None, queued back from the probe thread
 
     def __init__(
         self,
@@ -46,6 +49,7 @@ class Controller(QObject):
         history: History | None = None,
         clock: Callable[[], float] = time.time,
         open_url: Callable[[str], object] | None = None,
+        metered: Callable[[], bool | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -55,6 +59,8 @@ class Controller(QObject):
         self.sink = sink
         self.clock = clock
         self.open_url = open_url or _open_in_browser
+        self.ask_metered = metered if metered is not None else _metered_here()
+        self.metered: bool | None = None
         self.secrets = secrets
         self.history = history
         self.proxy_password: str | None = None
@@ -91,9 +97,11 @@ class Controller(QObject):
         tray.show_details.connect(self.show_details)
         sink.action.connect(self._notification_action)
         self.forwarded.connect(self._forwarded)
+        self.metered_known.connect(self._metered)
 
     def start(self) -> None:
         self._load_proxy_password()
+        self._check_metered()
         self._render()
         self.tick_timer.start()
         self._schedule()
@@ -173,7 +181,7 @@ class Controller(QObject):
         vantage = config.vantage()
         if vantage is None or self.vantage is None or not vantage.same_source(self.vantage):
             self.vantage = vantage  # a new source starts with a new budget; the same keeps its own
-        self.state = monitor.reconfigure(self.state, config.monitor)
+        self.state = monitor.reconfigure(self.state, replace(config.monitor, metered=bool(self.metered)))
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
         self._load_proxy_password()
         log.info("settings applied")
@@ -203,7 +211,27 @@ class Controller(QObject):
     def network_changed(self) -> None:
         log.info("the network changed; checking again now")
         self.state = monitor.network_changed(self.state, self.clock())
+        self._check_metered()  # a new network may be a phone's hotspot
         self._schedule()
+
+    def _check_metered(self) -> None:
+        """Ask the system (off the GUI thread: D-Bus may be slow) whether the connection is metered."""
+        ask = self.ask_metered
+        if ask is None:
+            return
+
+        async def asking() -> None:
+            self.metered_known.emit(await asyncio.to_thread(ask))
+
+        self.runner.loop.submit(asking())
+
+    def _metered(self, metered: bool | None) -> None:
+        self.metered = metered
+        settings = replace(self.config.monitor, metered=bool(metered))
+        self.state = monitor.reconfigure(self.state, settings)
+        every = monitor.format_duration(settings.healthy_interval)
+        self.tray.set_notice("metered", f"Metered connection: checking every {every}" if metered else "")
+        log.info("the connection is %s", "metered" if metered else "not known to be metered")
 
     def pause(self, how: str) -> None:
         now = self.clock()
@@ -276,6 +304,17 @@ class Controller(QObject):
         url = verdict.portal_url if verdict is not None and verdict.portal_url else sign_in_fallback(self.config)
         log.info("opening the sign-in page at %s", url.split("?")[0])
         self.open_url(url)
+
+
+def _metered_here() -> Callable[[], bool | None] | None:
+    """NetworkManager's word on Linux; elsewhere nothing is asked (not metered)."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    from traywatch.metered import nm_metered
+
+    return nm_metered
 
 
 def _open_in_browser(url: str) -> bool:

@@ -1,0 +1,83 @@
+"""Metered connections: NetworkManager's word read over a real D-Bus, and a slower cadence that
+keeps re-checks of a suspected failure as fast."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests.nm import FakeNetworkManager
+from tests.sni import private_bus
+from tests.test_monitor import HEALTHY, MESSENGER_503, Driver
+from traywatch.metered import nm_metered
+from traywatch.monitor import MonitorSettings
+
+
+@pytest.fixture
+def bus() -> Iterator[str]:
+    process, address = private_bus()
+    try:
+        yield address
+    finally:
+        process.terminate()
+        process.communicate(timeout=5)
+
+
+@pytest.mark.parametrize(("value", "metered"), [(1, True), (3, True), (2, False), (4, False), (0, None)])
+def test_network_managers_word_is_read(bus: str, value: int, metered: bool | None) -> None:
+    nm = FakeNetworkManager(bus, value)
+    try:
+        assert nm_metered(bus) is metered
+        assert nm.asked == 1
+    finally:
+        nm.close()
+
+
+def test_no_network_manager_means_not_known(bus: str) -> None:
+    assert nm_metered(bus, timeout=1.0) is None
+
+
+def test_a_metered_connection_is_checked_every_5_minutes_and_doubts_at_once() -> None:
+    d = Driver(MonitorSettings(metered=True))
+    d.cycle(HEALTHY)
+    assert d.state.next_check == d.now + 300  # healthy: the metered pace
+    d.cycle(MESSENGER_503)
+    assert d.state.next_check == d.now + 5  # a suspected failure: re-checked as fast as ever
+    assert MonitorSettings(metered=True, interval=900).healthy_interval == 900  # never faster than asked
+
+
+def test_the_app_slows_down_on_a_metered_connection_and_says_so(
+    qtbot: QtBot, bus: str, loop: object, http_server: object, https_server: object
+) -> None:
+    from tests.test_controller import RecordingSink, config_for, settle
+    from traywatch.ui.controller import Controller
+    from traywatch.ui.icons import IconSet
+    from traywatch.ui.tray import Tray
+    from traywatch.ui.worker import CycleRunner
+
+    nm = FakeNetworkManager(bus, 1)
+    try:
+        config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
+        tray = Tray(IconSet())
+        sink = RecordingSink(loop, tray)  # type: ignore[arg-type]
+        controller = Controller(
+            config,
+            tray=tray,
+            runner=CycleRunner(loop),
+            sink=sink,
+            metered=lambda: nm_metered(bus),  # type: ignore[arg-type]
+        )
+        controller.start()
+        qtbot.waitUntil(lambda: controller.metered is True, timeout=10000)
+        assert tray.notices["metered"] == "Metered connection: checking every 5 min"
+        qtbot.waitUntil(
+            lambda: controller.state.checked_at is not None and controller.state.running is None, timeout=10000
+        )
+        state = controller.state
+        assert state.settings.healthy_interval == 300
+        assert state.checked_at is not None and state.next_check - state.checked_at > 200
+        settle(qtbot, controller)
+    finally:
+        nm.close()
