@@ -4,13 +4,12 @@ its tray icon with it as a StatusNotifierItem, which the test then reads back ov
 
 from __future__ import annotations
 
-import subprocess
-import threading
 from typing import Any
 
-from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_call, new_method_return, new_signal
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from jeepney import DBusAddress, HeaderFields, Message, MessageType, new_method_call, new_method_return, new_signal
+from jeepney.io.blocking import open_dbus_connection
+
+from tests.dbus_service import DBusService
 
 WATCHER = "org.kde.StatusNotifierWatcher"
 PATH = "/StatusNotifierWatcher"
@@ -36,18 +35,12 @@ _INTROSPECTION = """<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Intr
 </node>"""
 
 
-class Watcher:
+class Watcher(DBusService):
     """Owns org.kde.StatusNotifierWatcher on ``address`` and answers it from a thread."""
 
     def __init__(self, address: str) -> None:
-        self.address = address
-        self.conn: DBusConnection = open_dbus_connection(address)
-        reply = self.conn.send_and_get_reply(message_bus.RequestName(WATCHER, 4), timeout=5)
-        assert reply.body[0] == 1, "could not own the watcher name"
         self.items: list[tuple[str, str]] = []  # (bus name, object path) of each registered item
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__(address, WATCHER)
 
     def _properties(self) -> dict[str, tuple[str, Any]]:
         return {
@@ -56,43 +49,27 @@ class Watcher:
             "ProtocolVersion": ("i", 0),
         }
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                message = self.conn.receive(timeout=0.2)
-            except TimeoutError:
-                continue
-            except (OSError, ValueError):
-                return
-            if message.header.message_type is not MessageType.method_call:
-                continue
-            fields = message.header.fields
-            member = fields.get(HeaderFields.member)
-            sender = fields.get(HeaderFields.sender, "")
-            try:
-                if member == "RegisterStatusNotifierItem":
-                    (service,) = message.body
-                    name, path = (service, "/StatusNotifierItem") if not service.startswith("/") else (sender, service)
-                    self.items.append((name, path))
-                    self.conn.send(new_method_return(message))
-                    self.conn.send(
-                        new_signal(
-                            DBusAddress(PATH, interface=WATCHER), "StatusNotifierItemRegistered", "s", (service,)
-                        )
-                    )
-                elif member == "RegisterStatusNotifierHost":
-                    self.conn.send(new_method_return(message))
-                elif member == "Get":
-                    _, prop = message.body
-                    self.conn.send(new_method_return(message, "v", (self._properties()[prop],)))
-                elif member == "GetAll":
-                    self.conn.send(new_method_return(message, "a{sv}", (self._properties(),)))
-                elif member == "Introspect":
-                    self.conn.send(new_method_return(message, "s", (_INTROSPECTION,)))
-                else:
-                    self.conn.send(new_error(message, "org.freedesktop.DBus.Error.UnknownMethod"))
-            except (OSError, KeyError, ValueError):
-                continue
+    def answer(self, message: Message, member: str) -> bool:
+        sender = message.header.fields.get(HeaderFields.sender, "")
+        if member == "RegisterStatusNotifierItem":
+            (service,) = message.body
+            name, path = (service, "/StatusNotifierItem") if not service.startswith("/") else (sender, service)
+            self.items.append((name, path))
+            self.conn.send(new_method_return(message))
+            signal = new_signal(DBusAddress(PATH, interface=WATCHER), "StatusNotifierItemRegistered", "s", (service,))
+            self.conn.send(signal)
+        elif member == "RegisterStatusNotifierHost":
+            self.conn.send(new_method_return(message))
+        elif member == "Get":
+            _, prop = message.body
+            self.conn.send(new_method_return(message, "v", (self._properties()[prop],)))
+        elif member == "GetAll":
+            self.conn.send(new_method_return(message, "a{sv}", (self._properties(),)))
+        elif member == "Introspect":
+            self.conn.send(new_method_return(message, "s", (_INTROSPECTION,)))
+        else:
+            return False
+        return True
 
     def call(
         self, name: str, path: str, interface: str, member: str, *, signature: str = "", body: tuple[Any, ...] = ()
@@ -116,16 +93,3 @@ class Watcher:
             body=("org.kde.StatusNotifierItem",),
         )
         return {key: value[1] for key, value in props.items()}
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.conn.close()
-
-
-def private_bus() -> tuple[subprocess.Popen[str], str]:
-    bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
-    )
-    assert bus.stdout is not None
-    return bus, bus.stdout.readline().strip()

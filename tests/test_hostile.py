@@ -25,6 +25,7 @@ from tests.helpers import config_text, control, cycle, probe, resolver, service
 from tests.servers import LocalServer
 from traywatch.catalog import Catalog, Endpoint, Service
 from traywatch.config import load_config
+from traywatch.configstore import Loaded, load_or_recover
 from traywatch.errors import ConfigError
 from traywatch.forwarding import Outcome as Forwarded
 from traywatch.forwarding import Target, request_for
@@ -230,6 +231,15 @@ def test_an_extra_ca_that_is_not_pem_is_refused_when_read_and_never_kills_a_cycl
     assert obs.services[0].ok
 
 
+def _refused_by_check_then_recovered(path: Path, text: str, expected: str) -> Loaded:
+    """``traywatch check`` refuses the file, naming ``expected``; then the tray loads it as it starts."""
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert expected in str(info.value)
+    return load_or_recover(path)
+
+
 @pytest.mark.parametrize(
     ("entry", "expected"),
     [
@@ -241,15 +251,10 @@ def test_an_extra_ca_that_is_not_pem_is_refused_when_read_and_never_kills_a_cycl
     ],
 )
 def test_urls_are_checked_when_the_config_is_read(tmp_path: Path, entry: str, expected: str) -> None:
-
     path = tmp_path / "c.toml"
-    path.write_text(entry)
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert expected in str(info.value)
-    from traywatch.configstore import load_or_recover
-
-    loaded = load_or_recover(path)  # the tray: a bad setting falls back alone; a bad entry sets the file aside
+    loaded = _refused_by_check_then_recovered(
+        path, entry, expected
+    )  # the tray: a bad setting falls back alone; a bad entry sets the file aside
     if entry.startswith(("[forwarding]", "[network]")):
         assert "using the default" in loaded.notice and path.exists()
     else:
@@ -308,14 +313,10 @@ def _check_config(path: Path, timeout: float = 20) -> subprocess.CompletedProces
     ],
 )
 def test_odd_numbers_and_deep_nesting_are_config_errors(tmp_path: Path, text: str, expected: str) -> None:
-    from traywatch.configstore import load_or_recover
-
     path = tmp_path / "config.toml"
-    path.write_text(text)
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert expected in str(info.value)
-    loaded = load_or_recover(path)  # the tray: the value alone falls back, or the file is kept aside
+    loaded = _refused_by_check_then_recovered(
+        path, text, expected
+    )  # the tray: the value alone falls back, or the file is kept aside
     if "nested" in expected:
         assert "kept as" in loaded.notice and not path.exists()
     else:
@@ -732,9 +733,8 @@ def test_a_token_goes_only_to_the_webhook_it_was_saved_for(
 
 
 def test_the_proxy_password_goes_only_to_the_proxy_it_was_saved_for(
-    desktop: Desktop, tmp_path: Path, http_server: LocalServer
+    desktop: Desktop, tmp_path: Path, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
 
     from traywatch.secretstore import open_secret_store
 
@@ -754,35 +754,19 @@ def test_the_proxy_password_goes_only_to_the_proxy_it_was_saved_for(
             [ok.replace("127.0.0.1", "localhost")],
         )
     )
-    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": desktop.env["DBUS_SESSION_BUS_ADDRESS"]}
-    os.environ["DBUS_SESSION_BUS_ADDRESS"] = env["DBUS_SESSION_BUS_ADDRESS"]
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])
     store = open_secret_store()
     try:
         store.set("network.proxy_password", pack("pw-9", "http://127.0.0.1:1"))  # another proxy's
-        proc = subprocess.run(
-            [sys.executable, "-m", "traywatch", "check", "--config", str(config)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=60,
-        )
+        proc = _check_config(config, timeout=60)
         assert "was saved for http://127.0.0.1:1" in proc.stderr
         assert seen and not any(seen)
         seen.clear()
         store.set("network.proxy_password", pack("pw-9", proxy))
-        subprocess.run(
-            [sys.executable, "-m", "traywatch", "check", "--config", str(config)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=60,
-        )
+        _check_config(config, timeout=60)
         assert seen and all(h.startswith("Basic ") for h in seen)  # a proxy on this machine: allowed
     finally:
         store.delete("network.proxy_password")
-        os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
 
 
 # Whatever bytes come back, parsing them ends in an answer or a named refusal.

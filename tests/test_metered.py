@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
+from tests.dbus_service import private_bus
 from tests.nm import FakeNetworkManager
-from tests.sni import private_bus
 from tests.test_monitor import HEALTHY, MESSENGER_503, Driver
 from traywatch.metered import nm_metered
 from traywatch.monitor import MonitorSettings

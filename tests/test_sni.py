@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from tests import servers
+from tests.dbus_service import private_bus
 from tests.desktop import Desktop
 from tests.helpers import config_text
 from tests.servers import LocalServer, wait_until
-from tests.sni import Watcher, private_bus
+from tests.sni import Watcher
 
 ROOT = Path(__file__).resolve().parent.parent
 
