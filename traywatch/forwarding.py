@@ -14,16 +14,17 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
 
 from traywatch import __version__
 from traywatch.notices import Notification, Urgency
 from traywatch.secretbind import SECRET_URL_KEY, release
 from traywatch.secretstore import SecretStore
 from traywatch.text import slack, unmention
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,8 @@ async def forward(
     headers = {"User-Agent": f"traywatch/{__version__}", "Accept-Encoding": "identity"}
     if target.token:
         headers["Authorization"] = f"Bearer {target.token}"
+    import httpx  # at the first notice forwarded, not at start-up
+
     owned = client is None
     http = client or httpx.AsyncClient(timeout=timeout, trust_env=True, follow_redirects=False)
     detail = ""

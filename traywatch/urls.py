@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-import httpx
-
 from traywatch.text import redact
 
 
@@ -26,10 +24,13 @@ def url_problem(url: str, schemes: Sequence[str]) -> str | None:
         return f"the port in {shown!r} is not a number from 1 to 65535"
     if not parts.hostname:
         return f"expected a URL with a host name, got {shown!r}"
-    try:
-        httpx.URL(url)  # IDNA: what the probes' client will make of the host name
-    except Exception:  # httpx raises InvalidURL, idna its own UnicodeError subclasses
-        return f"{parts.hostname!r} in {shown!r} is not a valid host name"
+    if not parts.hostname.isascii():
+        import httpx  # only for a name that needs IDNA: what the probes' client will make of it
+
+        try:
+            httpx.URL(url)
+        except Exception:  # httpx raises InvalidURL, idna its own UnicodeError subclasses
+            return f"{parts.hostname!r} in {shown!r} is not a valid host name"
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
         return f"{shown!r} is not a valid URL: it holds spaces or control characters"
     return None

@@ -10,8 +10,6 @@ import concurrent.futures  # noqa: F401
 import contextlib
 import logging.handlers  # noqa: F401
 
-import httpx  # noqa: F401
-
 import traywatch.config
 import traywatch.configstore
 import traywatch.forwarding
@@ -21,7 +19,6 @@ import traywatch.loop_thread
 import traywatch.monitor
 import traywatch.notify
 import traywatch.paths
-import traywatch.probes
 import traywatch.secretstore  # noqa: F401
 from traywatch.ui.feature_hook import skip_source_reads
 

@@ -27,7 +27,6 @@ from traywatch.loop_thread import LoopThread
 from traywatch.model import Observations
 from traywatch.notices import NoteKind, Notification, Urgency
 from traywatch.paths import Paths
-from traywatch.probes import run_cycle
 from traywatch.secretbind import is_secret_url
 from traywatch.secretstore import SecretStore, open_secret_store
 from traywatch.ui.collector import GuiThreadCollector
@@ -79,6 +78,8 @@ def make_tester(
 
     def test(entry: Service | Control, report: Callable[[str], None]) -> None:
         catalog = Catalog((entry,), (), ()) if isinstance(entry, Service) else Catalog((), (entry,), ())
+        from traywatch.probes import run_cycle
+
         future = loop.submit(run_cycle(catalog, config().check))
 
         def done(f: concurrent.futures.Future[Observations]) -> None:

@@ -10,7 +10,6 @@ from PySide6.QtCore import QObject, Signal
 from traywatch.catalog import Catalog
 from traywatch.loop_thread import LoopThread
 from traywatch.model import Observations, ProbeSettings
-from traywatch.probes import run_cycle
 from traywatch.statuspage import StatusPageWatch
 from traywatch.vantage import VantageWatch
 from traywatch.verdict import decide
@@ -37,6 +36,8 @@ class CycleRunner(QObject):
         looks_wrong: bool = False,
         vantage: VantageWatch | None = None,
     ) -> None:
+        from traywatch.probes import run_cycle  # after the icon is up: the network stack loads then
+
         cycle = run_cycle(catalog, settings, status_page, looks_wrong=looks_wrong, vantage=vantage)
         future = self.loop.submit(cycle)
         future.add_done_callback(lambda f: self._done(token, f))
