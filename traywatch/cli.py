@@ -58,7 +58,7 @@ def run_history(form: str, events: bool, since: str | None, limit: int) -> int:
     from dataclasses import asdict
 
     from traywatch.episodes import episodes, parse_since
-    from traywatch.history import History, describe
+    from traywatch.history import EVERY_LINE, History, describe
 
     now = time.time()
     try:
@@ -67,7 +67,7 @@ def run_history(form: str, events: bool, since: str | None, limit: int) -> int:
         print(f"traywatch: --since: {exc}", file=sys.stderr)
         return EXIT_USAGE
     history = History(Paths.default().history_file)
-    recent = history.recent(HISTORY_ALL)
+    recent = history.recent(EVERY_LINE)
     if recent.unreadable:
         print(f"traywatch: {recent.unreadable} unreadable line(s) in {history.path} were skipped", file=sys.stderr)
     if events:
@@ -108,7 +108,6 @@ def run_history(form: str, events: bool, since: str | None, limit: int) -> int:
     return 0
 
 
-HISTORY_ALL = 1_000_000  # every line the bounded file holds
 EPISODE_FIELDS = ("start", "end", "duration_s", "service", "kind", "headline", "evidence")
 
 

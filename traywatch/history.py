@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_BYTES = 256 * 1024
 READ_LIMIT = 4 * MAX_BYTES
+EVERY_LINE = 1_000_000  # as a ``recent`` limit: every line the bounded file holds
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,11 @@ def exit_code(verdict: Verdict) -> int:
     return _EXIT_BY_SIDE[verdict.kind.side]
 
 
-def redact_url(url: str) -> str:
-    """Drop user:password@ from a URL so credentials never reach output or logs."""
-    return redact(url)
-
-
 def _probe_json(probe: ProbeResult) -> dict[str, Any]:
     return {
         "id": probe.endpoint_id if probe.role.value != "control" else probe.target_id,
         "role": probe.role.value,
-        "url": redact_url(probe.url),
+        "url": redact(probe.url),
         "host": probe.host,
         "ok": probe.ok,
         "outcome": probe.outcome.value,
@@ -45,7 +40,7 @@ def _probe_json(probe: ProbeResult) -> dict[str, Any]:
         "status_code": probe.status_code,
         "addresses": list(probe.addresses),
         "layers_ms": {layer.value: ms for layer, ms in probe.layer_ms},
-        "redirect_to": redact_url(probe.redirect_to) if probe.redirect_to else None,
+        "redirect_to": redact(probe.redirect_to) if probe.redirect_to else None,
         "body_truncated": probe.body_truncated,
         "attempts": probe.attempts,
     }

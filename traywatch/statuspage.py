@@ -93,10 +93,6 @@ class StatusReport:
         found = [p for p in (self.product(i) for i in product_ids) if p is not None]
         return max(found, key=lambda p: p.level) if found else None
 
-    @property
-    def flagged(self) -> bool:
-        return any(p.level >= Level.LOW for p in self.products)
-
 
 class StatusPageError(Exception):
     """The status page answered, but not with the data we asked for."""

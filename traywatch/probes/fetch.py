@@ -13,6 +13,7 @@ import httpx
 from traywatch.catalog import is_ip_literal
 from traywatch.model import Outcome
 from traywatch.probes import dns
+from traywatch.probes.endpoint import uses_proxy
 from traywatch.thirdparty import Answer, FetchError
 
 
@@ -28,7 +29,7 @@ class Fetcher:
         host = target.host
         request_headers = {"Accept": "application/json", **(headers or {})}
         extensions: dict[str, Any] = {}
-        proxied = ("https" in self.proxies or "all" in self.proxies) and not urllib.request.proxy_bypass(host)
+        proxied = uses_proxy(url, host, self.proxies)
         if not proxied and not is_ip_literal(host):
             lookup = await dns.resolve(host, target.port or 443)
             if lookup.outcome is not Outcome.OK or not lookup.addresses:

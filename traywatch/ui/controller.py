@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from traywatch import monitor
 from traywatch.config import Config
 from traywatch.forwarding import Credentials, Outcome, WebhookSink, webhook_credentials
-from traywatch.history import History
+from traywatch.history import EVERY_LINE, History
 from traywatch.model import Observations
 from traywatch.monitor import MonitorState
 from traywatch.notices import NoteKind, Notification
@@ -31,7 +31,6 @@ from traywatch.view import view
 
 log = logging.getLogger(__name__)
 
-HISTORY_ALL = 1_000_000  # every line the bounded history holds
 
 
 class Controller(QObject):
@@ -275,7 +274,7 @@ class Controller(QObject):
 
         if self.details is None:
             return
-        found = episodes(self.history.recent(HISTORY_ALL).events) if self.history is not None else []
+        found = episodes(self.history.recent(EVERY_LINE).events) if self.history is not None else []
         names = {c.id: c.name for c in self.config.catalog.controls}
         now = self.clock()
         self.details.update_status(

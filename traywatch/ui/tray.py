@@ -141,8 +141,6 @@ class Tray(QObject):
         label.setFixedHeight(lines * WORDS_LINES + 8)
         label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         label.setContentsMargins(8, 4, 8, 4)
-        font = label.font()
-        label.setFont(font)
         action = QWidgetAction(self.menu)
         action.setDefaultWidget(label)
         action.setText(headline)  # what screen readers and tests read
