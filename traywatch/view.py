@@ -25,6 +25,7 @@ class Display(enum.Enum):
 
 
 PAUSE_BADGE = "paused"
+_ROW_WORDS = {"up": "working", "slow": "slow", "down": "down", "blocked": "blocked on this network"}
 _ROW_DISPLAY = {
     "up": Display.ALL_CLEAR,
     "slow": Display.DEGRADED,
@@ -43,6 +44,11 @@ class Row:
     latency: str
     muted: bool = False
     display: Display = Display.CHECKING  # the small icon on its line
+
+    @property
+    def words(self) -> str:
+        """Its state as the menu and the status window say it."""
+        return _ROW_WORDS.get(self.state, self.state)
 
 
 @dataclass(frozen=True)

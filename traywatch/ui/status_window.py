@@ -36,7 +36,6 @@ from traywatch.view import Display, View
 from traywatch.words import say, what_fails
 
 DAY = 86400.0
-_STATE_WORDS = {"up": "working", "slow": "slow", "down": "down", "blocked": "blocked on this network"}
 _KIND_COLOURS = {"down": "#c62828", "blocked": "#546e7a", "your_side": "#90a4ae"}
 
 
@@ -263,7 +262,7 @@ class StatusWindow(QDialog):
             probes = failing.get(row.service_id, ())
             happened = _problem_words(probes[0]) if probes and row.state in ("down", "blocked") else "—"
             latency = row.latency if row.state in ("up", "slow") else "–"
-            self._set_row(row_index, row.display, _STATE_WORDS.get(row.state, row.state), happened, latency)
+            self._set_row(row_index, row.display, row.words, happened, latency)
         for offset, probe in enumerate(controls):
             labels.append(names.get(probe.target_id, probe.target_id))
             display = Display.ALL_CLEAR if probe.ok else Display.YOUR_SIDE

@@ -15,7 +15,6 @@ from traywatch.view import Display, View
 
 WORDS_WIDTH = 360  # pixels: the menu's width, whatever the words
 WORDS_LINES = 4  # lines kept for the headline and its reason
-_ROW_WORDS = {"up": "working", "slow": "slow", "down": "down", "blocked": "blocked on this network"}
 
 PAUSE_HOUR = "hour"
 PAUSE_TOMORROW = "tomorrow"
@@ -89,10 +88,9 @@ class Tray(QObject):
         if rows:
             menu.addSeparator()
         for row in rows:
-            words = _ROW_WORDS.get(row.state, row.state)
             latency = f" · {row.latency}" if row.latency != "–" and row.state == "up" else ""
             muted = " · muted" if row.muted else ""
-            entry = self._line(f"{row.name}: {words}{latency}{muted}", self.show_details.emit)
+            entry = self._line(f"{row.name}: {row.words}{latency}{muted}", self.show_details.emit)
             entry.setIcon(self.icons[row.display])
         menu.addSeparator()
         checking = view is None or view.checking
