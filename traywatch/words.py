@@ -19,22 +19,28 @@ _YOUR_SIDE = {
 }
 
 
+def failure(probe: ProbeResult) -> str | None:
+    """How one probe fails, as what a service's servers (or address) do: "servers are not
+    answering"; None when there are no plain words for it."""
+    if probe.outcome is Outcome.HTTP_STATUS or probe.outcome is Outcome.UNEXPECTED_BODY:
+        return "servers are answering with an error"
+    if probe.outcome is Outcome.TIMEOUT:
+        return "servers are not answering"
+    if probe.outcome in (Outcome.REFUSED, Outcome.RESET, Outcome.UNREACHABLE):
+        return "servers are turning connections away"
+    if probe.outcome.is_dns:
+        return "address can't be found"
+    if probe.outcome.is_certificate or probe.outcome is Outcome.TLS_ERROR:
+        return "servers can't prove who they are"
+    return None
+
+
 def what_fails(name: str, probes: Sequence[ProbeResult], others_answer: bool) -> str:
     """One sentence on how a service fails, from its first failing probe."""
-    first = probes[0]
     if others_answer and all(p.layer is Layer.CHAT and p.status_code is not None for p in probes):
         return f"{name}'s site opens, but its chats don't connect."
-    if first.outcome is Outcome.HTTP_STATUS or first.outcome is Outcome.UNEXPECTED_BODY:
-        return f"{name}'s servers are answering with an error."
-    if first.outcome is Outcome.TIMEOUT:
-        return f"{name}'s servers are not answering."
-    if first.outcome in (Outcome.REFUSED, Outcome.RESET, Outcome.UNREACHABLE):
-        return f"{name}'s servers are turning connections away."
-    if first.outcome.is_dns:
-        return f"{name}'s address can't be found."
-    if first.outcome.is_certificate or first.outcome is Outcome.TLS_ERROR:
-        return f"{name}'s servers can't prove who they are."
-    return f"{name} isn't working."
+    words = failure(probes[0])
+    return f"{name}'s {words}." if words else f"{name} isn't working."
 
 
 def _your_internet(verdict: Verdict) -> str:

@@ -33,7 +33,7 @@ from traywatch.monitor import format_duration
 from traywatch.ui.icons import IconSet
 from traywatch.verdict import Verdict, describe
 from traywatch.view import Display, View
-from traywatch.words import say, what_fails
+from traywatch.words import failure, say
 
 DAY = 86400.0
 _KIND_COLOURS = {"down": "#c62828", "blocked": "#546e7a", "your_side": "#90a4ae"}
@@ -41,9 +41,8 @@ _KIND_COLOURS = {"down": "#c62828", "blocked": "#546e7a", "your_side": "#90a4ae"
 
 def _problem_words(probe: ProbeResult) -> str:
     """ "Servers are not answering.": the words of a notice, said of one row."""
-    sentence = what_fails("\0", [probe], others_answer=False)
-    rest = sentence.removeprefix("\0's ").removeprefix("\0 ")
-    return rest[:1].upper() + rest[1:]
+    words = failure(probe)
+    return f"{words[:1].upper()}{words[1:]}." if words else "Isn't working."
 
 
 @dataclass(frozen=True)
