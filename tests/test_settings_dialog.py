@@ -393,3 +393,26 @@ def test_edit_and_remove_need_a_selection_and_builtin_checks_are_listed(qtbot: Q
     dialog._refresh_entries()
     dialog.entry_list.setCurrentRow(0)
     assert edit.isEnabled() and remove.isEnabled()
+
+
+def test_a_credential_url_written_by_hand_moves_to_the_keyring_at_start(
+    paths: Paths, desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from traywatch.configstore import keep_secret_url
+
+    hook = "https://hooks.slack.com/services/T0/B0/handWrittenSecret"
+    paths.config_dir.mkdir(parents=True)
+    paths.config_file.write_text(f'version = 2\n[forwarding]\nurl = "{hook}"\n')
+    config = load_config(paths.config_file)
+    # Without a keyring: left where it is, and said so.
+    same, notice = keep_secret_url(paths.config_file, config, NullStore("none here"))
+    assert same is config and "no keyring" in notice and "handWrittenSecret" in paths.config_file.read_text()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])
+    store = open_secret_store()
+    try:
+        moved, notice = keep_secret_url(paths.config_file, config, store)
+        assert notice == "" and moved["forwarding.url"] == "https://hooks.slack.com/"
+        assert "handWrittenSecret" not in paths.config_file.read_text()
+        assert json.loads(store.get("forwarding.url") or "{}") == {"secret": hook, "for": "https://hooks.slack.com"}
+    finally:
+        store.delete("forwarding.url")

@@ -24,7 +24,7 @@ from typing import Any
 from traywatch.catalog import Control, Endpoint, Service
 from traywatch.config import SCHEMA_VERSION, Config, config_from_document, default_config, migrate
 from traywatch.errors import ConfigError
-from traywatch.secretbind import SECRET_URL_KEY, is_secret_url, origin, pack
+from traywatch.secretbind import is_secret_url, stash_secret_url
 from traywatch.secretstore import SecretStore
 from traywatch.settings import SECRET_KEYS, SETTINGS, Kind
 from traywatch.tomlreader import MAX_BYTES, TomlDocument
@@ -285,11 +285,11 @@ def keep_secret_url(path: Path, config: Config, store: SecretStore) -> tuple[Con
     url = str(config["forwarding.url"])
     if not is_secret_url(url):
         return config, ""
-    if not store.available:
+    kept_in_file = stash_secret_url(store, url)
+    if kept_in_file is None:
         return config, "Your webhook address is a password in itself and is in config.toml: no keyring to keep it in."
-    store.set(SECRET_URL_KEY, pack(url, url))
     values = {k: v for k, v in config.values.items() if k not in SECRET_KEYS}
-    values["forwarding.url"] = origin(url) + "/"
+    values["forwarding.url"] = kept_in_file
     kept = save(path, values)
     log.info("the webhook address was moved from %s to the keyring", path.name)
     return kept, ""

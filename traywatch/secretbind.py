@@ -13,7 +13,11 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from traywatch.secretstore import SecretStore
 
 # Each secret, and the setting naming where it may be sent.
 BOUND_TO = {"network.proxy_password": "network.proxy_url", "forwarding.token": "forwarding.url"}
@@ -107,3 +111,12 @@ def release(stored: str | None, url: str, what: str, *, loopback_http: bool = Fa
     if urlsplit(url).scheme != "https" and not (loopback_http and _loopback(url)):
         return Release(None, f"The {what} is not sent over plain http: use an https:// address.")
     return Release(secret)
+
+
+def stash_secret_url(store: SecretStore, url: str) -> str | None:
+    """Keep a webhook URL that is a credential in the keyring; returns what the config file
+    keeps instead (its origin), or None when there is no keyring to keep it in."""
+    if not store.available:
+        return None
+    store.set(SECRET_URL_KEY, pack(url, url))
+    return origin(url) + "/"

@@ -32,7 +32,6 @@ from traywatch.view import view
 log = logging.getLogger(__name__)
 
 
-
 class Controller(QObject):
     forwarded = Signal(object)  # a forwarding Outcome, queued back from the probe thread
     metered_known = Signal(object)  # True, False or None, queued back from the probe thread

@@ -43,7 +43,7 @@ from traywatch.config import Config, user_entries
 from traywatch.configstore import CatalogEdits, save
 from traywatch.errors import TraywatchError
 from traywatch.paths import Paths
-from traywatch.secretbind import BOUND_TO, SECRET_URL_KEY, is_secret_url, origin, pack, unpack
+from traywatch.secretbind import BOUND_TO, is_secret_url, origin, pack, stash_secret_url, unpack
 from traywatch.secretstore import SecretStore
 from traywatch.settings import GROUP_NOTES, SECRET_KEYS, SETTINGS, Group, Kind, Setting, cross_check
 from traywatch.ui.entry_editor import EntryEditor, Tester, describe_entry
@@ -495,13 +495,13 @@ class SettingsDialog(QDialog):
         url = str(values.get("forwarding.url", ""))
         if not is_secret_url(url):
             return
-        if not self.secrets.available:
+        kept_in_file = stash_secret_url(self.secrets, url)
+        if kept_in_file is None:
             raise TraywatchError(
                 "Not saved", "This webhook address is a password in itself, and there is no keyring to keep it in."
             )
-        self.secrets.set(SECRET_URL_KEY, pack(url, url))
-        values["forwarding.url"] = origin(url) + "/"
-        self.fields["forwarding.url"].set_value(values["forwarding.url"])
+        values["forwarding.url"] = kept_in_file
+        self.fields["forwarding.url"].set_value(kept_in_file)
 
     def apply(self) -> bool:
         if not self.revalidate():
