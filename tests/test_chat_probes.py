@@ -259,3 +259,9 @@ def test_the_host_header_names_the_endpoint(url: str, host: str) -> None:
 
     lines = request(Endpoint("chat", Role.EDGE, url), "a2V5", "ua").decode().split("\r\n")
     assert lines[0] == "GET /ws HTTP/1.1" and lines[1] == f"Host: {host}"
+
+
+def test_api_json_nested_past_the_bound_is_not_the_apps_answer(https_server: LocalServer) -> None:
+    deep = b"[" * 4000  # inside the 4 KiB body cap: nothing but opening brackets
+    result = api(https_server, "/api/deep", servers.ok(deep, 400, "application/json"))
+    assert result.outcome is Outcome.UNEXPECTED_BODY  # not an "unexpected error" from a recursion

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-import json
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cache
@@ -16,6 +15,7 @@ from importlib import resources
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from traywatch import jsonbound
 from traywatch.model import Layer, Role
 from traywatch.tomlreader import Node, TomlDocument
 from traywatch.urls import url_problem
@@ -103,7 +103,7 @@ class Endpoint:
         if not self.expect_json:
             return True
         try:
-            document = json.loads(body)
+            document = jsonbound.loads(body.encode("utf-8"))  # a server's answer: depth-bounded like all
         except ValueError:
             return False
         if not isinstance(document, dict):
