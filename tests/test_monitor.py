@@ -708,7 +708,7 @@ def test_meta_reports_one_notice_per_episode_amber_in_the_tray() -> None:
     )
     assert notes[0].urgency is Urgency.NORMAL and notes[0].services == ("messenger",)
     assert d.view().display is Display.DEGRADED
-    assert "Meta reports problems" in d.view().rows[0].state
+    assert "Meta reports problems" in d.view().rows[0].words
     for _ in range(30):
         assert d.cycle(META_SAYS) == []
     # Cleared, and back within the hold-down: the same episode, not a second notice.

@@ -24,15 +24,25 @@ class Display(enum.Enum):
     CHECKING = "checking"
 
 
-PAUSE_BADGE = "paused"
-_ROW_WORDS = {"up": "working", "slow": "slow", "down": "down", "blocked": "blocked on this network"}
+PAUSE_BADGE = "paused"  # the icon file drawn over the state's icon while paused
+
+# A service's line: its state (a ServiceState value) in words, and the small icon beside it.
+_ROW_WORDS = {
+    "up": "working",
+    "slow": "slow",
+    "down": "down",
+    "blocked": "blocked on this network",
+    "reported": "working, but Meta reports problems",
+    "unknown": "can't tell while your connection fails",
+}
 _ROW_DISPLAY = {
     "up": Display.ALL_CLEAR,
     "slow": Display.DEGRADED,
     "down": Display.DOWN,
     "blocked": Display.YOUR_SIDE,
-    "can't": Display.CHECKING,
-}  # the icon file drawn over the state's icon while paused
+    "reported": Display.DEGRADED,
+    "unknown": Display.CHECKING,
+}
 
 
 @dataclass(frozen=True)
@@ -105,18 +115,11 @@ def _rows(state: MonitorState, quiet: Quiet, now: float | None) -> tuple[Row, ..
     rows = []
     for status in verdict.services:
         track = state.track(status.id)
-        label = status.state.value
-        if track is not None and track.down and status.state not in (ServiceState.DOWN, ServiceState.BLOCKED):
-            label = "blocked" if track.blocked else "down"
-        layer = status.failing_layer.value if status.failing_layer else ""
-        if status.state is ServiceState.UNKNOWN:
-            label, layer = "can't tell while your connection fails", ""
-        elif status.state is ServiceState.REPORTED:
-            label = "working, but Meta reports problems"
+        shown = status.state.value
+        if track is not None and track.down and status.state in (ServiceState.UP, ServiceState.SLOW):
+            shown = "blocked" if track.blocked else "down"  # answering again, but its episode goes on
+        layer = status.failing_layer.value if status.failing_layer and status.state is not ServiceState.UNKNOWN else ""
         latency = f"{status.latency_ms:.0f} ms" if status.latency_ms is not None else "–"
         muted = now is not None and quiet.muted(status.id, now)
-        shown = _ROW_DISPLAY.get(label.split(" ")[0], Display.CHECKING)
-        if status.state is ServiceState.REPORTED:
-            shown = Display.DEGRADED
-        rows.append(Row(status.id, status.name, label, layer, latency, muted, shown))
+        rows.append(Row(status.id, status.name, shown, layer, latency, muted, _ROW_DISPLAY[shown]))
     return tuple(rows)
