@@ -9,13 +9,16 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from traywatch import __version__
 from traywatch.config import load_config
 from traywatch.errors import TraywatchError
 from traywatch.paths import Paths
 from traywatch.report import EXIT_INTERNAL, EXIT_USAGE, exit_code, to_json, to_text
+
+if TYPE_CHECKING:
+    from traywatch.episodes import Episode
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,7 +122,7 @@ def _iso(timestamp: float | None) -> str | None:
     return dt.datetime.fromtimestamp(timestamp).astimezone().isoformat(timespec="seconds")
 
 
-def _episode_row(episode: Any, now: float) -> list[Any]:
+def _episode_row(episode: Episode, now: float) -> list[Any]:
     return [
         _iso(episode.start),
         _iso(episode.end),

@@ -392,9 +392,8 @@ def _elsewhere(obs: Observations, failing: Sequence[ProbeResult]) -> str:
 
 def _web_url(url: str | None) -> str | None:
     """A sign-in page's address, if it is a plain web address worth opening."""
-    if not url or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-        return None
-    return url
+    parts = urlsplit(url) if url else None
+    return url if parts is not None and parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def _status_page_words(obs: Observations) -> dict[str, ProductStatus | None]:
