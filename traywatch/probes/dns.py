@@ -37,7 +37,8 @@ async def resolve(host: str, port: int) -> Lookup:
     def work() -> None:
         result: list[tuple[object, ...]] | BaseException
         try:
-            result = list(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+            # AI_ADDRCONFIG: no AAAA query where this machine has no IPv6 address to use.
+            result = list(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG))
         except BaseException as exc:  # handed to the event loop, never lost in the thread
             result = exc
         # If the loop has closed, nobody waits for this answer any more.
