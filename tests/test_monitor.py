@@ -89,6 +89,7 @@ class Driver:
             settings=lambda: self.values, recorders=[self.history], sinks=[self.shown], clock=lambda: self.now
         )
         self.changes: list[monitor.Change] = []
+        self.light_cycles = 0
 
     @property
     def notes(self) -> list[Notification]:
@@ -104,8 +105,14 @@ class Driver:
         return self.sample(verdict)
 
     def sample(self, verdict: Verdict) -> list[Notification]:
-        """One cycle now, due or not (as "Check now" does)."""
+        """One cycle now, due or not, that sees what ``verdict`` says. A light cycle that sees a
+        failure hands over to the full matrix at once, as the app's does."""
         self.state, token = monitor.start_cycle(self.state, self.now)
+        if self.state.running_light:
+            self.light_cycles += 1
+            if not every_site_answers(verdict):
+                self.state, _ = monitor.cycle_done(self.state, token, None, self.now)
+                self.state, token = monitor.start_cycle(self.state, self.now)
         self.state, changes = monitor.cycle_done(self.state, token, verdict, self.now)
         self.changes += changes
         return self.pipeline.changes(changes, self.state)
@@ -133,6 +140,10 @@ class Driver:
 
     def view(self) -> Any:
         return view(self.state, self.pipeline.quiet, self.now)
+
+
+def every_site_answers(verdict: Verdict) -> bool:
+    return all(p.ok for s in verdict.services for p in s.probes if p.counted)
 
 
 def confirm(d: Driver, verdict: Verdict) -> None:

@@ -19,6 +19,9 @@ It never cries wolf:
   offline), ending ``local_hold_down`` seconds after your side works again.
 - A your-side sample, a sleep and a network change wipe the evidence gathered so far: failures
   seen before them are not counted with failures seen after.
+- While the last full picture is all clear and nothing is open or in doubt, a *light* cycle
+  will do (``tiers``): its all-clear is a sample like any other, while any failure in it is no
+  sample at all but the full matrix asked at once, which then counts as usual.
 
 Every function takes the state and returns a new one; times are wall-clock seconds passed in.
 """
@@ -51,6 +54,9 @@ class MonitorSettings:
     tick: float = 5.0
     # A wall-clock gap this much longer than a tick means the machine slept.
     wake_gap: float = 30.0
+    # While everything is healthy, check with a light cycle (``tiers``); the full matrix at the
+    # first sign of trouble, and whenever anything is in doubt, down or in an episode.
+    tiered: bool = True
 
     @property
     def healthy_interval(self) -> float:
@@ -152,6 +158,9 @@ class MonitorState:
     last_tick: float | None = None
     verdict: Verdict | None = None
     checked_at: float | None = None
+    running_light: bool = False  # the cycle in flight is a light one
+    full_due: bool = True  # the next cycle asks the full matrix whatever the state
+    turn: int = 0  # light cycles started so far: which endpoint takes its turn in the next
 
     def track(self, service_id: str) -> Track | None:
         return dict(self.tracks).get(service_id)
@@ -184,8 +193,27 @@ def due(state: MonitorState, now: float) -> bool:
 
 def start_cycle(state: MonitorState, now: float) -> tuple[MonitorState, int]:
     """Mark a cycle as running; the token comes back with its verdict. The sample is dated
-    when the cycle starts, so a slow cycle does not stretch or shrink the span of evidence."""
-    return replace(state, running=state.epoch, running_since=now), state.epoch
+    when the cycle starts, so a slow cycle does not stretch or shrink the span of evidence.
+    ``running_light`` then says which kind it is to be, and ``turn`` which light cycle."""
+    light = _light_will_do(state)
+    state = replace(state, running=state.epoch, running_since=now, running_light=light)
+    if light:
+        return replace(state, turn=state.turn + 1), state.epoch
+    return replace(state, full_due=False), state.epoch
+
+
+def _light_will_do(state: MonitorState) -> bool:
+    """A light cycle only while the last full picture was all clear and nothing is open."""
+    verdict = state.verdict
+    return (
+        state.settings.tiered
+        and not state.full_due
+        and verdict is not None
+        and verdict.kind is VerdictKind.ALL_CLEAR
+        and not state.in_doubt
+        and state.you.episode_since is None
+        and not any(t.down or t.in_episode for _, t in state.tracks)
+    )
 
 
 def tick(state: MonitorState, now: float) -> MonitorState:
@@ -213,11 +241,13 @@ def _invalidate(state: MonitorState, now: float) -> MonitorState:
         next_check=now,
         tracks=tracks,
         you=state.you.forget_evidence(),
+        full_due=True,
     )
 
 
 def check_now(state: MonitorState, now: float) -> MonitorState:
-    return replace(state, next_check=now)
+    """Asked for by the user: the full picture, now."""
+    return replace(state, next_check=now, full_due=True)
 
 
 def reconfigure(state: MonitorState, settings: MonitorSettings) -> MonitorState:
@@ -231,9 +261,15 @@ def is_clean(verdict: Verdict) -> bool:
     return verdict.controls_ok >= verdict.controls_total - 1
 
 
-def cycle_done(state: MonitorState, token: int, verdict: Verdict, now: float) -> tuple[MonitorState, list[Change]]:
+def cycle_done(
+    state: MonitorState, token: int, verdict: Verdict | None, now: float
+) -> tuple[MonitorState, list[Change]]:
+    """A finished cycle's verdict. None is a light cycle's "something failed": no sample, as
+    it saw only part of the picture; the full matrix is asked at once instead."""
     if token != state.epoch:
         return state, []  # stale: it began before a sleep or a network change
+    if verdict is None:
+        return replace(state, running=None, running_since=None, full_due=True, next_check=now), []
     s = state.settings
     at = state.running_since if state.running_since is not None else now
     state = replace(state, running=None, running_since=None, verdict=verdict, checked_at=now)

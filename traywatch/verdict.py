@@ -253,14 +253,15 @@ def decide(obs: Observations) -> Verdict:
             "Try another DNS server or restart the router.",
             [*control_evidence, *doh_note],
         )
-    if not ok:
+    # A light cycle asks no controls: Meta's sites all answering prove your side works then.
+    if not ok and not (total == 0 and _every_site_answers(obs)):
         return verdict(
             VerdictKind.OFFLINE,
             "It's your connection",
             f"None of the {total} independent checks answer: {_failure_summary(failed)}. Meta is not the problem.",
             control_evidence,
         )
-    if len(ok) / total < _HEALTHY_SHARE:
+    if total and len(ok) / total < _HEALTHY_SHARE:
         return verdict(
             VerdictKind.UNSTABLE,
             "Your connection is unstable",
@@ -311,7 +312,9 @@ def decide(obs: Observations) -> Verdict:
     page_evidence = _status_page_evidence(obs)
 
     # "Works" only when it does: the monitor counts a service's failure only then, too.
-    if len(ok) >= total - 1:
+    if total == 0:
+        works = "your connection works: every site asked answers"
+    elif len(ok) >= total - 1:
         works = f"your connection works: {score}"
     else:
         works = f"only {score} answer, so your connection may be part of it"
@@ -381,6 +384,17 @@ def decide(obs: Observations) -> Verdict:
         control_evidence + page_evidence,
         states,
     )
+
+
+def decide_light(obs: Observations) -> Verdict | None:
+    """A light cycle's verdict when everything it asked answered; None at the first failure,
+    which no part of the picture may judge: the full matrix is asked instead."""
+    return decide(obs) if _every_site_answers(obs) else None
+
+
+def _every_site_answers(obs: Observations) -> bool:
+    counted = [p for p in obs.services if p.counted]
+    return bool(counted) and all(p.ok for p in counted)
 
 
 def _elsewhere(obs: Observations, failing: Sequence[ProbeResult]) -> str:

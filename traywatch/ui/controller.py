@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from traywatch import monitor
+from traywatch import monitor, tiers
 from traywatch.config import Config
 from traywatch.forwarding import Credentials, Outcome, WebhookSink, webhook_credentials
 from traywatch.history import EVERY_LINE, History
@@ -133,18 +133,22 @@ class Controller(QObject):
         self._render()  # "Checking…", and Check now off until it ends
         self.runner.run(
             token,
-            self.config.catalog,
+            tiers.asked(self.state, self.config.catalog),
             self.config.probe_settings(self.proxy_password),
             self.status_page,
             looks_wrong=_looks_wrong(self.state),
             vantage=self.vantage,
+            light=self.state.running_light,
         )
 
-    def _cycle_finished(self, token: int, observations: Observations, verdict: Verdict) -> None:
+    def _cycle_finished(self, token: int, observations: Observations, verdict: Verdict | None) -> None:
         self.state, changes = monitor.cycle_done(self.state, token, verdict, self.clock())
-        if self.state.verdict is verdict:  # not a stale cycle
-            self.observations = observations
-        log.info("check done in %.0f ms: %s (%s)", observations.duration_ms, verdict.kind.value, verdict.headline)
+        if verdict is None:
+            log.info("light check saw a failure in %.0f ms: asking everything now", observations.duration_ms)
+        else:
+            if self.state.verdict is verdict:  # not a stale cycle
+                self.observations = tiers.merged(self.observations, observations)
+            log.info("check done in %.0f ms: %s (%s)", observations.duration_ms, verdict.kind.value, verdict.headline)
         for note in self.pipeline.changes(changes, self.state):
             if note.kind is NoteKind.OUTAGE:
                 self._noticed_services = note.services
