@@ -13,13 +13,15 @@ Three tables, in Markdown:
    only badly). Per simulated hour, and in all.
 2. Flapping: Messenger down and up every 1, 2, 3 cycles or every 60, 120, 300 s for an hour,
    then up: notices per hour and per episode (new ones, and updates in place).
-3. A hard outage (Messenger's front answering 503 for 10 minutes) from 20 onsets spread over one
-   check interval (one random onset in each twentieth): time to the notice, and to "back".
+3. Outages of Messenger for 10 minutes: its front answering 503 (the hard outage), and its chat
+   connections failing while its front answers (3 November 2021), from 20 onsets spread over one
+   round of light cycles (one random onset in each twentieth): time to the notice, and to "back".
 
 Time: the probe timeout is 1 s and the resolver's 1 s (glibc's default is 5 s and traywatch's
 timeout 5 s: the same ratio), and each cycle's duration counts 5 times on the monitor's clock. The
 monitor runs at its defaults (docs/notifications.md), or as ``--confirm N --recheck S`` say, to
-compare. Needs root (ip netns).
+compare; ``--full`` asks the full matrix every cycle (no light cycles while healthy). Needs root
+(ip netns).
 """
 
 from __future__ import annotations
@@ -40,12 +42,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.internet import Internet, catalog, namespace  # noqa: E402
-from traywatch import monitor, notices  # noqa: E402
+from traywatch import monitor, notices, tiers  # noqa: E402
 from traywatch.catalog import Catalog  # noqa: E402
 from traywatch.monitor import ChangeKind, MonitorSettings  # noqa: E402
 from traywatch.notices import NoteKind, Notification  # noqa: E402
 from traywatch.probes import ProbeSettings, run_cycle  # noqa: E402
-from traywatch.verdict import decide  # noqa: E402
 
 TIMEOUT = 1.0
 SCALE = 5.0  # one real second of a cycle is this many on the monitor's clock
@@ -80,6 +81,7 @@ class Lane:
     notes: list[Notification] = field(default_factory=list)
     changes: list[monitor.Change] = field(default_factory=list)
     cycles: int = 0
+    light: int = 0  # of them light
 
     def __post_init__(self) -> None:
         self.start = self.now
@@ -90,14 +92,19 @@ class Lane:
         return (self.now - self.start) / 3600
 
     async def cycle(self, cat: Catalog, probe: ProbeSettings) -> list[monitor.Change]:
+        """One cycle as the app runs it: light or full as the monitor says; a light one that
+        sees trouble is followed at once by the full matrix (the next call, due now)."""
         self.now = max(self.now, self.state.next_check)
         self.state, token = monitor.start_cycle(self.state, self.now)
-        observations = await run_cycle(cat, probe)
+        light = self.state.running_light
+        observations = await run_cycle(tiers.asked(self.state, cat), probe)
         self.now += observations.duration_ms / 1000 * SCALE
-        self.state, changes = monitor.cycle_done(self.state, token, decide(observations), self.now)
+        verdict = tiers.judge(observations, light_cycle=light)
+        self.state, changes = monitor.cycle_done(self.state, token, verdict, self.now)
         self.changes += changes
         self.notes += notices.build(changes, self.state)
         self.cycles += 1
+        self.light += light
         return changes
 
 
@@ -105,7 +112,7 @@ def false_notices(
     net: Internet, cat: Catalog, probe: ProbeSettings, settings: MonitorSettings, *, cycles: int, kinds: set[str] | None
 ) -> list[str]:
     rows = [
-        "| failing at random | where | rate | cycles | simulated hours | false service/blocked notices "
+        "| failing at random | where | rate | cycles (light) | simulated hours | false service/blocked notices "
         "| of them blocked | your-side notices | false service notices per hour |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -130,9 +137,10 @@ def false_notices(
             local = [n for n in notes if n.kind is NoteKind.LOCAL]
             hours = sum(lane.hours for lane in lanes)
             done = sum(lane.cycles for lane in lanes)
+            light = sum(lane.light for lane in lanes)
             where = "everywhere" if scope == "all" else "Meta only"
             rows.append(
-                f"| {kind} | {where} | {rate:.0%} | {done} | {hours:.1f} | {len(service)} | {len(blocked)} "
+                f"| {kind} | {where} | {rate:.0%} | {done} ({light}) | {hours:.1f} | {len(service)} | {len(blocked)} "
                 f"| {len(local)} | {len(service) / hours:.2f} |"
             )
             print(rows[-1], flush=True)
@@ -178,25 +186,57 @@ def flapping(net: Internet, cat: Catalog, probe: ProbeSettings, settings: Monito
     return rows
 
 
+# The chat connections of Messenger failing while its site loads (3 November 2021).
+MESSENGER_CHATS = {"gateway.messenger.com": 502, "web-chat-e2ee.facebook.com": 502}
+
+
 def hard_outage(
     net: Internet, cat: Catalog, probe: ProbeSettings, settings: MonitorSettings, onsets: int = 20
+) -> list[str]:
+    rows = [
+        "| outage (10 min), 20 onsets | median | maximum | detected |",
+        "|---|---|---|---|",
+    ]
+
+    def front(down: bool) -> None:
+        net.down({MESSENGER_WEB} if down else set())
+
+    def chats(down: bool) -> None:
+        net.chat_down(MESSENGER_CHATS if down else {})
+
+    for label, fault in (("front answers 503", front), ("chat connections fail behind the front", chats)):
+        rows += outage_rows(label, fault, cat, probe, settings, onsets=onsets)
+        print("\n".join(rows[-2:]), flush=True)
+    return rows
+
+
+def outage_rows(
+    label: str,
+    fault: Callable[[bool], None],
+    cat: Catalog,
+    probe: ProbeSettings,
+    settings: MonitorSettings,
+    *,
+    onsets: int,
 ) -> list[str]:
     rng = random.Random(20)
     detected: list[float] = []
     recovered: list[float] = []
     for j in range(onsets):
         lane = Lane(settings)
-        net.down(set())
+        fault(False)
 
         async def run(lane: Lane = lane, j: int = j) -> None:
             for _ in range(2):
                 await lane.cycle(cat, probe)
-            onset = lane.now + (j + rng.random()) / onsets * lane.settings.interval
+            # Onsets spread over a whole round of light cycles, so each endpoint's turn is met.
+            span = lane.settings.interval * (tiers.round_length(cat) if lane.settings.tiered else 1)
+            onset = lane.now + (j + rng.random()) / onsets * span
             restore = onset + 600
             seen = False
             for _ in range(400):
                 at = max(lane.now, lane.state.next_check)
-                net.down({MESSENGER_WEB} if onset <= at < restore else set())
+                fault(onset <= at < restore)
                 changes = await lane.cycle(cat, probe)
                 for change in changes:
                     if change.kind is ChangeKind.DOWN and not seen:
@@ -207,19 +247,17 @@ def hard_outage(
                         return
 
         asyncio.run(run())
-    net.down(set())
+    fault(False)
     return [
-        "| hard outage (front answers 503 for 10 min), 20 onsets | median | maximum | detected |",
-        "|---|---|---|---|",
-        f'| onset to "Messenger is down" | {statistics.median(detected):.0f} s | {max(detected):.0f} s '
+        f'| {label}: onset to "Messenger is down" | {statistics.median(detected):.0f} s | {max(detected):.0f} s '
         f"| {len(detected)} of {onsets} |",
-        f'| back to "Messenger is back" | {statistics.median(recovered):.0f} s | {max(recovered):.0f} s '
-        f"| {len(recovered)} of {onsets} |",
+        f'| {label}: back to "Messenger is back" | {statistics.median(recovered):.0f} s '
+        f"| {max(recovered):.0f} s | {len(recovered)} of {onsets} |",
     ]
 
 
 def inside(args: argparse.Namespace) -> None:
-    settings = MonitorSettings(confirm_failures=args.confirm, recheck=args.recheck)
+    settings = MonitorSettings(confirm_failures=args.confirm, recheck=args.recheck, tiered=not args.full)
     folder = Path(tempfile.mkdtemp(prefix="traywatch-alarms-"))
     net = Internet(folder)
     os.environ["SSL_CERT_FILE"] = str(net.ca)
@@ -250,6 +288,7 @@ def main() -> None:
     defaults = MonitorSettings()
     parser.add_argument("--confirm", type=int, default=defaults.confirm_failures, help="failing samples to confirm")
     parser.add_argument("--recheck", type=float, default=defaults.recheck, help="seconds between re-checks")
+    parser.add_argument("--full", action="store_true", help="every cycle the full matrix (no light cycles)")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inside:
@@ -260,7 +299,7 @@ def main() -> None:
     with namespace(dns_timeout=int(TIMEOUT)) as name:
         command = [sys.executable, str(Path(__file__).resolve()), "--inside", "--cycles", str(args.cycles)]
         command += ["--only", args.only, "--kinds", args.kinds, "--confirm", str(args.confirm)]
-        command += ["--recheck", str(args.recheck)]
+        command += ["--recheck", str(args.recheck), *(["--full"] if args.full else [])]
         subprocess.run(["ip", "netns", "exec", name, *command], check=True, cwd=ROOT)
 
 

@@ -7,11 +7,16 @@ Meta's fronts and edges, the controls and the DoH resolvers, with a real DNS ser
 system resolver. Every packet of a check crosses that loopback once, so the interface's
 transmit counter is the traffic both ways, DNS included. Printed, in Markdown:
 
-1. A healthy cycle, with the web fronts answering small pages and 300 KB pages (what real home
-   pages weigh): bytes per cycle.
-2. The confirmation of a hard outage (Messenger's front answering 503, three cycles).
-3. A day at the defaults (one cycle a minute) and on a metered connection (one every 5 min).
-4. The baseline, measured in the same run: NetworkManager's own connectivity check, one request.
+1. Each endpoint asked alone, its TLS session resumed: what each probe costs (the measurement
+   the light cycle's choice rests on, see traywatch/tiers.py).
+2. A light cycle (what is asked while everything is healthy), over a whole round of them, and
+   the full matrix, with the web fronts answering small pages and 300 KB pages (what real home
+   pages weigh).
+3. The confirmation of a hard outage (Messenger's front answering 503): the light cycle that
+   sees it, then three full cycles.
+4. A day at the defaults (one cycle a minute) and on a metered connection (one every 5 min):
+   one full picture at start, then light cycles.
+5. The baseline, measured in the same run: NetworkManager's own connectivity check, one request.
 
 The simulated certificates (trustme: one issuer, ~1 KB) are smaller than real chains (3–5 KB),
 so every TLS handshake here costs a few KB less than on the internet; the figures are a floor for
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -42,7 +48,11 @@ def _tx() -> int:
 
 
 def inside(cycles: int) -> None:
+    import httpx
+
     from tests.internet import Internet, catalog
+    from traywatch import tiers
+    from traywatch.catalog import Catalog
     from traywatch.model import ProbeSettings
     from traywatch.probes import run_cycle
 
@@ -51,36 +61,75 @@ def inside(cycles: int) -> None:
         os.environ["SSL_CERT_FILE"] = str(net.ca)
         settings = ProbeSettings(timeout=5.0)
         cat = catalog()
+        rounds = tiers.round_length(cat)
 
-        def cycle_bytes() -> int:
+        def cycle_bytes(asked: Catalog) -> int:
             before = _tx()
-            asyncio.run(run_cycle(cat, settings))
+            asyncio.run(run_cycle(asked, settings))
             return _tx() - before
 
-        cycle_bytes()  # warm: the first cycle also loads modules and the CA
-        small = statistics.median(cycle_bytes() for _ in range(cycles))
+        def alone(asked: Catalog) -> float:
+            cycle_bytes(asked)  # its TLS session, for the resumed figure
+            return statistics.median(cycle_bytes(asked) for _ in range(5))
+
+        cycle_bytes(cat)  # warm: the first cycle also loads modules and the CA
+        print("| endpoint (asked alone, session resumed) | role | bytes |")
+        print("|---|---|---|")
+        for service in cat.services:
+            for endpoint in service.endpoints:
+                one = Catalog((dataclasses.replace(service, endpoints=(endpoint,)),), (), ())
+                print(f"| {service.id} {endpoint.id}: {endpoint.url} | {endpoint.role.value} | {alone(one):.0f} |")
+        for control in cat.controls:
+            one = Catalog((), (control,), ())
+            print(f"| control {control.id}: {control.endpoint.url} | control | {alone(one):.0f} |")
+        print(flush=True)
+
+        def light_round() -> list[int]:
+            return [cycle_bytes(tiers.light(cat, turn)) for turn in range(rounds) for _ in range(2)]
+
+        def full() -> float:
+            return statistics.median(cycle_bytes(cat) for _ in range(cycles))
+
+        figures = {"small full": full(), "small light": light_round()}
         net.page_bytes(PAGE)
-        big = statistics.median(cycle_bytes() for _ in range(cycles))
+        figures["big full"] = full()
+        figures["big light"] = light_round()
         net.page_bytes(0)
         net.down({"www.messenger.com"})
-        outage = sum(cycle_bytes() for _ in range(3))
+        # The light cycle that sees it, then the full matrix three times (the confirmation).
+        outage = cycle_bytes(tiers.light(cat, 0)) + sum(cycle_bytes(cat) for _ in range(3))
         net.down(set())
         before = _tx()
         gnome = next(c for c in cat.controls if c.id == "gnome")
-        import httpx
-
         httpx.get(gnome.endpoint.url, timeout=5)
         nm = _tx() - before
         net.close()
 
-    day = big * DAY
-    metered = big * DAY / 5
+    def kb(value: float) -> str:
+        return f"{value / 1024:.1f} KB"
+
+    small, big = figures["small light"], figures["big light"]
+    assert isinstance(small, list) and isinstance(big, list)
+    light = statistics.mean(big)
+    # A day at the defaults: one full picture when the app starts, then light cycles while healthy.
+    day = float(figures["big full"]) + light * (DAY - 1)
+    metered = float(figures["big full"]) + light * (DAY / 5 - 1)
     nm_day = nm * DAY / 5  # NetworkManager checks every 5 minutes
+    print(f"A round of light cycles is {rounds} cycles (one endpoint in turn per cycle).")
+    print()
     print("| what | bytes | baseline: NetworkManager's check | ratio |")
     print("|---|---|---|---|")
-    print(f"| a healthy cycle, small pages | {small / 1024:.1f} KB | {nm / 1024:.2f} KB | {small / nm:.0f}× |")
-    print(f"| a healthy cycle, 300 KB pages | {big / 1024:.1f} KB | {nm / 1024:.2f} KB | {big / nm:.0f}× |")
-    print(f"| confirming a hard outage (3 cycles) | {outage / 1024:.1f} KB | – | – |")
+    print(
+        f"| a light cycle, small pages: mean (max) over a round | {kb(statistics.mean(small))} ({kb(max(small))}) "
+        f"| {kb(nm)} | {statistics.mean(small) / nm:.0f}× |"
+    )
+    print(
+        f"| a light cycle, 300 KB pages: mean (max) over a round | {kb(light)} ({kb(max(big))}) "
+        f"| {kb(nm)} | {light / nm:.0f}× |"
+    )
+    print(f"| the full matrix, small pages | {kb(float(figures['small full']))} | – | – |")
+    print(f"| the full matrix, 300 KB pages | {kb(float(figures['big full']))} | – | – |")
+    print(f"| a hard outage: the light cycle that sees it and 3 full cycles | {kb(outage)} | – | – |")
     print(
         f"| a day at the defaults (1 cycle a minute, 300 KB pages) | {day / 2**20:.1f} MB "
         f"| {nm_day / 2**20:.2f} MB a day | {day / nm_day:.0f}× |"
