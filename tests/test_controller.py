@@ -276,3 +276,42 @@ def test_open_sign_in_page_opens_where_the_portal_sent_the_check(
     settle(qtbot, controller)
     assert opened[-1] == "http://login.portal.example/welcome"
     assert any(n.kind is NoteKind.PORTAL for n in sink.posted)
+
+
+def test_healthy_checks_are_light_and_a_failure_brings_the_full_matrix_at_once(
+    qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
+) -> None:
+    state = {"fail": False}
+
+    def front(h: servers.Handler) -> None:
+        h.reply(503 if state["fail"] else 200, b"front")
+
+    web = https_server.route("/light-front", front)
+    api = https_server.route("/light-api", servers.ok(b"api"))
+    other = https_server.route("/light-other", servers.ok(b"other"))
+    ctl = http_server.route("/light-control", servers.ok(b"success"))
+    services = {"messenger": [web, api, other]}
+    text = config_text("version = 2\n[general]\ninterval = 1\nrecheck = 1\n", services, [ctl])
+    config = config_from_document(TomlDocument("test.toml", text), Path("test.toml"))
+    controller, tray, _ = make(qtbot, loop, config)
+    controller.start()
+
+    def asked(path: str, where: LocalServer) -> int:
+        return sum(hit.startswith(path) for hit in where.hits)
+
+    qtbot.waitUntil(lambda: asked("/light-front", https_server) >= 6, timeout=15000)
+    qtbot.waitUntil(lambda: controller.state.running is None, timeout=5000)  # no cycle half-counted
+    # One full picture, then light cycles: the front every time, the other two in turn, no control.
+    assert asked("/light-control", http_server) == 1
+    fronts = asked("/light-front", https_server)
+    turns = asked("/light-api", https_server) + asked("/light-other", https_server)
+    assert turns == 2 + (fronts - 1)  # both in the full cycle, then one per light cycle
+    assert abs(asked("/light-api", https_server) - asked("/light-other", https_server)) <= 1
+    assert controller.state.turn >= 4
+    controller.show_details()
+    assert controller.details.table.rowCount() == 2  # Messenger, and the control's last answer
+    state["fail"] = True
+    controls = asked("/light-control", http_server)
+    qtbot.waitUntil(lambda: asked("/light-control", http_server) > controls, timeout=5000)
+    qtbot.waitUntil(lambda: tray.view is not None and tray.view.display is Display.DOWN, timeout=10000)
+    settle(qtbot, controller)

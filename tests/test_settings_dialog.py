@@ -21,8 +21,8 @@ from traywatch.loop_thread import LoopThread
 from traywatch.paths import Paths
 from traywatch.secretstore import NullStore, SecretStore, open_secret_store
 from traywatch.settings import SETTINGS, Kind
-from traywatch.ui.app import make_tester
 from traywatch.ui.entry_editor import EntryEditor, build_entry
+from traywatch.ui.session import make_tester
 from traywatch.ui.settings_dialog import SettingsDialog
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import getpass
 import os
 import subprocess
@@ -179,6 +180,39 @@ def test_core_imports_no_qt() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
     assert "traywatch.cli" in [f"traywatch.{m}" for m in modules]  # the headless front is among them
+
+
+def test_the_icon_is_shown_before_the_core_is_loaded() -> None:
+    # What the tray app imports before its icon is up: no settings, no monitor, no asyncio, no
+    # network stack. Each of them put back in front of the icon costs start-up time.
+    code = (
+        "import sys\n"
+        "from traywatch.cli import main\n"
+        "from traywatch.ui import app\n"
+        "print(sorted(m for m in sys.modules if m.startswith('traywatch') or m in "
+        "('asyncio', 'httpx', 'ssl', 'concurrent.futures', 'jeepney')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = set(ast.literal_eval(out.stdout.strip()))
+    assert loaded == {
+        "traywatch",
+        "traywatch.cli",
+        "traywatch.errors",
+        "traywatch.logs",
+        "traywatch.paths",
+        "traywatch.resources",
+        "traywatch.ui",
+        "traywatch.ui.app",
+        "traywatch.ui.feature_hook",
+        "traywatch.ui.single_instance",
+    }
+
+
+def test_the_first_icon_is_the_checking_state() -> None:
+    from traywatch.ui.app import CHECKING_ICON
+
+    assert Display.CHECKING.value == CHECKING_ICON
+    assert icon_path(CHECKING_ICON).is_file()
 
 
 def test_app_starts_on_a_hostile_config_and_keeps_it_aside(tmp_path: Path) -> None:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from traywatch import __version__
-from traywatch.config import load_config
-from traywatch.errors import TraywatchError
-from traywatch.paths import Paths
-from traywatch.report import EXIT_INTERNAL, EXIT_USAGE, exit_code, to_json, to_text
+from traywatch.errors import EXIT_INTERNAL, EXIT_USAGE, TraywatchError
+
+# The core is imported by the command that needs it: the tray app shows its icon before loading it.
 
 if TYPE_CHECKING:
     from traywatch.episodes import Episode
@@ -57,11 +53,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_history(form: str, events: bool, since: str | None, limit: int) -> int:
+    import json
     import time
     from dataclasses import asdict
 
     from traywatch.episodes import episodes, parse_since
     from traywatch.history import EVERY_LINE, History, describe
+    from traywatch.paths import Paths
 
     now = time.time()
     try:
@@ -151,7 +149,14 @@ def _cell(value: Any) -> Any:
 
 
 def run_check(config_path: Path | None, as_json: bool, timeout: float | None) -> int:
+    import asyncio
+    import json
+    from dataclasses import replace
+
+    from traywatch.config import load_config
+    from traywatch.paths import Paths
     from traywatch.probes import run_cycle
+    from traywatch.report import exit_code, to_json, to_text
     from traywatch.verdict import decide
 
     path = config_path or Paths.default().config_file

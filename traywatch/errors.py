@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Exit statuses of the command line (docs/check-json.md); ``traywatch check`` uses all five.
+EXIT_ALL_CLEAR = 0
+EXIT_THEM = 1
+EXIT_USAGE = 2
+EXIT_YOU = 3
+EXIT_INTERNAL = 4
+
 
 class TraywatchError(Exception):
     """An error a person will read; ``title`` fits a dialog title, ``message`` the body."""

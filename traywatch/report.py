@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from traywatch import __version__
+from traywatch.errors import EXIT_ALL_CLEAR, EXIT_THEM, EXIT_YOU
 from traywatch.model import DohAnswer, Observations, ProbeResult
 from traywatch.statuspage import StatusReport
 from traywatch.text import redact, terminal
@@ -13,11 +14,6 @@ from traywatch.verdict import Side, Verdict
 
 JSON_SCHEMA = 1
 
-EXIT_ALL_CLEAR = 0
-EXIT_THEM = 1
-EXIT_USAGE = 2
-EXIT_YOU = 3
-EXIT_INTERNAL = 4
 
 _EXIT_BY_SIDE = {Side.NONE: EXIT_ALL_CLEAR, Side.THEM: EXIT_THEM, Side.YOU: EXIT_YOU}
 

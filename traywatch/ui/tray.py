@@ -42,12 +42,15 @@ class Tray(QObject):
     open_settings = Signal()
     quit = Signal()
 
-    def __init__(self, icons: IconSet, parent: QObject | None = None) -> None:
+    def __init__(self, icons: IconSet, icon: QSystemTrayIcon | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.icons = icons
         self.view: View | None = None
-        self.icon = QSystemTrayIcon(icons[Display.CHECKING], self)
-        self.icon.setToolTip("traywatch: checking…")
+        if icon is None:
+            icon = QSystemTrayIcon(icons[Display.CHECKING])
+            icon.setToolTip("traywatch: checking…")
+        icon.setParent(self)  # an icon shown before the rest loaded is adopted, not replaced
+        self.icon = icon
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self._rebuild_menu)
         self.icon.setContextMenu(self.menu)
