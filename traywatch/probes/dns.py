@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import contextlib
 import ipaddress
 import socket
-import threading
 from dataclasses import dataclass
 
 from traywatch.model import Outcome
@@ -22,7 +22,11 @@ class Lookup:
 
 async def resolve(host: str, port: int) -> Lookup:
     """getaddrinfo in a daemon thread: a resolver that hangs can neither hold the cycle past its
-    deadline (the caller's timeout cancels the wait) nor keep the process from exiting."""
+    deadline (the caller's timeout cancels the wait) nor keep the process from exiting. An
+    address needs no lookup and gets none."""
+    literal = _literal(host)
+    if literal is not None:
+        return Lookup(Outcome.OK, (literal,))
     loop = asyncio.get_running_loop()
     future: asyncio.Future[list[tuple[object, ...]]] = loop.create_future()
 
@@ -45,7 +49,9 @@ async def resolve(host: str, port: int) -> Lookup:
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(deliver, result)
 
-    threading.Thread(target=work, name=f"resolve {host}", daemon=True).start()
+    # A bare thread: threading.Thread.start() would hold the event loop until the thread runs,
+    # about half a millisecond a lookup, and a thread that never ends must not be waited for at exit.
+    _thread.start_new_thread(work, ())
     try:
         infos = await future
     except socket.gaierror as exc:
@@ -55,6 +61,13 @@ async def resolve(host: str, port: int) -> Lookup:
     if not addresses:
         return Lookup(Outcome.NO_ADDRESS, detail="name has no address")
     return Lookup(Outcome.OK, addresses)
+
+
+def _literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
 
 
 def is_sinkhole(address: str) -> bool:
