@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from traywatch import APP_ID
 from traywatch.errors import TraywatchError
 
 MARKER = "X-traywatch-Autostart=true"
@@ -58,7 +59,7 @@ class XdgAutostart:
             "Name=traywatch\n"
             "Comment=Tells you whether it's your connection or Meta's services that are down\n"
             f"Exec={desktop_exec(self.command)}\n"
-            "Icon=network-wired\n"
+            f"Icon={APP_ID}\n"
             "Terminal=false\n"
             "X-GNOME-Autostart-enabled=true\n"
             f"{MARKER}\n"

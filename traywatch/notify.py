@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
+from traywatch import APP_ID
 from traywatch.notices import NoteKind, Notification
 from traywatch.text import markless, markup
 
@@ -49,6 +50,15 @@ def body_text(body: str, reads_markup: bool) -> str:
     """The body as the server will read it: escaped for one that says it reads markup (so "<b>"
     from a server stays text), and with no markup characters at all for the others."""
     return markup(body) if reads_markup else markless(body)
+
+
+def hints_for(note: Notification) -> dict[str, tuple[str, object]]:
+    """The Notify hints: urgency, and the desktop file, so the server can group and theme it."""
+    return {
+        "urgency": ("y", note.urgency.value),  # the spec says byte; servers ignore int32 here
+        "desktop-entry": ("s", APP_ID),
+        "category": ("s", "network"),
+    }
 
 
 class NotifierUnavailable(Exception):
@@ -140,11 +150,7 @@ class DBusNotifier:
         """Show ``note``, replacing the last one with the same key. Never raises."""
         try:
             actions = _actions_for(note) if "actions" in self.capabilities else []
-            hints = {
-                "urgency": ("y", note.urgency.value),  # the spec says byte; servers ignore int32 here
-                "desktop-entry": ("s", "traywatch"),
-                "category": ("s", "network"),
-            }
+            hints = hints_for(note)
             icon = self.icon_for(note)
             (notification_id,) = await self._call(
                 "Notify",

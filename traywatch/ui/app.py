@@ -15,7 +15,7 @@ from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from traywatch import __version__
+from traywatch import APP_ID, __version__
 from traywatch.errors import EXIT_INTERNAL
 from traywatch.logs import setup_logging
 from traywatch.paths import Paths
@@ -58,15 +58,32 @@ def _quit_on_signals(app: QApplication) -> None:
     app.setProperty("_signal_sockets", (reader, writer, notifier))  # keep them alive
 
 
+def name_the_process_for_windows(shell32: object | None = None) -> bool:
+    """Windows shows a toast only for a process that names its app (an AppUserModelID), and
+    groups its taskbar entries by it. Before any window exists; True once named."""
+    if shell32 is None:
+        import ctypes
+
+        windll = getattr(ctypes, "windll", None)  # Windows only
+        if windll is None:
+            return False
+        shell32 = windll.shell32
+    setter = getattr(shell32, "SetCurrentProcessExplicitAppUserModelID", None)
+    if setter is None:
+        return False
+    return bool(setter(APP_ID) == 0)  # S_OK
+
+
 def run_app(config_path: Path | None, verbose: bool = False) -> int:
     paths = Paths.default()
     log_file = setup_logging(paths.log_dir, verbose)
     log.info("traywatch %s starting; log file %s", __version__, log_file)
+    name_the_process_for_windows()
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("traywatch")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("traywatch")
+    app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
 
     if ask_running_instance_to_show():
