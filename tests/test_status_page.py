@@ -236,3 +236,71 @@ def test_parse_keeps_good_products_and_drops_broken_ones() -> None:
     assert [p.id for p in products] == ["messenger", "whatsapp-business-api"]
     assert products[1].name == "whatsapp-business-api"  # no name: its id stands in
     assert level_of("  MAJOR disruptions ") is Level.MAJOR
+
+
+# Conditional reads: an unchanged page is answered 304 and not sent again.
+
+
+def validating_route(body: bytes, etag: str, last_modified: str = "Fri, 27 Nov 2026 04:00:00 GMT") -> servers.Route:
+    asked: list[dict[str, str]] = []
+
+    def route(h: servers.Handler) -> None:
+        asked.append({k.lower(): v for k, v in h.headers.items()})
+        if h.headers.get("If-None-Match") == etag:
+            h.reply(304, b"", {"ETag": etag})
+            return
+        h.reply(200, body, {"Content-Type": "application/json", "ETag": etag, "Last-Modified": last_modified})
+
+    route.asked = asked  # type: ignore[attr-defined]
+    return route
+
+
+def read_twice(server: LocalServer, prefix: str) -> tuple[StatusReport, StatusReport]:
+    async def go() -> tuple[StatusReport, StatusReport]:
+        async with httpx.AsyncClient(verify=verifying_context(), timeout=2.0) as client:
+            watch = StatusPageWatch(server.url(prefix), ("messenger",))
+            await watch.refresh(Fetcher(client, {}), looks_wrong=True, now=1000.0)
+            first = watch.report
+            await watch.refresh(Fetcher(client, {}), looks_wrong=True, now=1000.0 + WRONG_EVERY)
+            assert first is not None and watch.report is not None
+            return first, watch.report
+
+    return asyncio.run(go())
+
+
+def test_an_unchanged_page_is_not_sent_again(https_server: LocalServer) -> None:
+    body = orgs(("messenger", "Messenger Platform", ["No known issues"]), ("other", "Other", ["No known issues"]))
+    route = validating_route(body, '"v1"')
+    https_server.route("/cond/data/orgs.json", route)
+    before = https_server.sent_bytes
+    first, second = read_twice(https_server, "/cond")
+    assert https_server.sent_bytes - before == len(body)  # once, not twice
+    asked = route.asked  # type: ignore[attr-defined]
+    assert len(asked) == 2
+    assert "if-none-match" not in asked[0]
+    assert asked[1]["if-none-match"] == '"v1"'
+    assert asked[1]["if-modified-since"] == "Fri, 27 Nov 2026 04:00:00 GMT"
+    assert second.available and second.products == first.products
+    assert second.fetched_at == 1000.0 + WRONG_EVERY  # read again, found the same
+
+
+@pytest.mark.parametrize(
+    "etag",
+    ['"' + "x" * 300 + '"', '"a\x7fb"', "unquoted", '"a"b"'],
+)
+def test_a_hostile_validator_is_never_sent_back(https_server: LocalServer, etag: str) -> None:
+    body = orgs(("messenger", "Messenger Platform", ["No known issues"]))
+    route = validating_route(body, etag, last_modified="x" * 300)
+    prefix = f"/hostile-etag-{abs(hash(etag))}"
+    https_server.route(f"{prefix}/data/orgs.json", route)
+    first, second = read_twice(https_server, prefix)
+    asked = route.asked  # type: ignore[attr-defined]
+    assert "if-none-match" not in asked[1] and "if-modified-since" not in asked[1]
+    assert first.available and second.available
+
+
+def test_a_304_to_a_plain_read_is_a_problem_not_a_page(https_server: LocalServer) -> None:
+    https_server.route("/unasked304/data/orgs.json", json_route(b"", status=304))
+    report = read(https_server, "/unasked304")
+    assert not report.available
+    assert "304" in report.problem

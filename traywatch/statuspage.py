@@ -174,18 +174,61 @@ def due(last: StatusReport | None, now: float, looks_wrong: bool) -> bool:
     return now - last.fetched_at >= (WRONG_EVERY if looks_wrong else CALM_EVERY)
 
 
-async def _get(fetch: Fetch, url: str) -> bytes:
-    answer = await fetch("GET", url, cap=SIZE_CAP)
+# An entity tag as RFC 9110 writes it (quoted, optionally weak), and a date as HTTP writes it:
+# anything else a server sends as a validator is not sent back to it.
+_ETAG = re.compile(r'(W/)?"[\x21\x23-\x7e]{0,200}"')
+_HTTP_DATE = re.compile(r"[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT")
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A page as last read, with the validators to ask whether it changed since."""
+
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def conditions(self) -> dict[str, str]:
+        asked = {}
+        if self.etag is not None:
+            asked["If-None-Match"] = self.etag
+        if self.last_modified is not None:
+            asked["If-Modified-Since"] = self.last_modified
+        return asked
+
+
+def _kept(body: bytes, headers: dict[str, str]) -> Kept | None:
+    etag = headers.get("etag", "")
+    modified = headers.get("last-modified", "")
+    kept = Kept(body, etag if _ETAG.fullmatch(etag) else None, modified if _HTTP_DATE.fullmatch(modified) else None)
+    return kept if kept.conditions() else None
+
+
+async def _get(fetch: Fetch, url: str, cache: dict[str, Kept] | None = None) -> bytes:
+    """The page's body; with ``cache``, asked only if it changed since it was kept there."""
+    kept = cache.get(url) if cache is not None else None
+    answer = await fetch("GET", url, cap=SIZE_CAP, headers=kept.conditions() if kept else None)
+    if answer.status == 304 and kept is not None:
+        return kept.body
     if answer.status != 200:
         raise StatusPageError(f"the page answers HTTP {answer.status}")
+    if cache is not None:
+        fresh = _kept(answer.body, answer.headers)
+        if fresh is not None:
+            cache[url] = fresh
+        else:
+            cache.pop(url, None)
     return answer.body
 
 
-async def fetch(get: Fetch, base_url: str, wanted: Sequence[str], now: float) -> StatusReport:
-    """Read the products, then when each wanted one flagged began. Never raises."""
+async def fetch(
+    get: Fetch, base_url: str, wanted: Sequence[str], now: float, cache: dict[str, Kept] | None = None
+) -> StatusReport:
+    """Read the products, then when each wanted one flagged began. Never raises. With ``cache``,
+    an unchanged product list is answered 304 and not sent again."""
     base = base_url.rstrip("/")
     try:
-        products = parse_orgs(await _get(get, f"{base}/data/orgs.json"))
+        products = parse_orgs(await _get(get, f"{base}/data/orgs.json", cache))
     except (StatusPageError, FetchError) as exc:
         return StatusReport(now, problem=str(exc))
     dated = []
@@ -208,13 +251,14 @@ class StatusPageWatch:
         self.base_url = base_url
         self.wanted = tuple(wanted)
         self.report: StatusReport | None = None
+        self.kept: dict[str, Kept] = {}  # the product list as last read, while it has validators
 
     async def refresh(self, get: Fetch, looks_wrong: bool, now: float | None = None) -> None:
         now = time.time() if now is None else now
         if due(self.report, now, looks_wrong):
             # Dated before the read, so a read cut short still counts towards the interval.
             self.report = StatusReport(now, problem="being read")
-            self.report = await fetch(get, self.base_url, self.wanted, now)
+            self.report = await fetch(get, self.base_url, self.wanted, now, self.kept)
 
     def same_source(self, other: StatusPageWatch) -> bool:
         return (self.base_url, self.wanted) == (other.base_url, other.wanted)
