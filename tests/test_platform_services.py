@@ -184,3 +184,20 @@ def test_request_for_json_and_ntfy() -> None:
     assert url == "https://ntfy.example/alerts" and body["urgency"] == "critical"
     url, body = request_for(Target("https://ntfy.example/alerts", "ntfy"), NOTE)
     assert url == "https://ntfy.example/" and body["topic"] == "alerts"
+
+
+def test_autostart_starts_the_installed_command_it_was_started_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from traywatch.autostart import launch_command
+
+    installed = tmp_path / "bin" / "traywatch"
+    installed.parent.mkdir()
+    installed.write_text("#!/bin/sh\n")
+    installed.chmod(0o755)
+    monkeypatch.setattr("sys.argv", [str(installed)])
+    assert launch_command() == [str(installed)]
+    installed.chmod(0o644)  # not a command
+    assert launch_command()[1:] == ["-m", "traywatch"]
+    monkeypatch.setattr("sys.argv", [str(tmp_path / "traywatch" / "__main__.py")])  # python -m traywatch
+    assert launch_command()[1:] == ["-m", "traywatch"]

@@ -19,7 +19,13 @@ RUN_VALUE = "traywatch"
 
 
 def launch_command() -> list[str]:
-    """How this installation starts the tray app."""
+    """How this installation starts the tray app: the command it was started with, when that is
+    an installed ``traywatch`` (pipx, the Debian package's /usr/bin/traywatch, a frozen build);
+    else this Python with ``-m traywatch`` (a source checkout)."""
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    installed = started.name in ("traywatch", "traywatch.exe") and started.is_absolute()
+    if installed and started.is_file() and os.access(started, os.X_OK):
+        return [str(started)]
     return [sys.executable, "-m", "traywatch"]
 
 
