@@ -256,3 +256,34 @@ class Dunst:
             os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
         else:
             os.environ["DBUS_SESSION_BUS_ADDRESS"] = self._old
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """The environment of someone who installed traywatch: no source tree, no venv, own home."""
+    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
+
+
+def run_tray_until_checked(command: Path | str, desktop: Desktop, home: Path, state: Path) -> None:
+    """Start an installed traywatch in ``desktop``, wait for its icon and its first check (seen
+    in its log), then stop it: it must end cleanly. For builds run away from the source tree."""
+
+    log = state / "traywatch" / "log" / "traywatch.log"
+    app = subprocess.Popen(
+        [str(command)],
+        env={**desktop.env, **clean_env(home), "QT_QPA_PLATFORM": "xcb", "XDG_STATE_HOME": str(state)},
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def said(text: str) -> bool:
+            return log.exists() and text in log.read_text()
+
+        assert wait_until(lambda: said("tray icon shown"), 30), log.read_text() if log.exists() else ""
+        assert wait_until(lambda: said("check done"), 30), log.read_text()
+    finally:
+        app.terminate()
+        _, err = app.communicate(timeout=15)
+    assert app.returncode == 0, err

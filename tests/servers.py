@@ -119,6 +119,17 @@ def ok(body: bytes = b"ok", status: int = 200, content_type: str = "text/plain")
     return lambda h: h.reply(status, body, {"Content-Type": content_type})
 
 
+class Switch:
+    """A route that answers ``body`` with 200, or 503 while ``failing`` is set: a service going down."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.failing = False
+
+    def __call__(self, h: Handler) -> None:
+        h.reply(503 if self.failing else 200, self.body)
+
+
 def hang(h: Handler) -> None:
     """Accept and read the request, then never answer."""
     h.server.stopping.wait()

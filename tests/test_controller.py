@@ -281,11 +281,7 @@ def test_open_sign_in_page_opens_where_the_portal_sent_the_check(
 def test_healthy_checks_are_light_and_a_failure_brings_the_full_matrix_at_once(
     qtbot: QtBot, loop: LoopThread, http_server: LocalServer, https_server: LocalServer
 ) -> None:
-    state = {"fail": False}
-
-    def front(h: servers.Handler) -> None:
-        h.reply(503 if state["fail"] else 200, b"front")
-
+    front = servers.Switch(b"front")
     web = https_server.route("/light-front", front)
     api = https_server.route("/light-api", servers.ok(b"api"))
     other = https_server.route("/light-other", servers.ok(b"other"))
@@ -310,7 +306,7 @@ def test_healthy_checks_are_light_and_a_failure_brings_the_full_matrix_at_once(
     assert controller.state.turn >= 4
     controller.show_details()
     assert controller.details.table.rowCount() == 2  # Messenger, and the control's last answer
-    state["fail"] = True
+    front.failing = True
     controls = asked("/light-control", http_server)
     qtbot.waitUntil(lambda: asked("/light-control", http_server) > controls, timeout=5000)
     qtbot.waitUntil(lambda: tray.view is not None and tray.view.display is Display.DOWN, timeout=10000)

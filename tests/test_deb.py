@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop import Desktop
-from tests.servers import wait_until
+from tests.desktop import Desktop, clean_env, run_tray_until_checked
 from traywatch import APP_ID, __version__
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +69,7 @@ def test_installs_runs_and_purges_without_a_trace(
         assert share / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png" in installed
     away = tmp_path / "someone"
     away.mkdir()
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(away), "XDG_CONFIG_HOME": str(away / "config")}
+    env = clean_env(away)
     version = run("/usr/bin/traywatch", "--version", cwd=away, env=env, timeout=60)
     assert version.stdout.strip() == f"traywatch {__version__}", version.stderr
     offline = run("ip", "netns", "exec", netns, "/usr/bin/traywatch", "check", "--json", cwd=away, env=env, timeout=60)
@@ -79,26 +78,7 @@ def test_installs_runs_and_purges_without_a_trace(
 
     # The tray app itself, from the package, in a real desktop: Qt from /usr/lib/traywatch works.
     shipped = sorted(Path("/usr/lib/traywatch").rglob("*"))
-    log = tmp_path / "state" / "traywatch" / "log" / "traywatch.log"
-    app = subprocess.Popen(
-        ["/usr/bin/traywatch"],
-        env={**desktop.env, **env, "QT_QPA_PLATFORM": "xcb", "XDG_STATE_HOME": str(tmp_path / "state")},
-        cwd=away,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-
-        def said(text: str) -> bool:
-            return log.exists() and text in log.read_text()
-
-        assert wait_until(lambda: said("tray icon shown"), 30), log.read_text() if log.exists() else ""
-        assert wait_until(lambda: said("check done"), 30), log.read_text()
-    finally:
-        app.terminate()
-        _, err = app.communicate(timeout=15)
-    assert app.returncode == 0, err
+    run_tray_until_checked("/usr/bin/traywatch", desktop, away, tmp_path / "state")
     # It wrote nothing next to its installed files (no bytecode: the launcher runs python3 -B).
     assert sorted(Path("/usr/lib/traywatch").rglob("*")) == shipped
 

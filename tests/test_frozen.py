@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop import Desktop
-from tests.servers import wait_until
+from tests.desktop import Desktop, clean_env, run_tray_until_checked
 from traywatch import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +34,6 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     moved = tmp_path_factory.mktemp("unpacked") / "traywatch"
     folder.rename(moved)
     return moved / "traywatch"
-
-
-def clean_env(home: Path) -> dict[str, str]:
-    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
 
 
 def test_the_frozen_build_says_its_version(frozen: Path, tmp_path: Path) -> None:
@@ -65,23 +60,4 @@ def test_the_frozen_build_checks_offline(frozen: Path, tmp_path: Path, netns: st
 
 
 def test_the_frozen_build_runs_the_tray_app(frozen: Path, tmp_path: Path, desktop: Desktop) -> None:
-    log = tmp_path / "state" / "traywatch" / "log" / "traywatch.log"
-    app = subprocess.Popen(
-        [frozen],
-        env={**desktop.env, **clean_env(tmp_path), "QT_QPA_PLATFORM": "xcb", "XDG_STATE_HOME": str(tmp_path / "state")},
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-
-        def said(text: str) -> bool:
-            return log.exists() and text in log.read_text()
-
-        assert wait_until(lambda: said("tray icon shown"), 30), log.read_text() if log.exists() else ""
-        assert wait_until(lambda: said("check done"), 30), log.read_text()
-    finally:
-        app.terminate()
-        _, err = app.communicate(timeout=15)
-    assert app.returncode == 0, err
+    run_tray_until_checked(frozen, desktop, tmp_path, tmp_path / "state")

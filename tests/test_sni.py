@@ -53,11 +53,7 @@ def _labels(layout: Any) -> list[str]:
 def test_the_tray_item_registers_and_follows_the_state(
     desktop: Desktop, watcher: Watcher, http_server: LocalServer, https_server: LocalServer, tmp_path: Path
 ) -> None:
-    failing = {"on": False}
-
-    def messenger(h: servers.Handler) -> None:
-        h.reply(503 if failing["on"] else 200, b"messenger")
-
+    messenger = servers.Switch(b"messenger")
     web = https_server.route("/sni-messenger", messenger)
     ctl = http_server.route("/sni-control", servers.ok(b"success"))
     config = tmp_path / "config.toml"
@@ -96,7 +92,7 @@ def test_the_tray_item_registers_and_follows_the_state(
         labels = _labels(layout)
         assert "All clear" in labels and "Check now" in labels and "Quit" in labels, labels
 
-        failing["on"] = True
+        messenger.failing = True
         assert wait_until(lambda: "Messenger is down" in _tooltip(watcher.item_properties()), 20)
         changed = watcher.item_properties()
         assert (changed["IconPixmap"] or changed["IconName"]) != calm_icon  # the icon follows the state
