@@ -81,3 +81,41 @@ def test_the_app_slows_down_on_a_metered_connection_and_says_so(
         settle(qtbot, controller)
     finally:
         nm.close()
+
+
+def test_qt_answers_where_network_manager_is_not_asked(qtbot: QtBot) -> None:
+    # Off Linux the app asks Qt (QNetworkInformation.isMetered); on Linux Qt's GLib backend knows
+    # it too, so the same call is tried here: a real answer, not a guess.
+    from PySide6.QtNetwork import QNetworkInformation
+
+    from traywatch.ui.network_watch import qt_metered
+
+    answer = qt_metered()
+    info = QNetworkInformation.instance()
+    assert info is not None and info.supports(QNetworkInformation.Feature.Metered)
+    assert answer is info.isMetered()
+
+
+def test_the_app_reads_qts_answer_on_its_own_thread_at_start(
+    qtbot: QtBot, loop: object, http_server: object, https_server: object
+) -> None:
+    from tests.test_controller import RecordingSink, config_for, settle
+    from traywatch.ui.controller import Controller
+    from traywatch.ui.icons import IconSet
+    from traywatch.ui.network_watch import qt_metered
+    from traywatch.ui.tray import Tray
+    from traywatch.ui.worker import CycleRunner
+
+    config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
+    tray = Tray(IconSet())
+    controller = Controller(
+        config,
+        tray=tray,
+        runner=CycleRunner(loop),  # type: ignore[arg-type]
+        sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
+        metered=qt_metered,
+    )
+    controller.start()
+    assert controller.metered is qt_metered()  # known at once: no round trip to another thread
+    assert tray.notices.get("metered", "") == ("Metered connection: checking every 5 min" if controller.metered else "")
+    settle(qtbot, controller)

@@ -23,6 +23,7 @@ from traywatch.pipeline import HistorySink, Pipeline
 from traywatch.policy import UNTIL_BACK
 from traywatch.secretbind import release
 from traywatch.secretstore import SecretStore
+from traywatch.ui.network_watch import qt_metered
 from traywatch.ui.notifications import NotificationSink
 from traywatch.ui.tray import MUTE_8H, MUTE_BACK, MUTE_HOUR, PAUSE_HOUR, PAUSE_RESUME, PAUSE_TOMORROW, UNMUTE, Tray
 from traywatch.ui.worker import CycleRunner
@@ -217,9 +218,11 @@ class Controller(QObject):
         self._schedule()
 
     def _check_metered(self) -> None:
-        """Ask the system (off the GUI thread: D-Bus may be slow) whether the connection is metered."""
+        """Ask the system whether the connection is metered: NetworkManager off the GUI thread (D-Bus
+        may be slow), Qt on it."""
         ask = self.ask_metered
-        if ask is None:
+        if ask is qt_metered:  # Qt's answer is read on this thread, at once
+            self._metered(ask())
             return
 
         async def asking() -> None:
@@ -308,12 +311,12 @@ class Controller(QObject):
         self.open_url(url)
 
 
-def _metered_here() -> Callable[[], bool | None] | None:
-    """NetworkManager's word on Linux; elsewhere nothing is asked (not metered)."""
+def _metered_here() -> Callable[[], bool | None]:
+    """NetworkManager's word on Linux (over D-Bus, off the GUI thread); Qt's elsewhere."""
     import sys
 
     if not sys.platform.startswith("linux"):
-        return None
+        return qt_metered
     from traywatch.metered import nm_metered
 
     return nm_metered

@@ -100,3 +100,15 @@ def watch_network(on_change: Callable[[], None], parent: QObject, *, kernel: boo
         else:
             return "network changes come from the kernel's routing messages"
     return _watch_with_qt(on_change)
+
+
+def qt_metered() -> bool | None:
+    """Qt's word on a metered connection (``QNetworkInformation.isMetered``), where one of its
+    backends knows it (Windows, macOS, Android; GLib's on Linux); None where none does. On the
+    GUI thread: Qt's network information lives there, and it asks no one, so it is quick."""
+    from PySide6.QtNetwork import QNetworkInformation
+
+    if not QNetworkInformation.loadBackendByFeatures(QNetworkInformation.Feature.Metered):
+        return None
+    info = QNetworkInformation.instance()
+    return bool(info.isMetered()) if info is not None else None
