@@ -23,9 +23,12 @@ def _system_has_trust() -> bool:
 
 
 class ResumingContext(ssl.SSLContext):
-    """An SSLContext that hands each new connection to a host the last session with that host."""
+    """An SSLContext that offers each new connection to a host the newest session a finished
+    handshake with that host left. Each connection's session is read once, when the next one
+    to its host starts: connections made at the same moment offer the last finished one."""
 
-    _last: dict[str, ssl.SSLObject]
+    _sessions: dict[str, ssl.SSLSession]
+    _newest: dict[str, ssl.SSLObject]
 
     def wrap_bio(  # type: ignore[override]
         self,
@@ -35,18 +38,24 @@ class ResumingContext(ssl.SSLContext):
         server_hostname: str | None = None,
         session: ssl.SSLSession | None = None,
     ) -> ssl.SSLObject:
-        last = self.__dict__.setdefault("_last", {})
-        if session is None and server_hostname and not server_side:
-            session = _resumable(last.get(server_hostname))
+        if server_side or not server_hostname:
+            return super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
+        sessions = self.__dict__.setdefault("_sessions", {})
+        newest = self.__dict__.setdefault("_newest", {})
+        finished = _resumable(newest.pop(server_hostname, None))
+        if finished is not None:
+            sessions[server_hostname] = finished
+        if session is None:
+            session = sessions.get(server_hostname)
         made = super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
-        if server_hostname and not server_side:
-            last[server_hostname] = made  # its session is read when the next connection starts
+        newest[server_hostname] = made  # its session is read when the next connection starts
         return made
 
 
 def _resumable(previous: ssl.SSLObject | None) -> ssl.SSLSession | None:
     """The session a finished handshake left, if it can be offered again."""
-    if previous is None:
+    # A handshake still under way has no version yet, and reading a session costs a copy of it.
+    if previous is None or previous.version() is None:
         return None
     try:
         offered = previous.session  # raises when that handshake never finished
