@@ -276,6 +276,26 @@ def test_user_agent_names_traywatch(http_server: LocalServer) -> None:
     assert agents == [f"traywatch/{__version__} (connectivity check)"]
 
 
+def test_direct_probes_ask_one_request_a_connection_and_say_so(
+    http_server: LocalServer, https_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Straight to a server, the lean transport: one request, "Connection: close", the Host and
+    # SNI of the name; through a proxy, httpx's own transport (test_proxy_from_environment_is_used).
+    seen: list[dict[str, str]] = []
+
+    def record(h: servers.Handler) -> None:
+        seen.append({k.lower(): v for k, v in h.headers.items()})
+        h.reply(200, b"ok")
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for server in (http_server, https_server):
+        url = server.route("/lean", record)
+        assert probe(url).ok
+    assert [h["connection"] for h in seen] == ["close", "close"]
+    assert all(h["host"].startswith("127.0.0.1:") for h in seen)
+
+
 def test_whole_cycle_is_bounded_by_timeout(http_server: LocalServer, https_server: LocalServer) -> None:
     hang_url = http_server.route("/cycle-hang", servers.hang)
     ok_url = http_server.route("/cycle-ok", servers.ok(b"success"))

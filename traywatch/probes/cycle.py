@@ -16,6 +16,7 @@ from traywatch.probes.doh import DohComparison
 from traywatch.probes.endpoint import ProbeContext, probe_endpoint
 from traywatch.probes.fetch import Fetcher
 from traywatch.probes.tls import verifying_context
+from traywatch.probes.transport import StreamTransport
 from traywatch.statuspage import StatusPageWatch
 from traywatch.thirdparty import Answer
 from traywatch.vantage import VantageWatch
@@ -105,7 +106,10 @@ async def run_cycle(
         "headers": headers,
     }
     # No keep-alive for probes: every request must show its own DNS, TCP and TLS layers.
-    probe_client = httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0), **common)
+    # Straight to the servers, the lean transport; through a proxy, httpx's own (which a given
+    # transport would replace, environment proxies and all).
+    lean: dict[str, Any] = {} if proxies else {"transport": StreamTransport(tls)}
+    probe_client = httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0), **lean, **common)
     doh_client = httpx.AsyncClient(**common)
     async with probe_client, doh_client:
         deadline = asyncio.get_running_loop().time() + settings.timeout
