@@ -9,6 +9,8 @@
    A chat-connection probe (``wss://``: TLS, the upgrade, its answer) / a TLS-handshake probe of
    the same server: what knocking at the chat service's door costs over the handshake alone.
 3. ``traywatch check`` process start-to-exit / ``python -c "import httpx"``.
+4. Resident memory a full cycle adds once allocations have settled (cycles 100 to 1000, on one
+   event loop as the app runs them): a leak shows here, in KB a cycle and MB a day.
 
 The servers run in a process of their own (benchmarks/serve.py) so their CPU is not the client's.
 """
@@ -160,6 +162,36 @@ def main() -> None:
         print(f"   python -c 'import httpx' {base * 1000:.0f} ms")
         print(f"   traywatch check --help {helptext * 1000:.0f} ms, ratio {helptext / base:.2f}")
         print(f"   traywatch check (full cycle, local servers) {check * 1000:.0f} ms, ratio {check / base:.2f}")
+
+        grown = memory_growth(shaped_catalog(ports, hang_one=False), settings)
+        print("4. resident memory from cycle 100 to 1000 of the shipped shape (20 connections a cycle)")
+        print(f"   {grown:.2f} KB a cycle: {grown * 24 * 60 / 1024:.1f} MB a day at one full cycle a minute (goal: ~0)")
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def memory_growth(catalog: Catalog, settings: ProbeSettings, cycles: int = 1000, settle: int = 100) -> float:
+    """KB of resident memory a cycle adds once allocations have settled, on one event loop as
+    the app runs them: a leak in the probes (or under them) shows here."""
+    import gc
+
+    loop = asyncio.new_event_loop()
+    try:
+        start = 0
+        for index in range(cycles):
+            loop.run_until_complete(run_cycle(catalog, settings))
+            if index + 1 == settle:
+                gc.collect()
+                start = _rss_kb()
+        gc.collect()
+        return (_rss_kb() - start) / (cycles - settle)
+    finally:
+        loop.close()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
 import time
 from pathlib import Path
@@ -14,6 +16,7 @@ from tests.helpers import control, cycle, probe, probe_control, resolver, servic
 from tests.servers import LocalServer
 from traywatch.catalog import BodyMatch
 from traywatch.model import DnsStatus, Layer, Outcome
+from traywatch.probes.tls import ResumingContext
 
 
 def test_healthy_https(https_server: LocalServer) -> None:
@@ -495,3 +498,75 @@ def test_the_next_cycle_resumes_the_tls_session_instead_of_a_full_handshake(ca: 
         assert server.resumed[1:] == [True, True]  # the next ones resume: no chain on the wire
     finally:
         server.stop()
+
+
+def fresh_context(ca: trustme.CA) -> ResumingContext:
+    context = ResumingContext(ssl.PROTOCOL_TLS_CLIENT)
+    ca.configure_trust(context)
+    return context
+
+
+def get(context: ssl.SSLContext, server: LocalServer, path: str) -> None:
+    """One HTTPS request to ``server`` through ``context``, its answer read (tickets come then)."""
+
+    async def go() -> None:
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", server.port, ssl=context, server_hostname="127.0.0.1"
+        )
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        assert (await reader.read()).startswith(b"HTTP/1.")
+        writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await writer.wait_closed()
+
+    asyncio.run(go())
+
+
+def server_for(ca: trustme.CA, tickets: int = 2) -> LocalServer:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.num_tickets = tickets
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server = LocalServer(context)
+    server.route("/t", servers.ok(b"t"))
+    return server
+
+
+def test_a_host_that_gives_no_tickets_is_not_read_at_every_connection(ca: trustme.CA) -> None:
+    from traywatch.probes.tls import SKIP_AFTER_NO_TICKET
+
+    server = server_for(ca, tickets=0)  # a TLS 1.3 server that issues no session tickets
+    try:
+        context = fresh_context(ca)
+        for _ in range(SKIP_AFTER_NO_TICKET + 3):
+            get(context, server, "/t")
+        assert context.offered("127.0.0.1") is None
+        assert not any(server.resumed)
+        # The first connection's read found no ticket; the next SKIP_AFTER_NO_TICKET were not
+        # read; then one more read (connections 2 to 17 are looked at when 3 to 18 start).
+        assert context.reads == 2
+    finally:
+        server.stop()
+
+
+def test_a_resumed_session_is_offered_again_and_a_refused_one_replaced(ca: trustme.CA) -> None:
+    # Reading a TLS 1.3 session out of a connection leaks about 6 KB in CPython 3.11's ssl module
+    # (docs/performance.md): it is read only when there is none yet or the server refused it.
+    first, second = server_for(ca), server_for(ca)  # one name, ticket keys of their own
+    try:
+        context = fresh_context(ca)
+        for _ in range(2):
+            get(context, first, "/t")
+        kept = context.offered("127.0.0.1")
+        assert kept is not None
+        get(context, first, "/t")
+        get(context, first, "/t")
+        assert first.resumed == [False, True, True, True]
+        assert context.offered("127.0.0.1") is kept  # resumed: not read again
+        for _ in range(3):
+            get(context, second, "/t")
+        assert second.resumed == [False, True, True]  # refused once, then its own session resumes
+        assert context.offered("127.0.0.1") is not kept
+        assert context.reads == 2  # once for each server
+    finally:
+        first.stop()
+        second.stop()
