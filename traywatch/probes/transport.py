@@ -1,6 +1,6 @@
 """A lean HTTP/1.1 transport for httpx on asyncio streams, for probes that connect directly.
 
-httpx's own transport (httpcore on anyio) spends about 1.5 ms of CPU a request in connection
+httpx's own transport (httpcore on anyio) spends about 1 ms of CPU a request in connection
 pooling and cancel scopes that a probe, with one request a connection and no keep-alive, never
 uses (docs/performance.md). This one opens the connection, shakes hands, sends one request,
 and hands the response back as httpx's; it reports the same steps to the ``trace`` extension,
