@@ -14,5 +14,6 @@ python3 -m venv "$venv"
 mkdir -p "$HOME/.local/bin" "$data/applications" "$data/icons/hicolor/scalable/apps"
 ln -sf "$venv/bin/traywatch" "$HOME/.local/bin/traywatch"
 sed "s|^Exec=traywatch|Exec=$venv/bin/traywatch|" "$here/$app_id.desktop" >"$data/applications/$app_id.desktop"
+rm -f "$data/applications/traywatch.desktop"  # an older install's entry, named before the app id
 cp "$root/resources/app/$app_id.svg" "$data/icons/hicolor/scalable/apps/$app_id.svg"
 echo "traywatch installed: run 'traywatch' (tray) or 'traywatch check' (one check in the terminal)."
