@@ -61,15 +61,17 @@ class ResumingContext(ssl.SSLContext):
         newest = self.__dict__.setdefault("_newest", {})
         skip = self.__dict__.setdefault("_skip", {})
         previous = newest.pop(server_hostname, None)
-        if previous is not None and not _resumed(previous):
+        # A handshake still under way (no version yet) has nothing to read; one that resumed
+        # the session offered leaves it as good as it was.
+        if previous is not None and previous.version() is not None and not previous.session_reused:
             if skip.get(server_hostname, 0) > 0:
                 skip[server_hostname] -= 1  # a host that gave no ticket lately: not read every time
             else:
                 self.reads += 1
-                fresh = _resumable(previous)
+                fresh = _ticketed(previous)
                 if fresh is not None:
                     sessions[server_hostname] = fresh
-                elif previous.version() is not None:
+                else:
                     skip[server_hostname] = SKIP_AFTER_NO_TICKET
         if session is None:
             session = sessions.get(server_hostname)
@@ -78,21 +80,10 @@ class ResumingContext(ssl.SSLContext):
         return made
 
 
-def _resumed(connection: ssl.SSLObject) -> bool:
-    """Did this connection's finished handshake resume the session it offered?"""
+def _ticketed(finished: ssl.SSLObject) -> ssl.SSLSession | None:
+    """The session a finished handshake left, if it carries a ticket to offer again."""
     try:
-        return connection.version() is not None and connection.session_reused
-    except (ValueError, ssl.SSLError):
-        return False
-
-
-def _resumable(previous: ssl.SSLObject | None) -> ssl.SSLSession | None:
-    """The session a finished handshake left, if it can be offered again."""
-    # A handshake still under way has no version yet, and reading a session costs a copy of it.
-    if previous is None or previous.version() is None:
-        return None
-    try:
-        offered = previous.session  # raises when that handshake never finished
+        offered = finished.session
     except (ValueError, ssl.SSLError):
         return None
     return offered if offered is not None and offered.has_ticket else None
