@@ -11,6 +11,7 @@ through a proxy keep httpx's own transports."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -61,14 +62,24 @@ async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader, 
             raise httpx.RemoteProtocolError(str(exc)) from exc
         if event is not h11.NEED_DATA:
             return event
-        try:
-            async with asyncio.timeout(timeout):
-                data = await reader.read(READ_SIZE)
-        except TimeoutError as exc:
-            raise httpx.ReadTimeout("timed out") from exc
-        except OSError as exc:
-            raise httpx.ReadError(str(exc)) from exc
+        async with _step(timeout, httpx.ReadTimeout, httpx.ReadError):
+            data = await reader.read(READ_SIZE)
         connection.receive_data(data)
+
+
+@contextlib.asynccontextmanager
+async def _step(
+    seconds: float | None, timed_out: type[httpx.TimeoutException], broke: type[httpx.NetworkError]
+) -> AsyncIterator[None]:
+    """One step of a request within its timeout, its failures raised as httpx's: the socket or
+    TLS error kept as the cause, which the probes classify."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError as exc:
+        raise timed_out("timed out") from exc
+    except OSError as exc:
+        raise broke(str(exc)) from exc
 
 
 class StreamTransport(httpx.AsyncBaseTransport):
@@ -86,24 +97,14 @@ class StreamTransport(httpx.AsyncBaseTransport):
         sni = request.extensions.get("sni_hostname") or url.host
 
         await trace("connection.connect_tcp.started", {})
-        try:
-            async with asyncio.timeout(timeouts.get("connect")):
-                reader, writer = await asyncio.open_connection(url.host, port)
-        except TimeoutError as exc:
-            raise httpx.ConnectTimeout("timed out") from exc
-        except OSError as exc:
-            raise httpx.ConnectError(str(exc)) from exc
+        async with _step(timeouts.get("connect"), httpx.ConnectTimeout, httpx.ConnectError):
+            reader, writer = await asyncio.open_connection(url.host, port)
         await trace("connection.connect_tcp.complete", {})
         try:
             if scheme == "https":
                 await trace("connection.start_tls.started", {})
-                try:
-                    async with asyncio.timeout(timeouts.get("connect")):
-                        await writer.start_tls(self.tls, server_hostname=sni)
-                except TimeoutError as exc:
-                    raise httpx.ConnectTimeout("timed out") from exc
-                except (OSError, ssl.SSLError) as exc:
-                    raise httpx.ConnectError(str(exc)) from exc
+                async with _step(timeouts.get("connect"), httpx.ConnectTimeout, httpx.ConnectError):
+                    await writer.start_tls(self.tls, server_hostname=sni)  # ssl.SSLError is an OSError
                 await trace("connection.start_tls.complete", {})
             await trace("http11.send_request_headers.started", {})
             connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEADERS)
@@ -115,14 +116,9 @@ class StreamTransport(httpx.AsyncBaseTransport):
             if body:
                 wire += connection.send(h11.Data(data=body))
             wire += connection.send(h11.EndOfMessage())
-            try:
-                async with asyncio.timeout(timeouts.get("write")):
-                    writer.write(wire)
-                    await writer.drain()
-            except TimeoutError as exc:
-                raise httpx.WriteTimeout("timed out") from exc
-            except OSError as exc:
-                raise httpx.WriteError(str(exc)) from exc
+            async with _step(timeouts.get("write"), httpx.WriteTimeout, httpx.WriteError):
+                writer.write(wire)
+                await writer.drain()
             read_timeout = timeouts.get("read")
             while True:
                 event = await _next_event(connection, reader, read_timeout)
