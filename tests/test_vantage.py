@@ -193,6 +193,24 @@ def test_your_own_failures_are_not_asked_about(http_server: LocalServer, https_s
     assert api.requests == [] and not watch.running
 
 
+def test_a_light_cycle_asks_no_one_elsewhere(https_server: LocalServer) -> None:
+    # A light cycle asks no controls, so it cannot say your side works: the full matrix that
+    # follows its failure decides whether a question is worth the budget.
+    api = Globalping(https_server, "/gp-light", [200, 200, 200])
+    https_server.route("/gp-down3", servers.ok(b"down", 503))
+    service = Service("messenger", "Messenger", (), (Endpoint("web", Role.WEB, https_server.url("/gp-down3")),))
+    watch = VantageWatch(api.base, "DE")
+
+    async def light_cycle() -> bool:
+        await run_cycle(Catalog((service,), (), ()), ProbeSettings(timeout=2.0), vantage=watch)
+        started = watch.running  # a question runs on after its cycle: seen here, or never
+        await asyncio.sleep(0.3)
+        return bool(started)
+
+    assert not asyncio.run(light_cycle())
+    assert api.requests == []
+
+
 def test_answers_stand_as_evidence_for_10_minutes() -> None:
     watch = VantageWatch("https://gp.invalid", "DE")
     watch.answers["a.example"] = Vantage("a.example", "DE", 1000.0, 0, 3)

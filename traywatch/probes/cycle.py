@@ -57,9 +57,10 @@ def _ask_elsewhere(
     proxies: dict[str, str],
 ) -> None:
     """Start questions to other networks about hosts failing here, when your side works: its own
-    failures are not worth anyone's budget. They run on past this cycle; later cycles see them."""
+    failures are not worth anyone's budget. They run on past this cycle; later cycles see them.
+    A light cycle asks no controls, so it cannot say: the full matrix after it decides."""
     counted = [c for c in controls if c.counted]
-    if sum(c.ok for c in counted) < len(counted) - 1:
+    if not counted or sum(c.ok for c in counted) < len(counted) - 1:
         return
     failing = [p.host for p in services if p.counted and not p.ok]
     for host in watch.wanted(failing, time.time()):
