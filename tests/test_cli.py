@@ -312,3 +312,16 @@ def test_history_exports_episodes_as_csv_and_json_since_a_span() -> None:
     assert _history("--since", "soon").returncode == 2
     text = _history().stdout
     assert "your connection" in text and "going on" in text
+
+
+def test_a_command_ends_on_an_error_in_one_wording() -> None:
+    from traywatch.errors import EXIT_INTERNAL, EXIT_USAGE, TraywatchError, ending
+
+    assert ending(TraywatchError("Bad config", "line 3: not a number")) == (
+        "traywatch: line 3: not a number",
+        EXIT_USAGE,
+    )
+    words, code = ending(ValueError("https://user:hunter2@proxy.example/"))
+    assert code == EXIT_INTERNAL
+    assert words == "traywatch: internal error (ValueError); run with --verbose for details"
+    assert "hunter2" not in words

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from traywatch import __version__
-from traywatch.errors import EXIT_INTERNAL, EXIT_USAGE, TraywatchError
+from traywatch.errors import EXIT_USAGE, TraywatchError, ending
 
 # The core is imported by the command that needs it: the tray app shows its icon before loading it.
 
@@ -222,8 +222,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(args.config, verbose=args.verbose)
     except TraywatchError as exc:
-        print(f"traywatch: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
+        words, code = ending(exc)
+        print(words, file=sys.stderr)
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -231,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except Exception as exc:  # the last line of defence: a short message, never a traceback dump
-        print(f"traywatch: internal error ({type(exc).__name__}); run with --verbose for details", file=sys.stderr)
+        words, code = ending(exc)
+        print(words, file=sys.stderr)
         if args.verbose:
             raise
-        return EXIT_INTERNAL
+        return code

@@ -30,3 +30,12 @@ class ConfigError(TraywatchError):
         self.problem = problem
         location = f"{self.path}: {where}" if where else str(self.path)
         super().__init__("Invalid configuration", f"{location}: {problem}")
+
+
+def ending(exc: Exception) -> tuple[str, int]:
+    """How a command ends on an error: the line it prints, and its exit status. An error meant
+    for people is said as it is; any other is named by its type only (its text could quote a
+    URL with credentials), with where to learn more."""
+    if isinstance(exc, TraywatchError):
+        return f"traywatch: {exc.message}", EXIT_USAGE
+    return f"traywatch: internal error ({type(exc).__name__}); run with --verbose for details", EXIT_INTERNAL

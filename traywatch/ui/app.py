@@ -16,7 +16,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from traywatch import APP_ID, __version__
-from traywatch.errors import EXIT_INTERNAL
+from traywatch.errors import ending
 from traywatch.logs import setup_logging
 from traywatch.paths import Paths
 from traywatch.resources import icon_path
@@ -112,10 +112,9 @@ def run_app(config_path: Path | None, verbose: bool = False) -> int:
                 session.append(Session(app, icon, instance, paths, config_path))
             except Exception as exc:  # raised inside Qt's loop: said and ended here, not left half-built
                 log.exception("traywatch could not start")
-                print(
-                    f"traywatch: internal error ({type(exc).__name__}); run with --verbose for details", file=sys.stderr
-                )
-                app.exit(EXIT_INTERNAL)
+                words, code = ending(exc)
+                print(words, file=sys.stderr)
+                app.exit(code)
                 return None
         return session[0]
 
