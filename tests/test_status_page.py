@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 
-import httpx
 import pytest
 
 from tests import servers
@@ -16,6 +15,7 @@ from traywatch.model import Observations, ProbeSettings, Role
 from traywatch.probes import run_cycle
 from traywatch.probes.fetch import Fetcher
 from traywatch.probes.tls import verifying_context
+from traywatch.probes.transport import DirectClient
 from traywatch.statuspage import (
     CALM_EVERY,
     SIZE_CAP,
@@ -52,7 +52,7 @@ def read(server: LocalServer, prefix: str, wanted: tuple[str, ...] = ("messenger
     """One read of the page mounted at ``prefix`` on ``server``, as the app does it."""
 
     async def go() -> StatusReport:
-        async with httpx.AsyncClient(verify=verifying_context(), timeout=2.0) as client:
+        async with DirectClient(verifying_context(), 2.0, {}) as client:
             watch = StatusPageWatch(server.url(prefix), wanted)
             await watch.refresh(Fetcher(client, {}), looks_wrong=True)
             assert watch.report is not None
@@ -216,7 +216,7 @@ def test_a_failed_read_is_not_retried_before_due(https_server: LocalServer) -> N
     https_server.hits.clear()
 
     async def twice() -> None:
-        async with httpx.AsyncClient(verify=verifying_context()) as client:
+        async with DirectClient(verifying_context(), 5.0, {}) as client:
             await watch.refresh(Fetcher(client, {}), looks_wrong=True)
             await watch.refresh(Fetcher(client, {}), looks_wrong=True)
 
@@ -257,7 +257,7 @@ def validating_route(body: bytes, etag: str, last_modified: str = "Fri, 27 Nov 2
 
 def read_twice(server: LocalServer, prefix: str) -> tuple[StatusReport, StatusReport]:
     async def go() -> tuple[StatusReport, StatusReport]:
-        async with httpx.AsyncClient(verify=verifying_context(), timeout=2.0) as client:
+        async with DirectClient(verifying_context(), 2.0, {}) as client:
             watch = StatusPageWatch(server.url(prefix), ("messenger",))
             await watch.refresh(Fetcher(client, {}), looks_wrong=True, now=1000.0)
             first = watch.report

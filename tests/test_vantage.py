@@ -6,7 +6,6 @@ import asyncio
 import json
 from typing import Any
 
-import httpx
 import pytest
 
 from tests import servers
@@ -18,6 +17,7 @@ from traywatch.model import ProbeSettings, Role
 from traywatch.probes import run_cycle
 from traywatch.probes.fetch import Fetcher
 from traywatch.probes.tls import verifying_context
+from traywatch.probes.transport import DirectClient
 from traywatch.vantage import (
     HOST_EVERY,
     HOURLY_TESTS,
@@ -77,7 +77,7 @@ class Globalping:
 
 def _ask(base: str, host: str = "gateway.messenger.com", country: str = "DE") -> tuple[Vantage, float | None]:
     async def go() -> tuple[Vantage, float | None]:
-        async with httpx.AsyncClient(verify=verifying_context(), headers={"User-Agent": USER_AGENT}) as client:
+        async with DirectClient(verifying_context(), 5.0, {"User-Agent": USER_AGENT}) as client:
             return await ask(Fetcher(client, {}), base, host, country, poll_every=0.01)
 
     return asyncio.run(go())
@@ -227,7 +227,7 @@ def test_a_measurement_that_never_finishes_is_given_up(https_server: LocalServer
     https_server.route("/gp-slow/v1/measurements/m1", servers.ok(running, 200, "application/json"))
 
     async def go() -> Vantage:
-        async with httpx.AsyncClient(verify=verifying_context()) as client:
+        async with DirectClient(verifying_context(), 5.0, {}) as client:
             fetch = Fetcher(client, {})
             answer, _ = await ask(
                 fetch, https_server.url("/gp-slow"), "h.example", "DE", poll_every=0.01, give_up_after=0.3

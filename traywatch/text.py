@@ -9,7 +9,6 @@ through here before it reaches a person or another service.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 
@@ -38,7 +37,8 @@ def plain(value: object, limit: int = 120) -> str:
 
 def markup(text: str) -> str:
     """For a notification server that reads body markup: "<b>" stays literal text."""
-    return html.escape(text, quote=False)
+    # html.escape without the html module, which loads its 2,000 entities (0.7 MB) for unescape.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def markless(text: str) -> str:

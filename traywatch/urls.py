@@ -24,13 +24,12 @@ def url_problem(url: str, schemes: Sequence[str]) -> str | None:
         return f"the port in {shown!r} is not a number from 1 to 65535"
     if not parts.hostname:
         return f"expected a URL with a host name, got {shown!r}"
-    if not parts.hostname.isascii():
-        import httpx  # only for a name that needs IDNA: what the probes' client will make of it
-
-        try:
-            httpx.URL(url)
-        except Exception:  # httpx raises InvalidURL, idna its own UnicodeError subclasses
-            return f"{parts.hostname!r} in {shown!r} is not a valid host name"
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
         return f"{shown!r} is not a valid URL: it holds spaces or control characters"
+    from traywatch.probes.url import InvalidUrl, parse  # what the probes' client will make of it
+
+    try:
+        parse(url)
+    except InvalidUrl:
+        return f"{parts.hostname!r} in {shown!r} is not a valid host name"
     return None

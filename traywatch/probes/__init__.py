@@ -1,4 +1,4 @@
-"""Layered network probes (DNS, TCP, TLS, HTTP) run concurrently on asyncio with httpx."""
+"""Layered network probes (DNS, TCP, TLS, HTTP) run concurrently on asyncio."""
 
 from traywatch.model import ProbeSettings
 from traywatch.probes.cycle import run_cycle

@@ -1,4 +1,4 @@
-"""Turn the exceptions of sockets, ssl, getaddrinfo and httpx into an Outcome and a short detail."""
+"""Turn the exceptions of sockets, ssl, getaddrinfo and the HTTP client into an Outcome and a short detail."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import errno
 import socket
 import ssl
 
-import httpx
-
 from traywatch.model import Outcome
+from traywatch.probes import client
 
 # OpenSSL X509_V_ERR_* codes, as carried by ssl.SSLCertVerificationError.verify_code.
 _CERT_CODES = {
@@ -65,7 +64,7 @@ def classify_exception(exc: BaseException) -> tuple[Outcome, str]:
             if "EOF" in str(item) or "UNEXPECTED_EOF" in str(item):
                 return Outcome.RESET, "connection closed during the TLS handshake"
             return Outcome.TLS_ERROR, f"TLS handshake failed: {item.reason or item}"
-        if isinstance(item, (TimeoutError, httpx.TimeoutException)):
+        if isinstance(item, (TimeoutError, client.TimeoutException)):
             return Outcome.TIMEOUT, "timed out"
         if isinstance(item, OSError) and item.errno is not None:
             if item.errno in _UNREACHABLE:
@@ -75,17 +74,17 @@ def classify_exception(exc: BaseException) -> tuple[Outcome, str]:
             if item.errno == errno.ECONNREFUSED:
                 return Outcome.REFUSED, "connection refused"
     first = chain[0]
-    if isinstance(first, httpx.RemoteProtocolError):
+    if isinstance(first, client.RemoteProtocolError):
         # Its text quotes the server's bytes: named from a fixed vocabulary instead.
         text = str(first).lower()
         if "without sending" in text or "closed connection" in text:
             return Outcome.RESET, "server closed the connection early"
         return Outcome.MALFORMED, f"malformed HTTP answer ({_protocol_fault(text)})"
-    if isinstance(first, (httpx.ReadError, httpx.WriteError)):
+    if isinstance(first, (client.ReadError, client.WriteError)):
         return Outcome.RESET, "connection broke while talking"
-    if isinstance(first, httpx.UnsupportedProtocol):
+    if isinstance(first, client.UnsupportedProtocol):
         return Outcome.ERROR, str(first)
-    if isinstance(first, httpx.DecodingError):
+    if isinstance(first, client.DecodingError):
         return Outcome.MALFORMED, "malformed HTTP answer (undecodable body)"
     # Never echo arbitrary exception text: it could quote a URL with credentials.
     return Outcome.ERROR, f"unexpected error ({type(first).__name__})"

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
-import urllib.request
-from typing import Any
-
-import httpx
+from collections.abc import Callable
 
 from traywatch import USER_AGENT
 from traywatch.catalog import Catalog, Control
 from traywatch.model import Observations, ProbeResult, ProbeSettings
+from traywatch.probes.client import Client
 from traywatch.probes.doh import DohComparison
 from traywatch.probes.endpoint import ProbeContext, probe_endpoint
 from traywatch.probes.fetch import Fetcher
+from traywatch.probes.proxies import system_proxies
 from traywatch.probes.tls import verifying_context
-from traywatch.probes.transport import StreamTransport
+from traywatch.probes.transport import DirectClient
 from traywatch.statuspage import StatusPageWatch
 from traywatch.thirdparty import Answer
 from traywatch.vantage import VantageWatch
@@ -30,14 +30,32 @@ def _control_probe(control: Control, context: ProbeContext) -> asyncio.Future[Pr
     return asyncio.ensure_future(probe_endpoint(control.id, control.endpoint, context, _never_redirect))
 
 
-def _proxy(settings: ProbeSettings) -> tuple[httpx.Proxy | None, dict[str, str]]:
-    """The proxy for httpx, and which schemes it covers (for deciding what DNS to compare)."""
+_HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+
+
+def _proxies(settings: ProbeSettings) -> dict[str, str]:
+    """The proxies in use, by scheme (for deciding what DNS to compare)."""
     if settings.proxy == "manual" and settings.proxy_url:
-        proxy = httpx.Proxy(settings.proxy_url, auth=settings.proxy_auth)
-        return proxy, {"http": settings.proxy_url, "https": settings.proxy_url}
+        return {"http": settings.proxy_url, "https": settings.proxy_url}
     if settings.proxy == "system":
-        return None, urllib.request.getproxies()
-    return None, {}
+        return system_proxies()
+    return {}
+
+
+def _client(settings: ProbeSettings, tls: ssl.SSLContext, proxies: dict[str, str]) -> Client:
+    """Straight to the servers, the lean client; through a proxy, the one on httpx."""
+    if not proxies:
+        return DirectClient(tls, settings.timeout, _HEADERS)
+    from traywatch.probes.proxied import ProxyClient
+
+    manual = settings.proxy == "manual"
+    return ProxyClient(
+        tls,
+        settings.timeout,
+        _HEADERS,
+        proxy_url=settings.proxy_url if manual else None,
+        proxy_auth=settings.proxy_auth if manual else None,
+    )
 
 
 async def _second_opinion(watch: StatusPageWatch, fetcher: Fetcher, looks_wrong: bool, timeout: float) -> None:
@@ -53,7 +71,7 @@ def _ask_elsewhere(
     watch: VantageWatch,
     services: list[ProbeResult],
     controls: list[ProbeResult],
-    common: dict[str, Any],
+    new_client: Callable[[], Client],
     proxies: dict[str, str],
 ) -> None:
     """Start questions to other networks about hosts failing here, when your side works: its own
@@ -64,21 +82,24 @@ def _ask_elsewhere(
         return
     failing = [p.host for p in services if p.counted and not p.ok]
     for host in watch.wanted(failing, time.time()):
-        watch.start(_OwnClient(common, proxies), host)
+        watch.start(_OwnClient(new_client, proxies), host)
 
 
 class _OwnClient:
-    """A fetch with a client of its own, opened per call: a question outlives its cycle's clients."""
+    """A fetch with a client of its own, opened per call: a question outlives its cycle's client."""
 
-    def __init__(self, common: dict[str, Any], proxies: dict[str, str]) -> None:
-        self.common = common
+    def __init__(self, new_client: Callable[[], Client], proxies: dict[str, str]) -> None:
+        self.new_client = new_client
         self.proxies = proxies
 
     async def __call__(
-        self, method: str, url: str, *, cap: int, json: Any = None, headers: dict[str, str] | None = None
+        self, method: str, url: str, *, cap: int, json: object = None, headers: dict[str, str] | None = None
     ) -> Answer:
-        async with httpx.AsyncClient(**self.common) as client:
+        client = self.new_client()
+        try:
             return await Fetcher(client, self.proxies)(method, url, cap=cap, json=json, headers=headers)
+        finally:
+            await client.aclose()
 
 
 async def run_cycle(
@@ -96,27 +117,13 @@ async def run_cycle(
     started_wall = time.time()
     started = time.perf_counter()
     tls = verifying_context(settings.extra_ca)
-    timeout = httpx.Timeout(settings.timeout)
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
-    proxy, proxies = _proxy(settings)
-    common: dict[str, Any] = {
-        "verify": tls,
-        "trust_env": settings.proxy == "system",
-        "proxy": proxy,
-        "timeout": timeout,
-        "headers": headers,
-    }
-    # No keep-alive for probes: every request must show its own DNS, TCP and TLS layers.
-    # Straight to the servers, the lean transport; through a proxy, httpx's own (which a given
-    # transport would replace, environment proxies and all).
-    lean: dict[str, Any] = {} if proxies else {"transport": StreamTransport(tls)}
-    probe_client = httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0), **lean, **common)
-    doh_client = httpx.AsyncClient(**common)
-    async with probe_client, doh_client:
+    proxies = _proxies(settings)
+    client = _client(settings, tls, proxies)
+    try:
         deadline = asyncio.get_running_loop().time() + settings.timeout
-        comparison = DohComparison(doh_client, catalog.resolvers, deadline)
+        comparison = DohComparison(client, catalog.resolvers, deadline)
         context = ProbeContext(
-            probe_client, tls, settings.timeout, settings.max_redirects, settings.body_cap, comparison.request, proxies
+            client, tls, settings.timeout, settings.max_redirects, settings.body_cap, comparison.request, proxies
         )
         service_tasks = [
             asyncio.ensure_future(probe_endpoint(service.id, endpoint, context, service.allows_redirect_to))
@@ -125,12 +132,14 @@ async def run_cycle(
         ]
         control_tasks = [_control_probe(control, context) for control in catalog.controls]
         if status_page is not None:
-            await _second_opinion(status_page, Fetcher(doh_client, proxies), looks_wrong, settings.timeout)
+            await _second_opinion(status_page, Fetcher(client, proxies), looks_wrong, settings.timeout)
         services = await asyncio.gather(*service_tasks)
         controls = await asyncio.gather(*control_tasks)
         answers = await comparison.answers()
         if vantage is not None:
-            _ask_elsewhere(vantage, services, controls, common, proxies)
+            _ask_elsewhere(vantage, services, controls, lambda: _client(settings, tls, proxies), proxies)
+    finally:
+        await client.aclose()
     return Observations(
         services=tuple(services),
         controls=tuple(controls),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-import httpx
-
 from traywatch import jsonbound
 from traywatch.catalog import Resolver
 from traywatch.model import DnsStatus, DohAnswer
 from traywatch.probes.classify import classify_exception
+from traywatch.probes.client import Client, HttpError, Request
+from traywatch.probes.url import parse
 
 _RCODES = {0: DnsStatus.NOERROR, 2: DnsStatus.SERVFAIL, 3: DnsStatus.NXDOMAIN}
 _ANSWER_CAP = 64 * 1024
@@ -40,21 +40,18 @@ def parse_answer(resolver_id: str, name: str, payload: bytes, latency_ms: float)
     return DohAnswer(resolver_id, name, status, latency_ms, addresses, f"rcode {document['Status']}")
 
 
-async def query(client: httpx.AsyncClient, resolver: Resolver, name: str) -> DohAnswer:
+async def query(client: Client, resolver: Resolver, name: str) -> DohAnswer:
     started = time.perf_counter()
 
     def elapsed() -> float:
         return round((time.perf_counter() - started) * 1000.0, 1)
 
     try:
-        async with client.stream(
-            "GET",
-            resolver.url,
-            params={"name": name, "type": "A"},
-            headers={"accept": "application/dns-json"},
-        ) as response:
+        url = parse(resolver.url).with_query({"name": name, "type": "A"})
+        response = await client.send(Request("GET", url, (("Accept", "application/dns-json"),)))
+        try:
             payload = bytearray()
-            async for chunk in response.aiter_raw():
+            async for chunk in response.raw():
                 payload.extend(chunk)
                 if len(payload) > _ANSWER_CAP:
                     return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail="answer too large")
@@ -62,7 +59,9 @@ async def query(client: httpx.AsyncClient, resolver: Resolver, name: str) -> Doh
                 return DohAnswer(
                     resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail=f"HTTP {response.status_code}"
                 )
-    except (httpx.HTTPError, OSError) as exc:
+        finally:
+            await response.aclose()
+    except (HttpError, OSError, ValueError) as exc:  # a name no URL can hold is a ValueError
         _, detail = classify_exception(exc)
         return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail=detail)
     return parse_answer(resolver.id, name, bytes(payload), elapsed())
@@ -73,7 +72,7 @@ class DohComparison:
     network costs no DoH queries at all, and a failing one gets each name asked once per resolver.
     Every lookup ends by the cycle's deadline."""
 
-    def __init__(self, client: httpx.AsyncClient, resolvers: tuple[Resolver, ...], deadline: float) -> None:
+    def __init__(self, client: Client, resolvers: tuple[Resolver, ...], deadline: float) -> None:
         self.client = client
         self.resolvers = resolvers
         self.deadline = deadline  # on the event loop's clock

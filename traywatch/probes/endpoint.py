@@ -14,18 +14,17 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-
-import httpx
 
 from traywatch import USER_AGENT
 from traywatch.catalog import Endpoint, is_ip_literal
 from traywatch.model import Layer, Outcome, ProbeResult
 from traywatch.probes import dns, http, stream, websocket
 from traywatch.probes.classify import classify_exception
+from traywatch.probes.client import Client
 from traywatch.probes.progress import Progress
+from traywatch.probes.proxies import bypassed, system_proxies
 from traywatch.text import plain, redact
 
 SLOW_DNS_SHARE = 0.3
@@ -35,15 +34,15 @@ HEDGE_SHARE = 0.5
 
 @dataclass(frozen=True)
 class ProbeContext:
-    client: httpx.AsyncClient
+    client: Client
     tls: ssl.SSLContext
     timeout: float
     max_redirects: int
     body_cap: int
     # Called with a host name when the system resolver fails or stalls on it.
     compare_dns: Callable[[str], None] = lambda host: None
-    # Read once a cycle: getproxies() walks the whole environment each call.
-    proxies: dict[str, str] = field(default_factory=urllib.request.getproxies)
+    # Read once a cycle: it walks the whole environment each call.
+    proxies: dict[str, str] = field(default_factory=system_proxies)
 
 
 def uses_proxy(url: str, host: str, proxies: dict[str, str]) -> bool:
@@ -52,7 +51,7 @@ def uses_proxy(url: str, host: str, proxies: dict[str, str]) -> bool:
     key = "https" if scheme in ("https", "tls", "wss") else "http"
     if key not in proxies and "all" not in proxies:
         return False
-    return not urllib.request.proxy_bypass(host)
+    return not bypassed(host)
 
 
 class LookupFailed(Exception):

@@ -1,4 +1,4 @@
-"""An HTTP probe on httpx: bounded redirects, capped bodies, and the layer each failure was in."""
+"""An HTTP probe: bounded redirects, capped bodies, and the layer each failure was in."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from traywatch.catalog import THROTTLED_STATUSES, Endpoint
 from traywatch.model import Layer, Outcome, Role
+from traywatch.probes.client import Client, ConnectError, Request, Response
 from traywatch.probes.progress import Progress
+from traywatch.probes.url import InvalidUrl, Url, parse
 
-# httpcore reports each step of a request to the "trace" extension; these starts mark layers.
+# The client reports each step of a request by name; these starts mark layers.
 _LAYER_EVENTS = {
     "connection.connect_tcp.started": Layer.TCP,
     "connection.start_tls.started": Layer.TLS,
@@ -31,10 +31,10 @@ class HttpAnswer:
     body_truncated: bool = False
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+async def _read_capped(response: Response, cap: int) -> tuple[bytes, bool]:
     """Read at most ``cap`` bytes of the raw body; a huge or endless body costs no more."""
     body = bytearray()
-    async for chunk in response.aiter_raw():
+    async for chunk in response.raw():
         body.extend(chunk)
         if len(body) > cap:
             return bytes(body[:cap]), True
@@ -57,30 +57,24 @@ _HEAD_REFUSALS = frozenset({405, 501})
 
 
 async def _send(
-    client: httpx.AsyncClient, url: httpx.URL, addresses: tuple[str, ...] | None, trace: Any, method: str = "GET"
-) -> httpx.Response:
+    client: Client, url: Url, addresses: tuple[str, ...] | None, trace: Any, method: str = "GET"
+) -> Response:
     """Send ``method`` for ``url`` to the first of ``addresses`` that takes the connection, naming
     the host in the Host header and the TLS SNI, and verifying its certificate for that name."""
     if addresses is None:
-        return await client.send(client.build_request(method, url, extensions={"trace": trace}), stream=True)
-    last: httpx.ConnectError | None = None
+        return await client.send(Request(method, url), trace)
+    last: ConnectError | None = None
     for address in addresses:
-        request = client.build_request(
-            method,
-            url.copy_with(host=address),
-            headers={"Host": url.netloc.decode("ascii")},
-            extensions={"trace": trace, "sni_hostname": url.host},
-        )
         try:
-            return await client.send(request, stream=True)
-        except httpx.ConnectError as exc:
+            return await client.send(Request(method, url, connect_to=address), trace)
+        except ConnectError as exc:
             # An unreachable IPv6 route fails at once; the next (IPv4) address may work.
             last = exc
-    raise last if last is not None else httpx.ConnectError("no address to connect to")
+    raise last if last is not None else ConnectError("no address to connect to")
 
 
 async def probe_http(
-    client: httpx.AsyncClient,
+    client: Client,
     endpoint: Endpoint,
     allows_redirect: Callable[[str], bool],
     progress: Progress,
@@ -96,11 +90,11 @@ async def probe_http(
         elif event in _DONE_EVENTS:
             progress.done()
 
-    url = httpx.URL(endpoint.url)
+    url = parse(endpoint.url)
     seen = {str(url)}
     method = "HEAD" if asks_headers_only(endpoint) else "GET"
     for _ in range(max_redirects + 1):
-        addresses = await find(url.host, url.port or (443 if url.scheme == "https" else 80))
+        addresses = await find(url.host, url.effective_port)
         response = await _send(client, url, addresses, trace, method)
         if method == "HEAD" and (response.status_code in _HEAD_REFUSALS or response.status_code >= 500):
             # Some servers treat HEAD apart: a failure is only believed as GET's answer.
@@ -109,8 +103,13 @@ async def probe_http(
             response = await _send(client, url, addresses, trace, method)
         try:
             if response.has_redirect_location:
-                target = url.join(response.headers["location"])
-                where = f"{response.status_code} redirect to {target.host or '?'}"
+                try:
+                    target = url.join(response.headers["location"])
+                except InvalidUrl as exc:
+                    return HttpAnswer(
+                        Outcome.MALFORMED, f"{response.status_code} redirect: {exc}", response.status_code
+                    )
+                where = f"{response.status_code} redirect to {target.host}"
                 if endpoint.role is Role.CONTROL or not allows_redirect(target.host):
                     # A control never redirects when the network is open: this is a portal's doing.
                     return HttpAnswer(Outcome.REDIRECT_OFFSITE, where, response.status_code, str(target))

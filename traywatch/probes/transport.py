@@ -1,138 +1,143 @@
-"""A lean HTTP/1.1 transport for httpx on asyncio streams, for probes that connect directly.
-
-httpx's own transport (httpcore on anyio) spends about 1 ms of CPU a request in connection
-pooling and cancel scopes that a probe, with one request a connection and no keep-alive, never
-uses (docs/performance.md). This one opens the connection, shakes hands, sends one request,
-and hands the response back as httpx's; it reports the same steps to the ``trace`` extension,
-honours ``sni_hostname`` and the request's timeouts, and raises httpx's exceptions with the
-socket or TLS error as their cause, so probes classify failures exactly as before. Requests
-through a proxy keep httpx's own transports."""
+"""The probes' HTTP/1.1 client for requests that go straight to the servers, on asyncio streams
+and h11: it opens the connection, shakes hands, sends one request and reads the answer only as
+far as asked. One request a connection and no pool, so it holds nothing between requests and
+costs little CPU a request (docs/performance.md); failures are raised as ``client``'s, with the
+socket or TLS error as their cause, so that ``classify`` names them. Requests through a proxy
+use ``proxied.ProxyClient``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Mapping
 
 import h11
-import httpx
+
+from traywatch.probes.client import (
+    ConnectError,
+    ConnectTimeout,
+    NetworkError,
+    ReadError,
+    ReadTimeout,
+    RemoteProtocolError,
+    Request,
+    Response,
+    TimeoutException,
+    Trace,
+    UnsupportedProtocol,
+    WriteError,
+    WriteTimeout,
+    header_map,
+    no_trace,
+)
 
 READ_SIZE = 64 * 1024
 MAX_HEADERS = 64 * 1024  # a status line and headers longer than this are not an answer
 
-Trace = Callable[[str, dict[str, Any]], Awaitable[None]]
 
-
-async def _no_trace(event: str, info: dict[str, Any]) -> None:
-    return None
-
-
-class _Body(httpx.AsyncByteStream):
-    def __init__(
-        self,
-        connection: h11.Connection,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        read_timeout: float | None,
-    ) -> None:
-        self.connection = connection
-        self.reader = reader
-        self.writer = writer
-        self.read_timeout = read_timeout
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        while True:
-            event = await _next_event(self.connection, self.reader, self.read_timeout)
-            if isinstance(event, h11.Data):
-                yield bytes(event.data)
-            elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
-                return
-
-    async def aclose(self) -> None:
-        self.writer.transport.abort()  # one request a connection: no goodbye owed, none waited for
-
-
-async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader, timeout: float | None) -> Any:
+async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader, timeout: float | None) -> object:
     while True:
         try:
             event = connection.next_event()
         except h11.RemoteProtocolError as exc:
-            raise httpx.RemoteProtocolError(str(exc)) from exc
+            raise RemoteProtocolError(str(exc)) from exc
         if event is not h11.NEED_DATA:
             return event
-        async with _step(timeout, httpx.ReadTimeout, httpx.ReadError):
+        async with _step(timeout, ReadTimeout, ReadError):
             data = await reader.read(READ_SIZE)
         connection.receive_data(data)
 
 
 @contextlib.asynccontextmanager
 async def _step(
-    seconds: float | None, timed_out: type[httpx.TimeoutException], broke: type[httpx.NetworkError]
+    seconds: float | None, timed_out: type[TimeoutException], broke: type[NetworkError]
 ) -> AsyncIterator[None]:
-    """One step of a request within its timeout, its failures raised as httpx's: the socket or
-    TLS error kept as the cause, which the probes classify."""
+    """One step of a request within its timeout, its failures raised as the client's: the socket
+    or TLS error kept as the cause, which the probes classify."""
     try:
         async with asyncio.timeout(seconds):
             yield
     except TimeoutError as exc:
         raise timed_out("timed out") from exc
-    except OSError as exc:
+    except OSError as exc:  # ssl.SSLError is one
         raise broke(str(exc)) from exc
 
 
-class StreamTransport(httpx.AsyncBaseTransport):
-    def __init__(self, tls: ssl.SSLContext) -> None:
+class DirectClient:
+    def __init__(self, tls: ssl.SSLContext, timeout: float | None, headers: Mapping[str, str]) -> None:
         self.tls = tls
+        self.timeout = timeout  # for each step: connect, handshake, write, each read
+        named = {k.lower() for k in headers}
+        defaults = [("Accept", "*/*")] if "accept" not in named else []
+        self.headers = defaults + [(k, v) for k, v in headers.items() if k.lower() not in ("host", "connection")]
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def aclose(self) -> None:
+        return None  # nothing is kept between requests
+
+    async def __aenter__(self) -> DirectClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def send(self, request: Request, trace: Trace = no_trace) -> Response:
         url = request.url
-        scheme = url.scheme
-        if scheme not in ("http", "https"):
-            raise httpx.UnsupportedProtocol(f"unsupported scheme {scheme!r}")
-        port = url.port or (443 if scheme == "https" else 80)
-        trace: Trace = request.extensions.get("trace") or _no_trace
-        timeouts = request.extensions.get("timeout", {})
-        sni = request.extensions.get("sni_hostname") or url.host
-
+        if url.scheme not in ("http", "https"):
+            raise UnsupportedProtocol(f"unsupported scheme {url.scheme!r}")
+        timeout = self.timeout
         await trace("connection.connect_tcp.started", {})
-        async with _step(timeouts.get("connect"), httpx.ConnectTimeout, httpx.ConnectError):
-            reader, writer = await asyncio.open_connection(url.host, port)
+        async with _step(timeout, ConnectTimeout, ConnectError):
+            reader, writer = await asyncio.open_connection(request.connect_to or url.host, url.effective_port)
         await trace("connection.connect_tcp.complete", {})
         try:
-            if scheme == "https":
+            if url.scheme == "https":
                 await trace("connection.start_tls.started", {})
-                async with _step(timeouts.get("connect"), httpx.ConnectTimeout, httpx.ConnectError):
-                    await writer.start_tls(self.tls, server_hostname=sni)  # ssl.SSLError is an OSError
+                async with _step(timeout, ConnectTimeout, ConnectError):
+                    await writer.start_tls(self.tls, server_hostname=url.host)
                 await trace("connection.start_tls.complete", {})
             await trace("http11.send_request_headers.started", {})
             connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEADERS)
-            target = url.raw_path
-            headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"connection"]
-            headers.append((b"Connection", b"close"))
-            wire = connection.send(h11.Request(method=request.method, target=target, headers=headers))
-            body = request.read()
-            if body:
-                wire += connection.send(h11.Data(data=body))
+            wire = connection.send(
+                h11.Request(method=request.method, target=url.target, headers=self._headers(request))
+            )
+            if request.body:
+                wire += connection.send(h11.Data(data=request.body))
             wire += connection.send(h11.EndOfMessage())
-            async with _step(timeouts.get("write"), httpx.WriteTimeout, httpx.WriteError):
+            async with _step(timeout, WriteTimeout, WriteError):
                 writer.write(wire)
                 await writer.drain()
-            read_timeout = timeouts.get("read")
             while True:
-                event = await _next_event(connection, reader, read_timeout)
+                event = await _next_event(connection, reader, timeout)
                 if isinstance(event, h11.InformationalResponse):
                     continue
                 if isinstance(event, h11.ConnectionClosed):
-                    raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+                    raise RemoteProtocolError("Server disconnected without sending a response.")
                 break
         except BaseException:
             writer.transport.abort()
             raise
-        return httpx.Response(
-            event.status_code,
-            headers=event.headers,
-            stream=_Body(connection, reader, writer, read_timeout),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": event.reason},
-        )
+        assert isinstance(event, h11.Response)
+
+        async def body() -> AsyncIterator[bytes]:
+            while True:
+                part = await _next_event(connection, reader, timeout)
+                if isinstance(part, h11.Data):
+                    yield bytes(part.data)
+                elif isinstance(part, (h11.EndOfMessage, h11.ConnectionClosed)):
+                    return
+
+        async def close() -> None:
+            writer.transport.abort()  # one request a connection: no goodbye owed, none waited for
+
+        return Response(event.status_code, header_map(list(event.headers)), body, close)
+
+    def _headers(self, request: Request) -> list[tuple[str, str]]:
+        given = {k.lower() for k, _ in request.headers}
+        headers = [] if "host" in given else [("Host", request.url.netloc)]
+        headers += [(k, v) for k, v in self.headers if k.lower() not in given]
+        headers += [(k, v) for k, v in request.headers if k.lower() != "connection"]
+        if request.body:
+            headers.append(("Content-Length", str(len(request.body))))
+        headers.append(("Connection", "close"))
+        return headers
