@@ -24,12 +24,10 @@ class InvalidUrl(ValueError):
 def _ascii_host(host: str) -> str:
     if host.isascii():
         return host
-    try:
-        import idna  # only for a name written in another script (IDNA 2008, as browsers do)
+    import idna  # only for a name written in another script (IDNA 2008, as browsers do)
 
+    try:
         return str(idna.encode(host, uts46=True).decode("ascii"))
-    except ImportError:
-        return host.encode("idna").decode("ascii")
     except UnicodeError:  # idna.IDNAError is one
         raise InvalidUrl("the host name is not a valid international name") from None
 
