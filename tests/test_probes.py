@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import ssl
 import time
 from pathlib import Path
@@ -532,18 +533,85 @@ def server_for(ca: trustme.CA, tickets: int = 2) -> LocalServer:
 
 
 def test_a_host_that_gives_no_tickets_is_not_read_at_every_connection(ca: trustme.CA) -> None:
-    from traywatch.probes.tls import SKIP_AFTER_NO_TICKET
+    from traywatch.probes.tls import MISSES_BEFORE_SKIP, SKIP_AFTER_NO_TICKET
 
     server = server_for(ca, tickets=0)  # a TLS 1.3 server that issues no session tickets
     try:
         context = fresh_context(ca)
-        for _ in range(SKIP_AFTER_NO_TICKET + 3):
+        # Each connection is looked at when the next one starts: the first MISSES_BEFORE_SKIP
+        # reads find no ticket, the next SKIP_AFTER_NO_TICKET connections read nothing, and the
+        # one after them reads again.
+        connections = 1 + MISSES_BEFORE_SKIP + SKIP_AFTER_NO_TICKET
+        for _ in range(connections):
             get(context, server, "/t")
         assert context.offered("127.0.0.1") is None
         assert not any(server.resumed)
-        # The first connection's read found no ticket; the next SKIP_AFTER_NO_TICKET were not
-        # read; then one more read (connections 2 to 17 are looked at when 3 to 18 start).
+        assert context.reads == MISSES_BEFORE_SKIP
+        get(context, server, "/t")
+        assert context.reads == MISSES_BEFORE_SKIP + 1
+    finally:
+        server.stop()
+
+
+def _handshake(tls: ssl.SSLObject, sock: socket.socket) -> None:
+    """Drive ``tls``'s client handshake over ``sock``, reading nothing past it."""
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            sock.sendall(_pending(tls))
+            _BIOS[id(tls)][0].write(sock.recv(65536))
+    sock.sendall(_pending(tls))
+
+
+_BIOS: dict[int, tuple[ssl.MemoryBIO, ssl.MemoryBIO]] = {}
+
+
+def _pending(tls: ssl.SSLObject) -> bytes:
+    return _BIOS[id(tls)][1].read()
+
+
+def _wrapped(context: ssl.SSLContext) -> ssl.SSLObject:
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    _BIOS[id(tls)] = (incoming, outgoing)
+    return tls
+
+
+def _read_answer(tls: ssl.SSLObject, sock: socket.socket) -> None:
+    """Ask for /t and read the answer: the server's tickets come before it."""
+    tls.write(b"GET /t HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    sock.sendall(_pending(tls))
+    while True:
+        try:
+            if tls.read(65536).startswith(b"HTTP/1."):
+                return
+        except ssl.SSLWantReadError:
+            _BIOS[id(tls)][0].write(sock.recv(65536))
+
+
+def test_a_connection_read_before_its_ticket_came_does_not_stop_resumption(ca: trustme.CA) -> None:
+    # Two probes of one host at once: the second starts when the first has finished its handshake
+    # but the server's ticket is still on its way. That read finds no ticket; the host is read
+    # again at the next connection, which does carry one.
+    server = server_for(ca)
+    try:
+        context = fresh_context(ca)
+        with socket.create_connection(("127.0.0.1", server.port)) as a_sock:
+            a = _wrapped(context)
+            _handshake(a, a_sock)  # finished, but nothing read after it: no ticket yet
+            with socket.create_connection(("127.0.0.1", server.port)) as b_sock:
+                b = _wrapped(context)  # reads a: no ticket
+                assert context.reads == 1 and context.offered("127.0.0.1") is None
+                _handshake(b, b_sock)
+                _read_answer(b, b_sock)
+                _read_answer(a, a_sock)
+        get(context, server, "/t")  # reads b, which has its ticket
         assert context.reads == 2
+        assert context.offered("127.0.0.1") is not None
+        get(context, server, "/t")
+        assert server.resumed[-1] is True
     finally:
         server.stop()
 

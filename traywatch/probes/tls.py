@@ -22,9 +22,13 @@ def _system_has_trust() -> bool:
     return any(p and os.path.exists(p) for p in (paths.cafile, paths.capath))
 
 
-# After a finished handshake left no ticket (a server without them, or a probe that hung up
-# before the ticket came), its host's next connections are not read: at most one read in this many.
+# After finished handshakes left no ticket twice running (a server without them, or probes that
+# hung up before the ticket came), its host's next connections are not read: this many of them.
 SKIP_AFTER_NO_TICKET = 15
+# A read that finds no ticket may just be early: a connection to the same host made at the same
+# moment can finish its handshake a moment before the server's ticket arrives. Only this many
+# misses running say the host gives none.
+MISSES_BEFORE_SKIP = 2
 
 
 class ResumingContext(ssl.SSLContext):
@@ -39,7 +43,8 @@ class ResumingContext(ssl.SSLContext):
 
     _sessions: dict[str, ssl.SSLSession]
     _newest: dict[str, ssl.SSLObject]
-    _skip: dict[str, int]  # connections to a host not to read, after a read found no ticket
+    _skip: dict[str, int]  # connections to a host not to read, after reads found no ticket
+    _misses: dict[str, int]  # reads running that found no ticket
     reads = 0  # sessions read out of connections, for tests and benchmarks
 
     def offered(self, host: str) -> ssl.SSLSession | None:
@@ -60,6 +65,7 @@ class ResumingContext(ssl.SSLContext):
         sessions = self.__dict__.setdefault("_sessions", {})
         newest = self.__dict__.setdefault("_newest", {})
         skip = self.__dict__.setdefault("_skip", {})
+        misses = self.__dict__.setdefault("_misses", {})
         previous = newest.pop(server_hostname, None)
         # A handshake still under way (no version yet) has nothing to read; one that resumed
         # the session offered leaves it as good as it was.
@@ -71,8 +77,12 @@ class ResumingContext(ssl.SSLContext):
                 fresh = _ticketed(previous)
                 if fresh is not None:
                     sessions[server_hostname] = fresh
+                    misses.pop(server_hostname, None)
                 else:
-                    skip[server_hostname] = SKIP_AFTER_NO_TICKET
+                    misses[server_hostname] = misses.get(server_hostname, 0) + 1
+                    if misses[server_hostname] >= MISSES_BEFORE_SKIP:
+                        skip[server_hostname] = SKIP_AFTER_NO_TICKET
+                        misses[server_hostname] = 0
         if session is None:
             session = sessions.get(server_hostname)
         made = super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
