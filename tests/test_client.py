@@ -4,20 +4,24 @@ and that a direct cycle loads no proxy-capable client."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests import servers
-from tests.helpers import probe
+from tests.helpers import probe, service
 from tests.servers import LocalServer
-from traywatch.model import Outcome
-from traywatch.probes import proxies
+from traywatch.catalog import Catalog
+from traywatch.model import Outcome, ProbeSettings
+from traywatch.probes import proxies, run_cycle
 from traywatch.probes.client import Request
 from traywatch.probes.tls import verifying_context
 from traywatch.probes.transport import DirectClient
@@ -155,3 +159,35 @@ def test_a_direct_cycle_loads_neither_httpx_nor_urllib_request(
     oks, loaded = json.loads(done.stdout)
     assert oks == [True, True]
     assert loaded == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "words"),
+    [
+        (b"this is not HTTP\r\n\r\n", Outcome.MALFORMED, "malformed HTTP answer"),
+        (b"", Outcome.RESET, "closed the connection early"),
+    ],
+)
+def test_a_broken_proxy_is_named_like_a_broken_server(answer: bytes, outcome: Outcome, words: str) -> None:
+    # Through a proxy the probes' failures come from httpx: they are named by the same steps.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.recv(65536)
+                    conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        settings = ProbeSettings(timeout=2, proxy="manual", proxy_url=f"http://127.0.0.1:{port}")
+        catalog = Catalog((service("a", "http://behind.invalid/page"),), (), ())
+        result = asyncio.run(run_cycle(catalog, settings)).services[0]
+    finally:
+        listener.close()
+    assert result.outcome is outcome, result.detail
+    assert words in result.detail
+    assert "not HTTP" not in result.detail  # the proxy's bytes are never quoted
