@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import subprocess
 import time
 from pathlib import Path
 
@@ -638,3 +639,28 @@ def test_a_resumed_session_is_offered_again_and_a_refused_one_replaced(ca: trust
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_hashed_ca_folder_is_read_issuer_by_issuer_not_parsed_up_front(
+    ca_file: Path, https_server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A system bundle parsed up front is 144 certificates and 2.5 MB resident for the app's life;
+    # from a folder OpenSSL can look up by name hash, only the issuers handshakes meet are read.
+    from traywatch.probes.tls import verifying_context
+
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-subject_hash", "-noout", "-in", str(ca_file)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (folder / f"{subject_hash}.0").write_bytes(ca_file.read_bytes())
+    (folder / "unrelated.pem").write_text("not a certificate\n")
+    monkeypatch.delenv("SSL_CERT_FILE")
+    monkeypatch.setenv("SSL_CERT_DIR", str(folder))
+    context = verifying_context()
+    assert context.cert_store_stats()["x509_ca"] == 0
+    assert probe(https_server.route("/hashed", servers.ok(b"hi"))).ok
+    assert context.cert_store_stats()["x509_ca"] == 1  # the one issuer met, read when it was
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # a bundle named: loaded as OpenSSL does
+    assert verifying_context().cert_store_stats()["x509_ca"] == 1

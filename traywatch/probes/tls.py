@@ -1,5 +1,6 @@
 """One verifying TLS context for the app's whole life: system trust (honouring SSL_CERT_FILE and
-SSL_CERT_DIR, as OpenSSL does), an optional extra CA bundle, certifi only where the system has none.
+SSL_CERT_DIR, as OpenSSL does; from a hashed CA folder, issuers are read only as they are needed),
+an optional extra CA bundle, certifi only where the system has none.
 
 It offers each host the session its last handshake left (a TLS 1.3 ticket), so a check a minute
 later resumes instead of receiving the certificate chain again: about 4 KB less per host and
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import ssl
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +22,22 @@ log = logging.getLogger(__name__)
 def _system_has_trust() -> bool:
     paths = ssl.get_default_verify_paths()
     return any(p and os.path.exists(p) for p in (paths.cafile, paths.capath))
+
+
+_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.[0-9]+")
+
+
+def _hashed_folder() -> str | None:
+    """The system's CA folder when OpenSSL can look issuers up in it by name hash (Debian and
+    Ubuntu keep it so), unless SSL_CERT_FILE names a bundle to use."""
+    if os.environ.get("SSL_CERT_FILE"):
+        return None
+    folder = ssl.get_default_verify_paths().capath
+    try:
+        names = os.listdir(folder) if folder else []
+    except OSError:
+        return None
+    return folder if any(_HASHED_NAME.fullmatch(name) for name in names) else None
 
 
 # After finished handshakes left no ticket twice running (a server without them, or probes that
@@ -104,7 +122,13 @@ def _context(cert_file: str | None, cert_dir: str | None, extra_ca: str | None) 
     # The environment values are part of the cache key, so a changed SSL_CERT_FILE is seen.
     del cert_file, cert_dir
     context = ResumingContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
-    context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+    folder = _hashed_folder()
+    if folder is not None:
+        # Issuers read as handshakes need them: the whole bundle parsed up front is 144
+        # certificates and 2.5 MB resident for the app's life (docs/performance.md).
+        context.load_verify_locations(capath=folder)
+    else:
+        context.load_default_certs(ssl.Purpose.SERVER_AUTH)
     if not _system_has_trust():
         import certifi
 
