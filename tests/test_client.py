@@ -191,3 +191,21 @@ def test_a_broken_proxy_is_named_like_a_broken_server(answer: bytes, outcome: Ou
     assert result.outcome is outcome, result.detail
     assert words in result.detail
     assert "not HTTP" not in result.detail  # the proxy's bytes are never quoted
+
+
+@pytest.mark.parametrize(("size", "kept", "cut"), [(100, 100, False), (101, 100, True), (99, 99, False)])
+def test_a_body_is_read_up_to_its_cap_and_said_to_be_cut_only_past_it(
+    https_server: LocalServer, size: int, kept: int, cut: bool
+) -> None:
+    url = parse(https_server.route(f"/sized-{size}", servers.ok(b"b" * size)))
+
+    async def go() -> tuple[bytes, bool]:
+        client = DirectClient(verifying_context(), 2.0, {})
+        answer = await client.send(Request("GET", url))
+        try:
+            return await answer.read(100)
+        finally:
+            await answer.aclose()
+
+    body, was_cut = asyncio.run(go())
+    assert (len(body), was_cut) == (kept, cut)

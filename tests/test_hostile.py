@@ -210,6 +210,19 @@ def test_a_doh_answer_nested_30000_deep_is_unavailable(http_server: LocalServer,
     assert obs.doh and all(a.status.value == "unavailable" for a in obs.doh)
 
 
+def test_a_doh_answer_larger_than_its_cap_is_unavailable(http_server: LocalServer, https_server: LocalServer) -> None:
+    from traywatch.probes.doh import _ANSWER_CAP
+
+    huge = b'{"Status": 0, "Answer": [], "pad": "' + b"x" * _ANSWER_CAP + b'"}'
+    https_server.route("/huge-doh", servers.ok(huge, 200, "application/dns-json"))
+    obs = cycle(
+        [service("a", "https://no-such-name.invalid/")],
+        _ok_control(http_server),  # type: ignore[arg-type]
+        [resolver("huge", https_server.url("/huge-doh"))],
+    )
+    assert obs.doh and all((a.status.value, a.detail) == ("unavailable", "answer too large") for a in obs.doh)
+
+
 def test_a_url_httpx_cannot_take_is_that_probes_error(http_server: LocalServer) -> None:
     odd = Endpoint("web", Role.WEB, "https://☃.com/")
     obs = cycle([Service("a", "A", (), (odd,))], _ok_control(http_server))  # type: ignore[arg-type]

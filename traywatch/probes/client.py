@@ -102,6 +102,16 @@ class Response:
         """The body as it arrives: read only as far as the caller wants it."""
         return self._body()
 
+    async def read(self, cap: int) -> tuple[bytes, bool]:
+        """At most ``cap`` bytes of the body, and whether there was more: a huge or endless body
+        costs no more than that."""
+        body = bytearray()
+        async for chunk in self.raw():
+            body.extend(chunk)
+            if len(body) > cap:
+                return bytes(body[:cap]), True
+        return bytes(body), False
+
     async def aclose(self) -> None:
         await self._close()
 

@@ -50,11 +50,9 @@ async def query(client: Client, resolver: Resolver, name: str) -> DohAnswer:
         url = parse(resolver.url).with_query({"name": name, "type": "A"})
         response = await client.send(Request("GET", url, (("Accept", "application/dns-json"),)))
         try:
-            payload = bytearray()
-            async for chunk in response.raw():
-                payload.extend(chunk)
-                if len(payload) > _ANSWER_CAP:
-                    return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail="answer too large")
+            payload, cut = await response.read(_ANSWER_CAP)
+            if cut:
+                return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail="answer too large")
             if response.status_code != 200:
                 return DohAnswer(
                     resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail=f"HTTP {response.status_code}"
@@ -64,7 +62,7 @@ async def query(client: Client, resolver: Resolver, name: str) -> DohAnswer:
     except (HttpError, OSError, ValueError) as exc:  # a name no URL can hold is a ValueError
         _, detail = classify_exception(exc)
         return DohAnswer(resolver.id, name, DnsStatus.UNAVAILABLE, elapsed(), detail=detail)
-    return parse_answer(resolver.id, name, bytes(payload), elapsed())
+    return parse_answer(resolver.id, name, payload, elapsed())
 
 
 class DohComparison:

@@ -8,7 +8,6 @@ import json as jsonlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from traywatch.catalog import is_ip_literal
 from traywatch.model import Outcome
 from traywatch.probes import dns
 from traywatch.probes.client import Client, HttpError, Request, TimeoutException
@@ -37,7 +36,7 @@ class Fetcher:
             body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
             request_headers["Content-Type"] = "application/json"
         connect_to = None
-        if not uses_proxy(url, host, self.proxies) and not is_ip_literal(host):
+        if not uses_proxy(url, host, self.proxies):  # an address is its own lookup
             lookup = await dns.resolve(host, target.effective_port)
             if lookup.outcome is not Outcome.OK or not lookup.addresses:
                 raise FetchError(f"{host} does not resolve ({lookup.detail or lookup.outcome.value})")
@@ -50,13 +49,11 @@ class Fetcher:
         except HttpError as exc:
             raise FetchError(f"{host} could not be reached ({type(exc).__name__})") from None
         try:
-            answer = bytearray()
-            async for chunk in response.raw():
-                answer.extend(chunk)
-                if len(answer) > cap:
-                    raise FetchError(f"the answer from {host} is larger than {cap // 1024} KiB")
+            answer, cut = await response.read(cap)
+            if cut:
+                raise FetchError(f"the answer from {host} is larger than {cap // 1024} KiB")
         except HttpError as exc:
             raise FetchError(f"the answer from {host} broke off ({type(exc).__name__})") from None
         finally:
             await response.aclose()
-        return Answer(response.status_code, dict(response.headers), bytes(answer))
+        return Answer(response.status_code, dict(response.headers), answer)

@@ -31,16 +31,6 @@ class HttpAnswer:
     body_truncated: bool = False
 
 
-async def _read_capped(response: Response, cap: int) -> tuple[bytes, bool]:
-    """Read at most ``cap`` bytes of the raw body; a huge or endless body costs no more."""
-    body = bytearray()
-    async for chunk in response.raw():
-        body.extend(chunk)
-        if len(body) > cap:
-            return bytes(body[:cap]), True
-    return bytes(body), False
-
-
 # Where to connect for a host and port: its addresses (looked up once), or None to leave it to
 # the client (a proxy does its own lookup).
 Find = Callable[[str, int], Awaitable[tuple[str, ...] | None]]
@@ -119,7 +109,7 @@ async def probe_http(
                 seen.add(str(target))
                 url = target
                 continue
-            body, truncated = await _read_capped(response, body_cap)
+            body, truncated = await response.read(body_cap)
             progress.done()
             status = response.status_code
             if endpoint.expect_json and status in THROTTLED_STATUSES:

@@ -64,22 +64,15 @@ class ProxyClient:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def __aenter__(self) -> ProxyClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
     async def send(self, request: Request, trace: Trace = no_trace) -> Response:
         httpx = self._httpx
         url = request.url
         extensions: dict[str, Any] = {"trace": trace}
         target = str(url)
+        headers = dict(request.headers)
         if request.connect_to is not None:
             extensions["sni_hostname"] = url.host
             target = str(httpx.URL(target).copy_with(host=request.connect_to))
-        headers = dict(request.headers)
-        if request.connect_to is not None:
             headers.setdefault("Host", url.netloc)
         built = self._client.build_request(
             request.method, target, headers=headers, content=request.body or None, extensions=extensions
