@@ -25,7 +25,7 @@ from traywatch.probes import proxies, run_cycle
 from traywatch.probes.client import Request
 from traywatch.probes.tls import verifying_context
 from traywatch.probes.transport import DirectClient
-from traywatch.probes.url import InvalidUrl, parse
+from traywatch.urls import InvalidUrl, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 PROXY_NAMES = (

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from traywatch.probes.url import Url
+from traywatch.urls import Url
 
 # Each step of a request is reported by name ("connection.connect_tcp.started", ...), the names
 # httpcore gives them, so one tracer reads both clients.

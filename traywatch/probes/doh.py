@@ -10,7 +10,7 @@ from traywatch.catalog import Resolver
 from traywatch.model import DnsStatus, DohAnswer
 from traywatch.probes.classify import classify_exception
 from traywatch.probes.client import Client, HttpError, Request
-from traywatch.probes.url import parse
+from traywatch.urls import parse
 
 _RCODES = {0: DnsStatus.NOERROR, 2: DnsStatus.SERVFAIL, 3: DnsStatus.NXDOMAIN}
 _ANSWER_CAP = 64 * 1024

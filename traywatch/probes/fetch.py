@@ -13,8 +13,8 @@ from traywatch.probes import dns
 from traywatch.probes.client import Client, HttpError, Request, TimeoutException
 from traywatch.probes.endpoint import uses_proxy
 from traywatch.probes.proxies import system_proxies
-from traywatch.probes.url import InvalidUrl, parse
 from traywatch.thirdparty import Answer, FetchError
+from traywatch.urls import InvalidUrl, parse
 
 
 @dataclass(frozen=True)

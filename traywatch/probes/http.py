@@ -10,7 +10,7 @@ from traywatch.catalog import THROTTLED_STATUSES, Endpoint
 from traywatch.model import Layer, Outcome, Role
 from traywatch.probes.client import Client, ConnectError, Request, Response
 from traywatch.probes.progress import Progress
-from traywatch.probes.url import InvalidUrl, Url, parse
+from traywatch.urls import InvalidUrl, Url, parse
 
 # The client reports each step of a request by name; these starts mark layers.
 _LAYER_EVENTS = {
