@@ -1,9 +1,9 @@
-"""The probes' HTTP/1.1 client for requests that go straight to the servers, on asyncio streams
-and h11: it opens the connection, shakes hands, sends one request and reads the answer only as
-far as asked. One request a connection and no pool, so it holds nothing between requests and
-costs little CPU a request (docs/performance.md); failures are raised as ``client``'s, with the
-socket or TLS error as their cause, so that ``classify`` names them. Requests through a proxy
-use ``proxied.ProxyClient``."""
+"""The probes' HTTP/1.1 client for requests that go straight to the servers, on one asyncio
+protocol a connection (``link.Link``) and h11: it opens the connection, shakes hands, sends one
+request and reads the answer only as far as asked. One request a connection and no pool, so it
+holds nothing between requests and costs little CPU a request (docs/performance.md); failures
+are raised as ``client``'s, with the socket or TLS error as their cause, so that ``classify``
+names them. Requests through a proxy use ``proxied.ProxyClient``."""
 
 from __future__ import annotations
 
@@ -31,12 +31,12 @@ from traywatch.probes.client import (
     header_map,
     no_trace,
 )
+from traywatch.probes.link import Link
 
-READ_SIZE = 64 * 1024
 MAX_HEADERS = 64 * 1024  # a status line and headers longer than this are not an answer
 
 
-async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader, timeout: float | None) -> object:
+async def _next_event(connection: h11.Connection, link: Link, timeout: float | None) -> object:
     while True:
         try:
             event = connection.next_event()
@@ -45,7 +45,7 @@ async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader, 
         if event is not h11.NEED_DATA:
             return event
         async with _step(timeout, ReadTimeout, ReadError):
-            data = await reader.read(READ_SIZE)
+            data = await link.read()
         connection.receive_data(data)
 
 
@@ -88,13 +88,15 @@ class DirectClient:
         timeout = self.timeout
         await trace("connection.connect_tcp.started", {})
         async with _step(timeout, ConnectTimeout, ConnectError):
-            reader, writer = await asyncio.open_connection(request.connect_to or url.host, url.effective_port)
+            _, link = await asyncio.get_running_loop().create_connection(
+                Link, request.connect_to or url.host, url.effective_port
+            )
         await trace("connection.connect_tcp.complete", {})
         try:
             if url.scheme == "https":
                 await trace("connection.start_tls.started", {})
                 async with _step(timeout, ConnectTimeout, ConnectError):
-                    await writer.start_tls(self.tls, server_hostname=url.host)
+                    await link.start_tls(self.tls, url.host)
                 await trace("connection.start_tls.complete", {})
             await trace("http11.send_request_headers.started", {})
             connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEADERS)
@@ -104,31 +106,35 @@ class DirectClient:
             if request.body:
                 wire += connection.send(h11.Data(data=request.body))
             wire += connection.send(h11.EndOfMessage())
-            async with _step(timeout, WriteTimeout, WriteError):
-                writer.write(wire)
-                await writer.drain()
+            try:
+                link.write(wire)
+            except OSError as exc:
+                raise WriteError(str(exc)) from exc
+            if link.writing_paused:
+                async with _step(timeout, WriteTimeout, WriteError):
+                    await link.drain()
             while True:
-                event = await _next_event(connection, reader, timeout)
+                event = await _next_event(connection, link, timeout)
                 if isinstance(event, h11.InformationalResponse):
                     continue
                 if isinstance(event, h11.ConnectionClosed):
                     raise RemoteProtocolError("Server disconnected without sending a response.")
                 break
         except BaseException:
-            writer.transport.abort()
+            link.abort()
             raise
         assert isinstance(event, h11.Response)
 
         async def body() -> AsyncIterator[bytes]:
             while True:
-                part = await _next_event(connection, reader, timeout)
+                part = await _next_event(connection, link, timeout)
                 if isinstance(part, h11.Data):
                     yield bytes(part.data)
                 elif isinstance(part, (h11.EndOfMessage, h11.ConnectionClosed)):
                     return
 
         async def close() -> None:
-            writer.transport.abort()  # one request a connection: no goodbye owed, none waited for
+            link.abort()  # one request a connection: no goodbye owed, none waited for
 
         return Response(event.status_code, header_map(list(event.headers)), body, close)
 

@@ -1,0 +1,73 @@
+"""The probes' connections (``probes/link.py``): TLS on memory BIOs inside one asyncio protocol,
+seen from a real TLS server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+
+import pytest
+
+from tests import servers
+from tests.servers import LocalServer
+from traywatch.probes.client import Request
+from traywatch.probes.tls import verifying_context
+from traywatch.probes.transport import DirectClient
+from traywatch.urls import parse
+
+# struct tcp_info (linux/tcp.h): tcpi_data_segs_in, segments that carried data, sits at byte 152.
+_DATA_SEGS_IN = 152
+
+
+def _data_segments_in(connection: socket.socket) -> int:
+    info = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 160)
+    return int(struct.unpack_from("I", info, _DATA_SEGS_IN)[0])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    async def go() -> tuple[int, bytes]:
+        client = DirectClient(verifying_context(), 2.0, {})
+        answer = await client.send(Request("GET", parse(url)))
+        try:
+            body, _ = await answer.read(1 << 20)
+            return answer.status_code, body
+        finally:
+            await answer.aclose()
+
+    return asyncio.run(go())
+
+
+@pytest.mark.timeout(20)
+def test_a_body_ended_by_the_servers_tls_close_is_read_to_its_end(https_server: LocalServer) -> None:
+    """No length, no chunks: the body ends where the server closes TLS (close_notify), which the
+    client must take as the end and not as one more empty read for ever."""
+    body = b"x" * 5000
+
+    def close_ends_it(h: servers.Handler) -> None:
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body)
+        h.wfile.flush()
+        h.close_connection = True
+        with contextlib.suppress(OSError):  # the client aborts instead of answering
+            h.connection.unwrap()  # type: ignore[attr-defined]  # sends close_notify
+
+    url = https_server.route("/close-ends-it", close_ends_it)
+    assert _get(url) == (200, body)
+
+
+def test_the_handshakes_last_flight_leaves_with_the_request(https_server: LocalServer) -> None:
+    """Two segments with data reach the server per HTTPS request: the ClientHello, then the
+    client's Finished (and TLS 1.3's compatibility ChangeCipherSpec) with the request. asyncio's
+    own TLS sends the Finished in a segment of its own."""
+    segments: list[int] = []
+
+    def count(h: servers.Handler) -> None:
+        segments.append(_data_segments_in(h.connection))
+        h.reply(200, b"ok")
+
+    url = https_server.route("/count", count)
+    for _ in range(3):  # the first handshake is a full one, the next ones resume
+        assert _get(url) == (200, b"ok")
+    assert segments == [2, 2, 2]
+    assert https_server.resumed[-2:] == [True, True]
