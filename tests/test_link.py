@@ -6,13 +6,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import struct
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
+import trustme
 
 from tests import servers
 from tests.servers import LocalServer
-from traywatch.probes.client import Request
+from traywatch.model import Layer, Outcome
+from traywatch.probes import stream
+from traywatch.probes.classify import classify_exception
+from traywatch.probes.client import ConnectError, Request
+from traywatch.probes.progress import Progress
 from traywatch.probes.tls import verifying_context
 from traywatch.probes.transport import DirectClient
 from traywatch.urls import parse
@@ -71,3 +80,63 @@ def test_the_handshakes_last_flight_leaves_with_the_request(https_server: LocalS
         assert _get(url) == (200, b"ok")
     assert segments == [2, 2, 2]
     assert https_server.resumed[-2:] == [True, True]
+
+
+@pytest.fixture
+def speaks_first(ca: trustme.CA) -> Iterator[int]:
+    """A meddler's bytes ahead of a real TLS server: plaintext sent at once on accept, then a
+    TLS handshake with a valid certificate and a 503 to whatever is asked."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        connection.sendall(INJECTED)
+        with contextlib.suppress(OSError), context.wrap_socket(connection, server_side=True) as tls:
+            tls.recv(65536)
+            tls.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+INJECTED = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+def test_plaintext_sent_before_the_handshake_is_never_read_as_the_answer(speaks_first: int) -> None:
+    """Bytes that reach the client before its TLS handshake starts are TLS or nothing: these are
+    not, so the request fails; never a "200 OK" read as the server's answer."""
+
+    async def trace(event: str, info: dict[str, object]) -> None:
+        if event == "connection.connect_tcp.complete":
+            await asyncio.sleep(0.2)  # the early bytes arrive before the handshake starts
+
+    async def go() -> int:
+        client = DirectClient(verifying_context(), 2.0, {})
+        answer = await client.send(Request("GET", parse(f"https://127.0.0.1:{speaks_first}/")), trace)
+        await answer.aclose()
+        return answer.status_code
+
+    with pytest.raises(ConnectError) as failed:
+        asyncio.run(go())
+    assert classify_exception(failed.value)[0] is Outcome.TLS_ERROR
+
+
+def test_a_stream_probe_takes_no_plaintext_before_its_handshake_either(speaks_first: int) -> None:
+    """The same for chat connections (wss://) and TLS probes, which open their own link."""
+
+    class Slow(Progress):
+        def done(self) -> None:
+            super().done()
+            if self.layer is Layer.TCP:
+                time.sleep(0.2)  # the early bytes arrive before the handshake starts
+
+    async def go() -> bytes:
+        async with asyncio.timeout(5):
+            async with stream.opened("127.0.0.1", ("127.0.0.1",), speaks_first, verifying_context(), Slow()) as link:
+                return await link.read()
+
+    with pytest.raises(ssl.SSLError):
+        asyncio.run(go())

@@ -205,12 +205,10 @@ async def _attempt(
             found = await find(host, endpoint.port) or (host,)
             tls = context.tls if endpoint.uses_tls else None
             if endpoint.top_layer is Layer.CHAT:
-                async with stream.opened(host, found, endpoint.port, tls, progress) as (reader, writer):
+                async with stream.opened(host, found, endpoint.port, tls, progress) as link:
                     progress.enter(Layer.CHAT)
                     key = websocket.new_key()
-                    upgrade = await websocket.exchange(
-                        reader, writer, endpoint, key, user_agent=USER_AGENT, cap=context.body_cap
-                    )
+                    upgrade = await websocket.exchange(link, endpoint, key, user_agent=USER_AGENT, cap=context.body_cap)
                     progress.done()
                 outcome, detail = websocket.judge(endpoint, upgrade, key)
                 return result(outcome, detail, status_code=upgrade.status, body_truncated=upgrade.truncated)

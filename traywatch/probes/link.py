@@ -15,7 +15,11 @@ READ_SIZE = 64 * 1024  # plaintext held before the socket is no longer read
 
 
 class Link(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, tls: bool) -> None:
+        # With TLS to come, every byte received is TLS, even one that comes before the
+        # handshake starts: plaintext a server or a meddler sends first is never read as the
+        # answer.
+        self._tls_expected = tls
         self._transport: asyncio.Transport | None = None
         self._tls: ssl.SSLObject | None = None
         self._incoming = ssl.MemoryBIO()
@@ -38,8 +42,12 @@ class Link(asyncio.Protocol):
         if self._eof:
             raise ConnectionResetError("the connection closed before the TLS handshake")
         self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=host)
-        self._shaken = asyncio.get_running_loop().create_future()
-        self._shake()
+        loop = asyncio.get_running_loop()
+        self._shaken = loop.create_future()
+        # Started from the loop rather than here: when many connections open at once, their
+        # ClientHellos are then written one after another, which costs less CPU than each
+        # written between two session copies (docs/performance.md).
+        loop.call_soon(self._shake)
         await self._shaken
 
     def write(self, data: bytes) -> None:
@@ -64,8 +72,14 @@ class Link(asyncio.Protocol):
         if self._error is not None:
             raise self._error
 
-    async def read(self) -> bytes:
-        """The plaintext received since the last read, or b"" at the end; raises what broke it."""
+    def flush(self) -> None:
+        """Send the handshake's last flight now: for a connection that sends nothing else."""
+        if self._held and self._transport is not None and self._error is None:
+            self._transport.write(self._held)
+            self._held = b""
+
+    async def read(self, most: int = READ_SIZE) -> bytes:
+        """Up to ``most`` bytes of the plaintext received, or b"" at the end; raises what broke it."""
         while not self._plain:
             if self._error is not None:
                 raise self._error
@@ -76,9 +90,9 @@ class Link(asyncio.Protocol):
                 await self._waiter
             finally:
                 self._waiter = None
-        data = bytes(self._plain)
-        self._plain.clear()
-        if self._reading_paused and self._transport is not None:
+        data = bytes(self._plain[:most])
+        del self._plain[:most]
+        if self._reading_paused and len(self._plain) < READ_SIZE and self._transport is not None:
             self._reading_paused = False
             self._transport.resume_reading()
         return data
@@ -94,13 +108,13 @@ class Link(asyncio.Protocol):
         self._transport = transport
 
     def data_received(self, data: bytes) -> None:
-        if self._tls is None:
+        if not self._tls_expected:
             self._plain += data
         else:
-            self._incoming.write(data)
+            self._incoming.write(data)  # before the handshake starts, kept for it
             if self._shaken is not None and not self._shaken.done():
                 self._shake()
-            if self._shaken is not None and self._shaken.done():
+            if self._shaken is not None and self._shaken.done() and self._error is None:
                 self._decrypt()
         if len(self._plain) >= READ_SIZE and not self._reading_paused and self._transport is not None:
             self._reading_paused = True
@@ -136,6 +150,8 @@ class Link(asyncio.Protocol):
 
     def _shake(self) -> None:
         assert self._tls is not None and self._shaken is not None and self._transport is not None
+        if self._shaken.done():  # failed meanwhile, or the server spoke first and it is over
+            return
         try:
             self._tls.do_handshake()
         except ssl.SSLWantReadError:

@@ -89,7 +89,7 @@ class DirectClient:
         await trace("connection.connect_tcp.started", {})
         async with _step(timeout, ConnectTimeout, ConnectError):
             _, link = await asyncio.get_running_loop().create_connection(
-                Link, request.connect_to or url.host, url.effective_port
+                lambda: Link(tls=url.scheme == "https"), request.connect_to or url.host, url.effective_port
             )
         await trace("connection.connect_tcp.complete", {})
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from traywatch.catalog import THROTTLED_STATUSES, Endpoint
 from traywatch.model import Outcome
+from traywatch.probes.link import Link
 
 _ACCEPT_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455, section 1.3
 _PREFIX = b"HTTP/1."
@@ -87,7 +88,7 @@ def parse_head(head: bytes) -> tuple[int, tuple[tuple[str, str], ...]]:
     return int(match.group(1)), tuple(headers)
 
 
-async def _read_body(reader: asyncio.StreamReader, upgrade: Upgrade, start: bytes, cap: int) -> Upgrade:
+async def _read_body(link: Link, upgrade: Upgrade, start: bytes, cap: int) -> Upgrade:
     """As much of a refusal's body as the server sends at once, capped."""
     length = upgrade.header("content-length")
     want = min(int(length), cap + 1) if length.isdigit() else cap + 1
@@ -95,7 +96,7 @@ async def _read_body(reader: asyncio.StreamReader, upgrade: Upgrade, start: byte
     try:
         async with asyncio.timeout(BODY_WAIT):
             while len(body) < want:
-                chunk = await reader.read(want - len(body))
+                chunk = await link.read(want - len(body))
                 if not chunk:
                     break
                 body.extend(chunk)
@@ -105,14 +106,14 @@ async def _read_body(reader: asyncio.StreamReader, upgrade: Upgrade, start: byte
     return Upgrade(upgrade.status, upgrade.headers, bytes(body[:cap]), truncated)
 
 
-async def _read_head(reader: asyncio.StreamReader, cap: int) -> tuple[bytes, bytes]:
+async def _read_head(link: Link, cap: int) -> tuple[bytes, bytes]:
     """The answer's head (through the blank line) and whatever came after it in the same reads.
 
     Bytes that cannot begin an HTTP answer end the wait at once: a server pushing frames
     without answering the upgrade gets no benefit of the doubt and costs no time."""
     buffer = bytearray()
     while True:
-        chunk = await reader.read(cap)
+        chunk = await link.read(cap)
         if not chunk:
             if not buffer:
                 raise ConnectionResetError("closed the connection without answering")
@@ -128,22 +129,21 @@ async def _read_head(reader: asyncio.StreamReader, cap: int) -> tuple[bytes, byt
 
 
 async def exchange(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
+    link: Link,
     endpoint: Endpoint,
     key: str,
     *,
     user_agent: str,
     cap: int,
 ) -> Upgrade:
-    writer.write(request(endpoint, key, user_agent))
-    await writer.drain()
-    head, rest = await _read_head(reader, HEAD_CAP)
+    link.write(request(endpoint, key, user_agent))
+    await link.drain()
+    head, rest = await _read_head(link, HEAD_CAP)
     status, headers = parse_head(head)
     upgrade = Upgrade(status, headers)
     if status == 101 or endpoint.expect_body is None:
         return upgrade
-    return await _read_body(reader, upgrade, rest, cap)
+    return await _read_body(link, upgrade, rest, cap)
 
 
 def judge(endpoint: Endpoint, upgrade: Upgrade, key: str) -> tuple[Outcome, str]:
