@@ -16,6 +16,7 @@ import pytest
 import trustme
 
 from tests import servers
+from tests.helpers import probe
 from tests.servers import LocalServer
 from traywatch.model import Layer, Outcome
 from traywatch.probes import stream
@@ -140,3 +141,62 @@ def test_a_stream_probe_takes_no_plaintext_before_its_handshake_either(speaks_fi
 
     with pytest.raises(ssl.SSLError):
         asyncio.run(go())
+
+
+def _tls_server(ca: trustme.CA, after_request: bytes | None) -> tuple[socket.socket, threading.Thread]:
+    """A TLS server on memory BIOs: it shakes hands and reads the request, then sends
+    ``after_request`` raw (not as TLS); with None it closes once the ClientHello is in. Each
+    connection the same way, so that the probe's second attempt meets the same server."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve_one, args=(connection,), daemon=True).start()
+
+    def serve_one(connection: socket.socket) -> None:
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = context.wrap_bio(incoming, outgoing, server_side=True)
+        request = b""
+        with connection, contextlib.suppress(OSError):
+            while b"\r\n\r\n" not in request:
+                data = connection.recv(65536)
+                if not data or after_request is None:
+                    return  # a FIN in the middle of the handshake
+                incoming.write(data)
+                with contextlib.suppress(ssl.SSLWantReadError):
+                    tls.do_handshake()
+                    request += tls.read(65536)
+                connection.sendall(outgoing.read())
+            connection.sendall(after_request)
+            connection.recv(1)  # until the client gives up
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener, thread
+
+
+def test_a_server_that_closes_in_the_middle_of_the_handshake_is_a_reset(ca: trustme.CA) -> None:
+    listener, _ = _tls_server(ca, None)
+    try:
+        result = probe(f"https://127.0.0.1:{listener.getsockname()[1]}/")
+    finally:
+        listener.close()
+    assert (result.outcome, result.layer) == (Outcome.RESET, Layer.TLS)
+
+
+def test_bytes_that_are_not_tls_after_the_handshake_fail_the_probe_at_once(ca: trustme.CA) -> None:
+    # An application-data record whose contents do not decrypt.
+    listener, _ = _tls_server(ca, b"\x17\x03\x03\x00\x20" + bytes(32))
+    try:
+        started = time.monotonic()
+        result = probe(f"https://127.0.0.1:{listener.getsockname()[1]}/", timeout=5.0)
+    finally:
+        listener.close()
+    assert result.outcome is Outcome.TLS_ERROR
+    assert time.monotonic() - started < 2.0  # failed on arrival, not at the timeout

@@ -30,7 +30,6 @@ class Link(asyncio.Protocol):
         self._eof = False
         self._error: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
-        self._drained: asyncio.Future[None] | None = None
         self._reading_paused = False
 
     # What the client calls.
@@ -51,6 +50,9 @@ class Link(asyncio.Protocol):
         await self._shaken
 
     def write(self, data: bytes) -> None:
+        """Send ``data`` (with the handshake's last flight). The transport buffers what the
+        socket does not take at once; a probe's request is a few hundred bytes, so nothing
+        waits for it to drain."""
         if self._error is not None:
             raise self._error
         assert self._transport is not None
@@ -60,17 +62,6 @@ class Link(asyncio.Protocol):
         self._tls.write(data)
         self._transport.write(self._held + self._outgoing.read())
         self._held = b""
-
-    @property
-    def writing_paused(self) -> bool:
-        return self._drained is not None
-
-    async def drain(self) -> None:
-        """Wait until the socket takes more; raises what broke it meanwhile."""
-        if self._drained is not None:
-            await self._drained
-        if self._error is not None:
-            raise self._error
 
     def flush(self) -> None:
         """Send the handshake's last flight now: for a connection that sends nothing else."""
@@ -135,16 +126,6 @@ class Link(asyncio.Protocol):
             self._fail(ConnectionResetError("the connection closed during the TLS handshake"))
         self._eof = True
         self._wake()
-        if self._drained is not None and not self._drained.done():
-            self._drained.set_result(None)
-
-    def pause_writing(self) -> None:
-        self._drained = asyncio.get_running_loop().create_future()
-
-    def resume_writing(self) -> None:
-        if self._drained is not None and not self._drained.done():
-            self._drained.set_result(None)
-        self._drained = None
 
     # Inside.
 

@@ -27,7 +27,6 @@ from traywatch.probes.client import (
     Trace,
     UnsupportedProtocol,
     WriteError,
-    WriteTimeout,
     header_map,
     no_trace,
 )
@@ -67,7 +66,7 @@ async def _step(
 class DirectClient:
     def __init__(self, tls: ssl.SSLContext, timeout: float | None, headers: Mapping[str, str]) -> None:
         self.tls = tls
-        self.timeout = timeout  # for each step: connect, handshake, write, each read
+        self.timeout = timeout  # for each step: connect, handshake, each read
         named = {k.lower() for k in headers}
         defaults = [("Accept", "*/*")] if "accept" not in named else []
         self.headers = defaults + [(k, v) for k, v in headers.items() if k.lower() not in ("host", "connection")]
@@ -110,9 +109,6 @@ class DirectClient:
                 link.write(wire)
             except OSError as exc:
                 raise WriteError(str(exc)) from exc
-            if link.writing_paused:
-                async with _step(timeout, WriteTimeout, WriteError):
-                    await link.drain()
             while True:
                 event = await _next_event(connection, link, timeout)
                 if isinstance(event, h11.InformationalResponse):

@@ -137,7 +137,6 @@ async def exchange(
     cap: int,
 ) -> Upgrade:
     link.write(request(endpoint, key, user_agent))
-    await link.drain()
     head, rest = await _read_head(link, HEAD_CAP)
     status, headers = parse_head(head)
     upgrade = Upgrade(status, headers)
