@@ -59,8 +59,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
+            # Counted before it leaves: a client that has read the body must find it counted.
+            self.server.sent_bytes += len(body)
             self.wfile.write(body)
-        self.server.sent_bytes += len(body) if self.command != "HEAD" else 0
 
     def reset(self) -> None:
         """Abort with a TCP RST rather than a clean close."""
