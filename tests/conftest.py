@@ -4,7 +4,6 @@ import datetime as dt
 import gc
 import os
 import shutil
-import ssl
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ import pytest
 import trustme
 
 from tests.desktop import Desktop
-from tests.servers import LocalServer
+from tests.servers import LocalServer, server_context
 from traywatch.loop_thread import LoopThread
 
 _PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -56,12 +55,6 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ca_file: Path)
     return home
 
 
-def _server_context(ca: trustme.CA, *identities: str, **kwargs: object) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(*identities, **kwargs).configure_cert(context)  # type: ignore[arg-type]
-    return context
-
-
 @pytest.fixture(scope="session")
 def http_server() -> Iterator[LocalServer]:
     server = LocalServer()
@@ -71,7 +64,7 @@ def http_server() -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="session")
 def https_server(ca: trustme.CA) -> Iterator[LocalServer]:
-    server = LocalServer(_server_context(ca, "127.0.0.1", "localhost"))
+    server = LocalServer(server_context(ca, "127.0.0.1", "localhost"))
     yield server
     server.stop()
 
@@ -79,7 +72,7 @@ def https_server(ca: trustme.CA) -> Iterator[LocalServer]:
 @pytest.fixture(scope="session")
 def expired_server(ca: trustme.CA) -> Iterator[LocalServer]:
     past = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
-    context = _server_context(ca, "127.0.0.1", not_before=past - dt.timedelta(days=90), not_after=past)
+    context = server_context(ca, "127.0.0.1", not_before=past - dt.timedelta(days=90), not_after=past)
     server = LocalServer(context)
     yield server
     server.stop()
@@ -87,7 +80,7 @@ def expired_server(ca: trustme.CA) -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="session")
 def wrong_host_server(ca: trustme.CA) -> Iterator[LocalServer]:
-    server = LocalServer(_server_context(ca, "other.example"))
+    server = LocalServer(server_context(ca, "other.example"))
     yield server
     server.stop()
 
@@ -95,7 +88,7 @@ def wrong_host_server(ca: trustme.CA) -> Iterator[LocalServer]:
 @pytest.fixture(scope="session")
 def unknown_issuer_server() -> Iterator[LocalServer]:
     other_ca = trustme.CA()
-    server = LocalServer(_server_context(other_ca, "127.0.0.1"))
+    server = LocalServer(server_context(other_ca, "127.0.0.1"))
     server.ca_pem = other_ca.cert_pem.bytes()  # type: ignore[attr-defined]  # for "extra CA" tests
     yield server
     server.stop()
@@ -103,7 +96,7 @@ def unknown_issuer_server() -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="session")
 def tls_hang_server(ca: trustme.CA) -> Iterator[LocalServer]:
-    server = LocalServer(_server_context(ca, "127.0.0.1"))
+    server = LocalServer(server_context(ca, "127.0.0.1"))
     server.tls_handshake_hangs = True
     yield server
     server.stop()

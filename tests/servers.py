@@ -12,10 +12,20 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+if TYPE_CHECKING:
+    import trustme
+
 Route = Callable[["Handler"], None]
+
+
+def server_context(ca: trustme.CA, *identities: str, **kwargs: object) -> ssl.SSLContext:
+    """A TLS server context with a certificate from ``ca`` for ``identities``."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*identities, **kwargs).configure_cert(context)  # type: ignore[arg-type]
+    return context
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -7,7 +7,6 @@ import asyncio
 import json
 import math
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -709,9 +708,7 @@ def test_a_token_goes_only_to_the_webhook_it_was_saved_for(
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])
     store = open_secret_store()
     assert store.available
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    other = LocalServer(context)  # a second https origin (another port)
+    other = LocalServer(servers.server_context(ca, "127.0.0.1"))  # a second https origin (another port)
     seen: dict[str, list[dict[str, str]]] = {"good": [], "evil": [], "plain": []}
     urls = {
         "good": https_server.route("/hook-good", _recorder(seen["good"])),

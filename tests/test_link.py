@@ -87,8 +87,7 @@ def test_the_handshakes_last_flight_leaves_with_the_request(https_server: LocalS
 def speaks_first(ca: trustme.CA) -> Iterator[int]:
     """A meddler's bytes ahead of a real TLS server: plaintext sent at once on accept, then a
     TLS handshake with a valid certificate and a 503 to whatever is asked."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
+    context = servers.server_context(ca, "127.0.0.1")
     listener = socket.create_server(("127.0.0.1", 0))
 
     def serve() -> None:
@@ -147,8 +146,7 @@ def _tls_server(ca: trustme.CA, after_request: bytes | None) -> tuple[socket.soc
     """A TLS server on memory BIOs: it shakes hands and reads the request, then sends
     ``after_request`` raw (not as TLS); with None it closes once the ClientHello is in. Each
     connection the same way, so that the probe's second attempt meets the same server."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
+    context = servers.server_context(ca, "127.0.0.1")
     listener = socket.create_server(("127.0.0.1", 0))
 
     def serve() -> None:

@@ -489,9 +489,8 @@ def test_controls_and_app_apis_still_read_their_bodies(http_server: LocalServer)
 
 
 def test_the_next_cycle_resumes_the_tls_session_instead_of_a_full_handshake(ca: trustme.CA) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("resume.test.example", "127.0.0.1").configure_cert(context)
-    server = LocalServer(context)  # a server of its own: no other test's session to resume
+    # A server of its own: no other test's session to resume.
+    server = LocalServer(servers.server_context(ca, "resume.test.example", "127.0.0.1"))
     try:
         url = server.route("/resume", servers.ok(b"hello"))
         for _ in range(3):
@@ -525,9 +524,8 @@ def get(context: ssl.SSLContext, server: LocalServer, path: str) -> None:
 
 
 def server_for(ca: trustme.CA, tickets: int = 2) -> LocalServer:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context = servers.server_context(ca, "127.0.0.1")
     context.num_tickets = tickets
-    ca.issue_cert("127.0.0.1").configure_cert(context)
     server = LocalServer(context)
     server.route("/t", servers.ok(b"t"))
     return server
