@@ -113,11 +113,9 @@ class Link(asyncio.Protocol):
         self._wake()
 
     def eof_received(self) -> bool:
-        if self._shaken is not None and not self._shaken.done():
-            self._fail(ConnectionResetError("the connection closed during the TLS handshake"))
         self._eof = True
         self._wake()
-        return False
+        return False  # the transport closes: connection_lost follows, and ends a handshake under way
 
     def connection_lost(self, exc: Exception | None) -> None:
         if exc is not None:
