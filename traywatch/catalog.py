@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from traywatch import jsonbound
 from traywatch.model import Layer, Role
 from traywatch.tomlreader import Node, TomlDocument
-from traywatch.urls import url_problem
+from traywatch.urls import DEFAULT_PORTS, url_problem
 
 
 class BodyMatch(enum.Enum):
@@ -29,7 +29,6 @@ class BodyMatch(enum.Enum):
 
 MAX_ENDPOINTS = 200  # endpoints, controls and resolvers together, after the user's overlay
 _SCHEME_LAYER = {"http": Layer.HTTP, "https": Layer.HTTP, "tls": Layer.TLS, "tcp": Layer.TCP, "wss": Layer.CHAT}
-_DEFAULT_PORT = {"http": 80, "https": 443, "tls": 443, "wss": 443}
 # Statuses that say nothing about an application's health: it throttles this address.
 THROTTLED_STATUSES = frozenset({429})
 
@@ -62,7 +61,7 @@ class Endpoint:
     @property
     def port(self) -> int:
         parts = urlsplit(self.url)
-        return parts.port or _DEFAULT_PORT.get(parts.scheme, 0)
+        return parts.port or DEFAULT_PORTS.get(parts.scheme, 0)
 
     @property
     def top_layer(self) -> Layer:

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from traywatch.text import redact
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443, "tls": 443, "wss": 443}
 
 # RFC 3986 sub-delims, ":" and "@" in a path, "/" and "?" between its parts, and "%" so that what
 # is already escaped stays as it is.
