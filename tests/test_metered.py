@@ -3,7 +3,9 @@ keeps re-checks of a suspected failure as fast."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -11,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from tests.dbus_service import private_bus
 from tests.nm import FakeNetworkManager
 from tests.test_monitor import HEALTHY, MESSENGER_503, Driver
+from traywatch import monitor
 from traywatch.metered import nm_metered
 from traywatch.monitor import MonitorSettings
 
@@ -48,6 +51,45 @@ def test_a_metered_connection_is_checked_every_5_minutes_and_doubts_at_once() ->
     assert MonitorSettings(metered=True, interval=900).healthy_interval == 900  # never faster than asked
 
 
+def test_word_of_a_metered_connection_moves_the_waiting_check() -> None:
+    d = Driver(MonitorSettings())
+    d.cycle(HEALTHY)
+    started = d.now
+    assert d.state.next_check == started + 60
+    d.advance(10)
+    d.state = monitor.reconfigure(d.state, MonitorSettings(metered=True), d.now)
+    assert d.state.next_check == started + 300  # the wait already begun, at the metered pace
+    d.advance(20)
+    d.state = monitor.reconfigure(d.state, MonitorSettings(metered=False), d.now)
+    assert d.state.next_check == started + 60  # and back: not five minutes for a healthy minute
+    d.advance(29)
+    d.state = monitor.reconfigure(d.state, MonitorSettings(metered=True), d.now)
+    assert d.state.next_check == started + 300  # at 59 s too
+    d.state = monitor.reconfigure(d.state, MonitorSettings(metered=False), d.now)
+    d.advance(1)
+    d.state = monitor.reconfigure(d.state, MonitorSettings(metered=True), d.now)
+    assert d.state.next_check == started + 60  # at 60 s the check is due: it goes ahead
+    d = Driver(MonitorSettings(metered=True))
+    d.cycle(HEALTHY)
+    d.advance(100)
+    d.state = monitor.reconfigure(d.state, MonitorSettings(), d.now)
+    assert d.state.next_check == d.now  # a minute was over 40 s ago: now, not in the past
+
+
+def test_word_of_a_metered_connection_delays_no_check_that_is_due_or_in_doubt() -> None:
+    d = Driver(MonitorSettings())
+    d.cycle(HEALTHY)
+    d.state = monitor.network_changed(d.state, d.now + 1)  # a new network: check now
+    d.state = monitor.reconfigure(d.state, MonitorSettings(metered=True), d.now + 2)
+    assert d.state.next_check == d.now + 1
+    d = Driver(MonitorSettings())
+    d.cycle(MESSENGER_503)
+    assert d.state.next_check == d.now + 5  # in doubt: a re-check
+    d.state = monitor.reconfigure(d.state, MonitorSettings(metered=True), d.now + 1)
+    assert d.state.next_check == d.now + 5
+    assert d.state.settings.metered
+
+
 def test_the_app_slows_down_on_a_metered_connection_and_says_so(
     qtbot: QtBot, bus: str, loop: object, http_server: object, https_server: object
 ) -> None:
@@ -80,6 +122,49 @@ def test_the_app_slows_down_on_a_metered_connection_and_says_so(
         assert state.checked_at is not None and state.next_check - state.checked_at > 200
         settle(qtbot, controller)
     finally:
+        nm.close()
+
+
+def test_word_of_a_metered_connection_after_the_first_check_moves_the_next(
+    qtbot: QtBot, bus: str, loop: object, http_server: object, https_server: object
+) -> None:
+    from tests.test_controller import RecordingSink, config_for, settle
+    from traywatch.ui.controller import Controller
+    from traywatch.ui.icons import IconSet
+    from traywatch.ui.tray import Tray
+    from traywatch.ui.worker import CycleRunner
+
+    first_done = threading.Event()
+
+    def late() -> bool | None:  # NetworkManager answers only once the first check is over
+        first_done.wait(10)
+        return nm_metered(bus)
+
+    nm = FakeNetworkManager(bus, 1)
+    try:
+        config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
+        config = replace(config, values={**config.values, "general.interval": 30.0})
+        tray = Tray(IconSet())
+        controller = Controller(
+            config,
+            tray=tray,
+            runner=CycleRunner(loop),  # type: ignore[arg-type]
+            sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
+            metered=late,
+        )
+        controller.start()
+        qtbot.waitUntil(
+            lambda: controller.state.checked_at is not None and controller.state.running is None, timeout=10000
+        )
+        checked_at = controller.state.checked_at
+        assert checked_at is not None and controller.state.next_check - checked_at < 31
+        first_done.set()
+        qtbot.waitUntil(lambda: controller.metered is True, timeout=10000)
+        assert controller.state.checked_at == checked_at  # no check in between
+        assert controller.state.next_check - checked_at > 200
+        settle(qtbot, controller)
+    finally:
+        first_done.set()
         nm.close()
 
 

@@ -250,8 +250,16 @@ def check_now(state: MonitorState, now: float) -> MonitorState:
     return replace(state, next_check=now, full_due=True)
 
 
-def reconfigure(state: MonitorState, settings: MonitorSettings) -> MonitorState:
-    return replace(state, settings=settings)
+def reconfigure(state: MonitorState, settings: MonitorSettings, now: float) -> MonitorState:
+    """New settings. A healthy wait already begun takes the new pace from when it began: the word
+    that the connection is metered often comes just after the first check, and the way back
+    should not leave five minutes to wait. A check due now or a re-check in doubt keeps its time."""
+    old = state.settings.healthy_interval
+    state = replace(state, settings=settings)
+    waiting = state.next_check > now and not state.in_doubt  # a running cycle sets its own next
+    if not waiting or settings.healthy_interval == old:
+        return state
+    return replace(state, next_check=max(now, state.next_check + settings.healthy_interval - old))
 
 
 def is_clean(verdict: Verdict) -> bool:

@@ -184,7 +184,7 @@ class Controller(QObject):
         vantage = config.vantage()
         if vantage is None or self.vantage is None or not vantage.same_source(self.vantage):
             self.vantage = vantage  # a new source starts with a new budget; the same keeps its own
-        self.state = monitor.reconfigure(self.state, replace(config.monitor, metered=bool(self.metered)))
+        self.state = monitor.reconfigure(self.state, replace(config.monitor, metered=bool(self.metered)), self.clock())
         self.tick_timer.setInterval(int(config.monitor.tick * 1000))
         self._load_proxy_password()
         log.info("settings applied")
@@ -233,7 +233,8 @@ class Controller(QObject):
     def _metered(self, metered: bool | None) -> None:
         self.metered = metered
         settings = replace(self.config.monitor, metered=bool(metered))
-        self.state = monitor.reconfigure(self.state, settings)
+        self.state = monitor.reconfigure(self.state, settings, self.clock())
+        self._schedule()
         every = monitor.format_duration(settings.healthy_interval)
         self.tray.set_notice("metered", f"Metered connection: checking every {every}" if metered else "")
         log.info("the connection is %s", "metered" if metered else "not known to be metered")
