@@ -173,8 +173,10 @@ def test_a_flapping_service_gets_one_notice_updated_in_place_and_a_pause_keeps_i
     flapping = {"on": False, "since": 0.0}
 
     def messenger(h: servers.Handler) -> None:
-        # 3 s failing, 3 s answering, while "on": shorter than the 4 s hold-down, so one episode.
-        failing = flapping["on"] and int((time.monotonic() - flapping["since"]) / 3) % 2 == 0
+        # 3 s failing, 2 s answering, while "on". The hold-down (4 s) runs from the last failing
+        # check: with a check a second, that is less than 2 + 1 s before one fails again, so one
+        # episode (with answering spells of 3 s, one check early in them could end it).
+        failing = flapping["on"] and (time.monotonic() - flapping["since"]) % 5 < 3
         h.reply(503 if failing else 200, b"messenger")
 
     config = _config(tmp_path / "config.toml", http_server, https_server, messenger, hold_down=4)
