@@ -168,6 +168,72 @@ def test_word_of_a_metered_connection_after_the_first_check_moves_the_next(
         nm.close()
 
 
+def test_a_connection_marked_metered_in_the_settings_is_seen_at_the_next_check(
+    qtbot: QtBot, bus: str, loop: object, http_server: object, https_server: object, *, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No network change: the user marks the connection metered in the system's settings.
+    from tests.test_controller import RecordingSink, config_for, settle
+    from traywatch.ui.controller import Controller
+    from traywatch.ui.icons import IconSet
+    from traywatch.ui.tray import Tray
+    from traywatch.ui.worker import CycleRunner
+
+    caplog.set_level("INFO", logger="traywatch.ui.controller")
+    nm = FakeNetworkManager(bus, 2)
+    try:
+        config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
+        tray = Tray(IconSet())
+        controller = Controller(
+            config,
+            tray=tray,
+            runner=CycleRunner(loop),  # type: ignore[arg-type]
+            sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
+            metered=lambda: nm_metered(bus),
+        )
+        controller.start()
+        qtbot.waitUntil(lambda: controller.metered is False and nm.asked >= 3, timeout=10000)
+        assert tray.notices.get("metered", "") == ""
+        nm.metered = 1
+        qtbot.waitUntil(lambda: controller.metered is True, timeout=10000)
+        assert tray.notices["metered"] == "Metered connection: checking every 5 min"
+        said = [r.getMessage() for r in caplog.records if "metered" in r.getMessage()]
+        assert said == ["the connection is not known to be metered", "the connection is metered"]  # news only
+        settle(qtbot, controller)
+    finally:
+        nm.close()
+
+
+def test_a_new_network_is_asked_about_at_once(
+    qtbot: QtBot, bus: str, loop: object, http_server: object, https_server: object
+) -> None:
+    from tests.test_controller import RecordingSink, config_for, settle
+    from traywatch.ui.controller import Controller
+    from traywatch.ui.icons import IconSet
+    from traywatch.ui.tray import Tray
+    from traywatch.ui.worker import CycleRunner
+
+    nm = FakeNetworkManager(bus, 2)
+    try:
+        config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
+        config = replace(config, values={**config.values, "general.interval": 600.0})
+        tray = Tray(IconSet())
+        controller = Controller(
+            config,
+            tray=tray,
+            runner=CycleRunner(loop),  # type: ignore[arg-type]
+            sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
+            metered=lambda: nm_metered(bus),
+        )
+        controller.start()
+        qtbot.waitUntil(lambda: controller.metered is False and controller.state.running is None, timeout=10000)
+        nm.metered = 3  # a phone's hotspot: NetworkManager guesses metered
+        controller.network_changed()
+        qtbot.waitUntil(lambda: controller.metered is True, timeout=5000)  # not in ten minutes
+        settle(qtbot, controller)
+    finally:
+        nm.close()
+
+
 def test_qt_answers_where_network_manager_is_not_asked(qtbot: QtBot) -> None:
     # Off Linux the app asks Qt (QNetworkInformation.isMetered); on Linux Qt's GLib backend knows
     # it too, so the same call is tried here: a real answer, not a guess.

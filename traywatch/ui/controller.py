@@ -100,7 +100,6 @@ class Controller(QObject):
 
     def start(self) -> None:
         self._load_proxy_password()
-        self._check_metered()
         self._render()
         self.tick_timer.start()
         self._schedule()
@@ -129,6 +128,10 @@ class Controller(QObject):
 
     def _start_cycle(self) -> None:
         self.check_timer.stop()
+        if not self.state.in_doubt:
+            # The pace of the checks to come follows the answer; a connection marked metered in
+            # the system's settings changes nothing the network-change watch would see.
+            self._check_metered()
         self.state, token = monitor.start_cycle(self.state, self.clock())
         log.debug("starting check cycle %d", token)
         self._render()  # "Checking…", and Check now off until it ends
@@ -214,8 +217,7 @@ class Controller(QObject):
     def network_changed(self) -> None:
         log.info("the network changed; checking again now")
         self.state = monitor.network_changed(self.state, self.clock())
-        self._check_metered()  # a new network may be a phone's hotspot
-        self._schedule()
+        self._schedule()  # the check it starts asks whether the new network is metered
 
     def _check_metered(self) -> None:
         """Ask the system whether the connection is metered: NetworkManager off the GUI thread (D-Bus
@@ -231,6 +233,8 @@ class Controller(QObject):
         self.runner.loop.submit(asking())
 
     def _metered(self, metered: bool | None) -> None:
+        if metered == self.metered and self.state.settings.metered == bool(metered):
+            return  # asked again at each healthy check: only news is acted on
         self.metered = metered
         settings = replace(self.config.monitor, metered=bool(metered))
         self.state = monitor.reconfigure(self.state, settings, self.clock())
