@@ -270,3 +270,40 @@ def test_the_app_reads_qts_answer_on_its_own_thread_at_start(
     assert controller.metered is qt_metered()  # known at once: no round trip to another thread
     assert tray.notices.get("metered", "") == ("Metered connection: checking every 5 min" if controller.metered else "")
     settle(qtbot, controller)
+
+
+def test_an_answer_given_at_once_starts_no_second_check(
+    qtbot: QtBot, loop: object, http_server: object, https_server: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Qt answers on the GUI thread, within the call that starts a check. Qt's own backend cannot
+    # be steered from here, so its answer is replaced by a "metered" one: news, acted on at once.
+    from tests.test_controller import RecordingSink, config_for, settle
+    from traywatch.ui import controller as controller_module
+    from traywatch.ui.controller import Controller
+    from traywatch.ui.icons import IconSet
+    from traywatch.ui.tray import Tray
+    from traywatch.ui.worker import CycleRunner
+
+    def metered_by_qt() -> bool:
+        return True
+
+    monkeypatch.setattr(controller_module, "qt_metered", metered_by_qt)
+    started: list[int] = []
+    runner = CycleRunner(loop)  # type: ignore[arg-type]
+    run = runner.run
+    monkeypatch.setattr(runner, "run", lambda token, *a, **k: (started.append(token), run(token, *a, **k)))
+    config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
+    tray = Tray(IconSet())
+    controller = Controller(
+        config,
+        tray=tray,
+        runner=runner,
+        sink=RecordingSink(loop, tray),
+        metered=metered_by_qt,  # type: ignore[arg-type]
+    )
+    controller.start()
+    assert controller.metered is True and controller.state.settings.metered
+    assert len(started) == 1
+    qtbot.waitUntil(lambda: controller.state.checked_at is not None and controller.state.running is None, timeout=10000)
+    assert len(started) == 1 and controller.state.next_check - controller.state.checked_at > 200
+    settle(qtbot, controller)

@@ -128,11 +128,12 @@ class Controller(QObject):
 
     def _start_cycle(self) -> None:
         self.check_timer.stop()
+        self.state, token = monitor.start_cycle(self.state, self.clock())
         if not self.state.in_doubt:
             # The pace of the checks to come follows the answer; a connection marked metered in
-            # the system's settings changes nothing the network-change watch would see.
+            # the system's settings changes nothing the network-change watch would see. Asked
+            # once the cycle is under way, so that an answer given at once starts no other.
             self._check_metered()
-        self.state, token = monitor.start_cycle(self.state, self.clock())
         log.debug("starting check cycle %d", token)
         self._render()  # "Checking…", and Check now off until it ends
         self.runner.run(
