@@ -4,8 +4,9 @@ keeps re-checks of a suspected failure as fast."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -16,6 +17,42 @@ from tests.test_monitor import HEALTHY, MESSENGER_503, Driver
 from traywatch import monitor
 from traywatch.metered import nm_metered
 from traywatch.monitor import MonitorSettings
+
+if TYPE_CHECKING:
+    from traywatch.ui.controller import Controller
+    from traywatch.ui.tray import Tray
+    from traywatch.ui.worker import CycleRunner
+
+
+def _app(
+    loop: object,
+    http_server: object,
+    https_server: object,
+    metered: Callable[[], bool | None],
+    *,
+    interval: float | None = None,
+    runner: CycleRunner | None = None,
+) -> tuple[Controller, Tray]:
+    """A controller watching one local Messenger (a check a second unless ``interval`` says),
+    asking ``metered`` whether the connection is metered."""
+    from tests.test_controller import RecordingSink, config_for
+    from traywatch.ui.controller import Controller
+    from traywatch.ui.icons import IconSet
+    from traywatch.ui.tray import Tray
+    from traywatch.ui.worker import CycleRunner
+
+    config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
+    if interval is not None:
+        config = replace(config, values={**config.values, "general.interval": interval})
+    tray = Tray(IconSet())
+    controller = Controller(
+        config,
+        tray=tray,
+        runner=runner or CycleRunner(loop),  # type: ignore[arg-type]
+        sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
+        metered=metered,
+    )
+    return controller, tray
 
 
 @pytest.fixture
@@ -93,24 +130,11 @@ def test_word_of_a_metered_connection_delays_no_check_that_is_due_or_in_doubt() 
 def test_the_app_slows_down_on_a_metered_connection_and_says_so(
     qtbot: QtBot, bus: str, loop: object, http_server: object, https_server: object
 ) -> None:
-    from tests.test_controller import RecordingSink, config_for, settle
-    from traywatch.ui.controller import Controller
-    from traywatch.ui.icons import IconSet
-    from traywatch.ui.tray import Tray
-    from traywatch.ui.worker import CycleRunner
+    from tests.test_controller import settle
 
     nm = FakeNetworkManager(bus, 1)
     try:
-        config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
-        tray = Tray(IconSet())
-        sink = RecordingSink(loop, tray)  # type: ignore[arg-type]
-        controller = Controller(
-            config,
-            tray=tray,
-            runner=CycleRunner(loop),
-            sink=sink,
-            metered=lambda: nm_metered(bus),  # type: ignore[arg-type]
-        )
+        controller, tray = _app(loop, http_server, https_server, lambda: nm_metered(bus))
         controller.start()
         qtbot.waitUntil(lambda: controller.metered is True, timeout=10000)
         assert tray.notices["metered"] == "Metered connection: checking every 5 min"
@@ -128,11 +152,7 @@ def test_the_app_slows_down_on_a_metered_connection_and_says_so(
 def test_word_of_a_metered_connection_after_the_first_check_moves_the_next(
     qtbot: QtBot, bus: str, loop: object, http_server: object, https_server: object
 ) -> None:
-    from tests.test_controller import RecordingSink, config_for, settle
-    from traywatch.ui.controller import Controller
-    from traywatch.ui.icons import IconSet
-    from traywatch.ui.tray import Tray
-    from traywatch.ui.worker import CycleRunner
+    from tests.test_controller import settle
 
     first_done = threading.Event()
 
@@ -142,16 +162,7 @@ def test_word_of_a_metered_connection_after_the_first_check_moves_the_next(
 
     nm = FakeNetworkManager(bus, 1)
     try:
-        config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
-        config = replace(config, values={**config.values, "general.interval": 30.0})
-        tray = Tray(IconSet())
-        controller = Controller(
-            config,
-            tray=tray,
-            runner=CycleRunner(loop),  # type: ignore[arg-type]
-            sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
-            metered=late,
-        )
+        controller, _ = _app(loop, http_server, https_server, late, interval=30.0)
         controller.start()
         qtbot.waitUntil(
             lambda: controller.state.checked_at is not None and controller.state.running is None, timeout=10000
@@ -172,24 +183,12 @@ def test_a_connection_marked_metered_in_the_settings_is_seen_at_the_next_check(
     qtbot: QtBot, bus: str, loop: object, http_server: object, https_server: object, *, caplog: pytest.LogCaptureFixture
 ) -> None:
     # No network change: the user marks the connection metered in the system's settings.
-    from tests.test_controller import RecordingSink, config_for, settle
-    from traywatch.ui.controller import Controller
-    from traywatch.ui.icons import IconSet
-    from traywatch.ui.tray import Tray
-    from traywatch.ui.worker import CycleRunner
+    from tests.test_controller import settle
 
     caplog.set_level("INFO", logger="traywatch.ui.controller")
     nm = FakeNetworkManager(bus, 2)
     try:
-        config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
-        tray = Tray(IconSet())
-        controller = Controller(
-            config,
-            tray=tray,
-            runner=CycleRunner(loop),  # type: ignore[arg-type]
-            sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
-            metered=lambda: nm_metered(bus),
-        )
+        controller, tray = _app(loop, http_server, https_server, lambda: nm_metered(bus))
         controller.start()
         qtbot.waitUntil(lambda: controller.metered is False and nm.asked >= 3, timeout=10000)
         assert tray.notices.get("metered", "") == ""
@@ -206,24 +205,11 @@ def test_a_connection_marked_metered_in_the_settings_is_seen_at_the_next_check(
 def test_a_new_network_is_asked_about_at_once(
     qtbot: QtBot, bus: str, loop: object, http_server: object, https_server: object
 ) -> None:
-    from tests.test_controller import RecordingSink, config_for, settle
-    from traywatch.ui.controller import Controller
-    from traywatch.ui.icons import IconSet
-    from traywatch.ui.tray import Tray
-    from traywatch.ui.worker import CycleRunner
+    from tests.test_controller import settle
 
     nm = FakeNetworkManager(bus, 2)
     try:
-        config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
-        config = replace(config, values={**config.values, "general.interval": 600.0})
-        tray = Tray(IconSet())
-        controller = Controller(
-            config,
-            tray=tray,
-            runner=CycleRunner(loop),  # type: ignore[arg-type]
-            sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
-            metered=lambda: nm_metered(bus),
-        )
+        controller, _ = _app(loop, http_server, https_server, lambda: nm_metered(bus), interval=600.0)
         controller.start()
         qtbot.waitUntil(lambda: controller.metered is False and controller.state.running is None, timeout=10000)
         nm.metered = 3  # a phone's hotspot: NetworkManager guesses metered
@@ -250,22 +236,10 @@ def test_qt_answers_where_network_manager_is_not_asked(qtbot: QtBot) -> None:
 def test_the_app_reads_qts_answer_on_its_own_thread_at_start(
     qtbot: QtBot, loop: object, http_server: object, https_server: object
 ) -> None:
-    from tests.test_controller import RecordingSink, config_for, settle
-    from traywatch.ui.controller import Controller
-    from traywatch.ui.icons import IconSet
+    from tests.test_controller import settle
     from traywatch.ui.network_watch import qt_metered
-    from traywatch.ui.tray import Tray
-    from traywatch.ui.worker import CycleRunner
 
-    config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
-    tray = Tray(IconSet())
-    controller = Controller(
-        config,
-        tray=tray,
-        runner=CycleRunner(loop),  # type: ignore[arg-type]
-        sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
-        metered=qt_metered,
-    )
+    controller, tray = _app(loop, http_server, https_server, qt_metered)
     controller.start()
     assert controller.metered is qt_metered()  # known at once: no round trip to another thread
     assert tray.notices.get("metered", "") == ("Metered connection: checking every 5 min" if controller.metered else "")
@@ -277,11 +251,8 @@ def test_an_answer_given_at_once_starts_no_second_check(
 ) -> None:
     # Qt answers on the GUI thread, within the call that starts a check. Qt's own backend cannot
     # be steered from here, so its answer is replaced by a "metered" one: news, acted on at once.
-    from tests.test_controller import RecordingSink, config_for, settle
+    from tests.test_controller import settle
     from traywatch.ui import controller as controller_module
-    from traywatch.ui.controller import Controller
-    from traywatch.ui.icons import IconSet
-    from traywatch.ui.tray import Tray
     from traywatch.ui.worker import CycleRunner
 
     def metered_by_qt() -> bool:
@@ -291,19 +262,17 @@ def test_an_answer_given_at_once_starts_no_second_check(
     started: list[int] = []
     runner = CycleRunner(loop)  # type: ignore[arg-type]
     run = runner.run
-    monkeypatch.setattr(runner, "run", lambda token, *a, **k: (started.append(token), run(token, *a, **k)))
-    config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
-    tray = Tray(IconSet())
-    controller = Controller(
-        config,
-        tray=tray,
-        runner=runner,
-        sink=RecordingSink(loop, tray),
-        metered=metered_by_qt,  # type: ignore[arg-type]
-    )
+
+    def counted(token: int, *args: Any, **kwargs: Any) -> None:
+        started.append(token)
+        run(token, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run", counted)
+    controller, _ = _app(loop, http_server, https_server, metered_by_qt, runner=runner)
     controller.start()
     assert controller.metered is True and controller.state.settings.metered
     assert len(started) == 1
     qtbot.waitUntil(lambda: controller.state.checked_at is not None and controller.state.running is None, timeout=10000)
-    assert len(started) == 1 and controller.state.next_check - controller.state.checked_at > 200
+    checked_at = controller.state.checked_at
+    assert len(started) == 1 and checked_at is not None and controller.state.next_check - checked_at > 200
     settle(qtbot, controller)
