@@ -103,9 +103,11 @@ def test_messenger_outage_and_recovery_reach_the_notification_server(
         _click_action(desktop, notice_id, "details")
         assert wait_until(lambda: "status window shown" in log_text(), 10), log_text()
         assert wait_until(lambda: _window_shown(desktop, "traywatch — status"), 10)
-        time.sleep(1.0)  # let it paint
-        window = desktop.screenshot(ARTIFACTS / "e2e-status-window.png")
-        assert window.stat().st_size > shot.stat().st_size  # a window full of words, not a bare screen
+
+        def painted() -> bool:  # a window full of words: a larger screenshot than the bare screen's
+            return desktop.screenshot(ARTIFACTS / "e2e-status-window.png").stat().st_size > shot.stat().st_size
+
+        assert wait_until(painted, 10, 0.25)
         time.sleep(3)  # three more failing cycles: still one notification, not a storm
         summaries = dunst.summaries()
         new = summaries[: len(summaries) - before]  # dunst lists its history newest first
