@@ -208,6 +208,24 @@ def test_the_icon_is_shown_before_the_core_is_loaded() -> None:
     }
 
 
+def test_the_running_app_holds_no_module_it_does_not_use() -> None:
+    # Each of these cost the tray app memory for nothing it did: ctypes (0.3 MB, for a Windows
+    # call), importlib.abc and importlib.resources (1 MB, for a base class and a file's path).
+    code = (
+        "import sys\n"
+        "from traywatch.cli import main\n"
+        "from traywatch.ui import app, session\n"
+        "from traywatch.ui.feature_hook import skip_source_reads\n"
+        "from traywatch.catalog import shipped_catalog\n"
+        "from traywatch.probes import run_cycle\n"
+        "assert skip_source_reads() and not app.name_the_process_for_windows()\n"
+        "assert shipped_catalog().services\n"
+        "print(sorted(m for m in sys.modules if m in ('ctypes', 'importlib.abc', 'importlib.resources')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert ast.literal_eval(out.stdout.strip()) == []
+
+
 def test_the_first_icon_is_the_checking_state() -> None:
     from traywatch.ui.app import CHECKING_ICON
 

@@ -11,7 +11,7 @@ import ipaddress
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -391,6 +391,8 @@ EMPTY = Catalog((), (), ())
 @cache
 def shipped_catalog() -> Catalog:
     """The catalog that ships inside the package (parsed once: every config load builds on it)."""
-    source = resources.files("traywatch").joinpath("data/catalog.toml")
+    # Beside this module in a checkout, a wheel and a frozen build alike; importlib.resources
+    # would cost the tray app about half a megabyte of memory to say the same.
+    source = Path(__file__).resolve().parent / "data" / "catalog.toml"
     doc = TomlDocument(f"<shipped>/{source.name}", source.read_text(encoding="utf-8"))
     return EMPTY.overlaid(read_overlay(doc.root()))

@@ -62,6 +62,8 @@ def name_the_process_for_windows(shell32: object | None = None) -> bool:
     """Windows shows a toast only for a process that names its app (an AppUserModelID), and
     groups its taskbar entries by it. Before any window exists; True once named."""
     if shell32 is None:
+        if os.name != "nt":
+            return False  # and ctypes is not loaded for nothing
         import ctypes
 
         windll = getattr(ctypes, "windll", None)  # Windows only

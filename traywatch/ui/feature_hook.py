@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import MutableMapping, Sequence
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
-from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 _IGNORE = -1  # the hook's value for "this module does not use __feature__"
 _LEFT_TO_THE_HOOK = ("PySide6", "shiboken6", "traywatch.ui")
 
 
-class _DecideOnImport(MetaPathFinder):
+class _DecideOnImport:
+    """A meta path finder by its ``find_spec`` alone: ``importlib.abc`` would bring
+    ``importlib.resources`` into memory with it, which nothing else here needs."""
+
     def __init__(self, decided: MutableMapping[str, int]) -> None:
         self.decided = decided
 
