@@ -391,8 +391,8 @@ EMPTY = Catalog((), (), ())
 @cache
 def shipped_catalog() -> Catalog:
     """The catalog that ships inside the package (parsed once: every config load builds on it)."""
-    # Beside this module in a checkout, a wheel and a frozen build alike; importlib.resources
-    # would cost the tray app about half a megabyte of memory to say the same.
+    # Beside this module in a checkout, a wheel and a frozen build alike (as the icons are):
+    # importlib.resources would be loaded into the tray app's memory only to say the same.
     source = Path(__file__).resolve().parent / "data" / "catalog.toml"
     doc = TomlDocument(f"<shipped>/{source.name}", source.read_text(encoding="utf-8"))
     return EMPTY.overlaid(read_overlay(doc.root()))
