@@ -234,7 +234,7 @@ class Controller(QObject):
         self.runner.loop.submit(asking())
 
     def _metered(self, metered: bool | None) -> None:
-        if metered == self.metered and self.state.settings.metered == bool(metered):
+        if metered == self.metered:
             return  # asked again at each healthy check: only news is acted on
         self.metered = metered
         settings = replace(self.config.monitor, metered=bool(metered))
