@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -59,13 +60,19 @@ def settle(qtbot: QtBot, controller: Controller) -> None:
 
 
 def make(
-    qtbot: QtBot, loop: LoopThread, config: Config, history: History | None = None
+    qtbot: QtBot,
+    loop: LoopThread,
+    config: Config,
+    history: History | None = None,
+    *,
+    metered: Callable[[], bool | None] = lambda: None,
+    runner: CycleRunner | None = None,
 ) -> tuple[Controller, Tray, RecordingSink]:
     tray = Tray(IconSet())
     sink = RecordingSink(loop, tray)
     # Metered or not is asked of the test's own bus where it matters (test_metered.py).
     controller = Controller(
-        config, tray=tray, runner=CycleRunner(loop), sink=sink, history=history, metered=lambda: None
+        config, tray=tray, runner=runner or CycleRunner(loop), sink=sink, history=history, metered=metered
     )
     return controller, tray, sink
 

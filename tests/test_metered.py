@@ -25,33 +25,23 @@ if TYPE_CHECKING:
 
 
 def _app(
+    qtbot: QtBot,
     loop: object,
     http_server: object,
     https_server: object,
-    metered: Callable[[], bool | None],
     *,
+    metered: Callable[[], bool | None],
     interval: float | None = None,
     runner: CycleRunner | None = None,
 ) -> tuple[Controller, Tray]:
     """A controller watching one local Messenger (a check a second unless ``interval`` says),
     asking ``metered`` whether the connection is metered."""
-    from tests.test_controller import RecordingSink, config_for
-    from traywatch.ui.controller import Controller
-    from traywatch.ui.icons import IconSet
-    from traywatch.ui.tray import Tray
-    from traywatch.ui.worker import CycleRunner
+    from tests.test_controller import config_for, make
 
     config, _ = config_for(http_server, https_server)  # type: ignore[arg-type]
     if interval is not None:
         config = replace(config, values={**config.values, "general.interval": interval})
-    tray = Tray(IconSet())
-    controller = Controller(
-        config,
-        tray=tray,
-        runner=runner or CycleRunner(loop),  # type: ignore[arg-type]
-        sink=RecordingSink(loop, tray),  # type: ignore[arg-type]
-        metered=metered,
-    )
+    controller, tray, _ = make(qtbot, loop, config, metered=metered, runner=runner)  # type: ignore[arg-type]
     return controller, tray
 
 
@@ -134,7 +124,7 @@ def test_the_app_slows_down_on_a_metered_connection_and_says_so(
 
     nm = FakeNetworkManager(bus, 1)
     try:
-        controller, tray = _app(loop, http_server, https_server, lambda: nm_metered(bus))
+        controller, tray = _app(qtbot, loop, http_server, https_server, metered=lambda: nm_metered(bus))
         controller.start()
         qtbot.waitUntil(lambda: controller.metered is True, timeout=10000)
         assert tray.notices["metered"] == "Metered connection: checking every 5 min"
@@ -162,7 +152,7 @@ def test_word_of_a_metered_connection_after_the_first_check_moves_the_next(
 
     nm = FakeNetworkManager(bus, 1)
     try:
-        controller, _ = _app(loop, http_server, https_server, late, interval=30.0)
+        controller, _ = _app(qtbot, loop, http_server, https_server, metered=late, interval=30.0)
         controller.start()
         qtbot.waitUntil(
             lambda: controller.state.checked_at is not None and controller.state.running is None, timeout=10000
@@ -188,7 +178,7 @@ def test_a_connection_marked_metered_in_the_settings_is_seen_at_the_next_check(
     caplog.set_level("INFO", logger="traywatch.ui.controller")
     nm = FakeNetworkManager(bus, 2)
     try:
-        controller, tray = _app(loop, http_server, https_server, lambda: nm_metered(bus))
+        controller, tray = _app(qtbot, loop, http_server, https_server, metered=lambda: nm_metered(bus))
         controller.start()
         qtbot.waitUntil(lambda: controller.metered is False and nm.asked >= 3, timeout=10000)
         assert tray.notices.get("metered", "") == ""
@@ -209,7 +199,7 @@ def test_a_new_network_is_asked_about_at_once(
 
     nm = FakeNetworkManager(bus, 2)
     try:
-        controller, _ = _app(loop, http_server, https_server, lambda: nm_metered(bus), interval=600.0)
+        controller, _ = _app(qtbot, loop, http_server, https_server, metered=lambda: nm_metered(bus), interval=600.0)
         controller.start()
         qtbot.waitUntil(lambda: controller.metered is False and controller.state.running is None, timeout=10000)
         nm.metered = 3  # a phone's hotspot: NetworkManager guesses metered
@@ -239,7 +229,7 @@ def test_the_app_reads_qts_answer_on_its_own_thread_at_start(
     from tests.test_controller import settle
     from traywatch.ui.network_watch import qt_metered
 
-    controller, tray = _app(loop, http_server, https_server, qt_metered)
+    controller, tray = _app(qtbot, loop, http_server, https_server, metered=qt_metered)
     controller.start()
     assert controller.metered is qt_metered()  # known at once: no round trip to another thread
     assert tray.notices.get("metered", "") == ("Metered connection: checking every 5 min" if controller.metered else "")
@@ -268,7 +258,7 @@ def test_an_answer_given_at_once_starts_no_second_check(
         run(token, *args, **kwargs)
 
     monkeypatch.setattr(runner, "run", counted)
-    controller, _ = _app(loop, http_server, https_server, metered_by_qt, runner=runner)
+    controller, _ = _app(qtbot, loop, http_server, https_server, metered=metered_by_qt, runner=runner)
     controller.start()
     assert controller.metered is True and controller.state.settings.metered
     assert len(started) == 1
