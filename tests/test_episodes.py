@@ -108,3 +108,43 @@ def test_the_monitors_notices_carry_the_marks_the_history_keeps(tmp_path: object
 
 def back_at(d: Driver) -> float:
     return d.now
+
+
+def test_uptime_counts_an_outage_apart_from_your_sides_trouble_in_full() -> None:
+    found = [
+        Episode("messenger", "down", 1 * H, 3 * H, "", ""),
+        Episode("", "your_side", 5 * H, 6 * H, "", ""),  # apart from the outage
+        Episode("", "your_side", -3 * H, -2 * H, "", ""),  # before the window
+    ]
+    day = uptime(found, "messenger", 0, 24 * H)
+    assert (day.your_side, day.down) == (1 * H, 2 * H)
+
+
+def test_a_day_without_an_outage_is_all_up() -> None:
+    day = uptime([Episode("instagram", "down", 1 * H, 2 * H, "", "")], "messenger", 0, 24 * H)
+    assert (day.down, day.share) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("spans", "hours"),
+    [
+        (((0, 1), (2, 3), (2.5, 4)), 3),  # the third overlaps the second, not the first
+        (((0, 1), (2, 4), (3, 5)), 4),  # ...and the first is shorter than the second
+        (((0, 1), (2, 5), (3, 4)), 4),  # the third lies inside the second
+        (((2, 5), (0, 1), (3, 4)), 4),  # in any order
+    ],
+)
+def test_spans_of_your_side_count_once_however_they_overlap(
+    spans: tuple[tuple[float, float], ...], hours: float
+) -> None:
+    found = [Episode("", "your_side", a * H, b * H, "", "") for a, b in spans]
+    assert uptime(found, "messenger", 0, 10 * H).your_side == hours * H
+
+
+def test_a_second_judged_is_enough_for_a_share() -> None:
+    found = [Episode("", "your_side", 0, 10 * H - 1, "", "")]
+    assert uptime(found, "messenger", 0, 10 * H).share == 1.0
+
+
+def test_an_episode_that_ended_as_it_began_lasts_nothing() -> None:
+    assert Episode("messenger", "down", 5.0, 5.0, "", "").duration(100.0) == 0.0

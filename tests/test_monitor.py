@@ -782,3 +782,144 @@ def test_the_same_endpoint_failing_each_time_is_confirmed() -> None:
     assert d.shown.notes == []
     d.cycle(MESSENGER_EDGE_DOWN)
     assert [n.kind for n in d.shown.notes] == [NoteKind.OUTAGE]
+
+
+# Boundaries of the rules above, each failing when its comparison or count moves by one.
+
+
+def test_two_failing_samples_far_apart_are_not_enough() -> None:
+    d = Driver()
+    for verdict in (MESSENGER_503, OFFLINE):
+        d.sample(verdict)
+        d.advance(600)
+        d.sample(verdict)
+        assert d.notes == [] and d.changes == []
+        d.advance(600)
+        d.sample(HEALTHY)
+
+
+def test_the_first_confirmation_is_the_episodes_first_drop() -> None:
+    d = Driver()
+    confirm(d, MESSENGER_503)
+    assert [(c.kind, c.drops) for c in d.changes] == [(ChangeKind.DOWN, 1)]
+
+
+def test_one_your_side_sample_shows_nothing_confirmed_yet() -> None:
+    d = Driver()
+    d.cycle(OFFLINE)
+    assert d.state.you.problem is None
+    assert d.view().display is Display.CHECKING
+
+
+def test_back_online_comes_two_minutes_after_the_last_failure_by_default() -> None:
+    d = Driver()
+    confirm(d, OFFLINE)
+    last_fail = d.now
+    d.advance(60)
+    d.sample(HEALTHY)
+    d.advance(59.5)
+    d.sample(HEALTHY)  # fixed, 119.5 s after the last failure: the hold-down still runs
+    assert ChangeKind.ONLINE not in [c.kind for c in d.changes]
+    d.advance(0.5)
+    d.sample(HEALTHY)
+    assert d.now - last_fail == 120
+    assert d.changes[-1].kind is ChangeKind.ONLINE
+
+
+def test_a_gap_of_35_seconds_between_ticks_is_not_sleep_and_more_is() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    epoch = d.state.epoch
+    d.sleep(35)
+    assert d.state.epoch == epoch
+    d.sleep(35.5)
+    assert d.state.epoch == epoch + 1
+
+
+def test_a_service_down_before_a_long_spell_of_your_side_is_back_only_after_two_good_samples() -> None:
+    d = Driver()
+    confirm(d, MESSENGER_503)
+    for _ in range(20):  # 20 minutes offline: the service's last failure is long past
+        d.cycle(OFFLINE)
+    d.cycle(HEALTHY)
+    assert ChangeKind.BACK not in [c.kind for c in d.changes]
+    d.cycle(HEALTHY)
+    assert ChangeKind.BACK in [c.kind for c in d.changes]
+
+
+def test_one_control_down_is_clean_and_two_are_not() -> None:
+    reset = ctl("nmcheck2.gnome.org", Outcome.RESET)
+    assert monitor.is_clean(verdict_of((MESSENGER_FAILS, MESSENGER_OK[1]), (*CONTROLS_OK, reset)))
+    two_off = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT), reset)
+    assert not monitor.is_clean(verdict_of((MESSENGER_FAILS, MESSENGER_OK[1]), two_off))
+
+
+def test_a_failed_cycle_from_before_a_network_change_changes_nothing() -> None:
+    d = Driver()
+    d.state, token = monitor.start_cycle(d.state, d.now)
+    d.state = monitor.network_changed(d.state, d.now)
+    before = d.state
+    assert monitor.cycle_failed(d.state, token, d.now + 1) == before
+    assert monitor.cycle_failed(d.state, d.state.epoch, d.now).next_check == d.now + d.settings.recheck
+
+
+def test_durations_round_down_to_whole_minutes() -> None:
+    assert monitor.format_duration(59.9) == "under a minute"
+    assert monitor.format_duration(60) == "1 min"
+    assert monitor.format_duration(3599) == "59 min"
+
+
+def test_a_pause_ends_at_its_moment() -> None:
+    quiet = Quiet(paused_until=100.0)
+    assert quiet.paused(99.9) and not quiet.paused(100.0)
+
+
+def test_muting_a_service_again_replaces_its_mute() -> None:
+    from traywatch.policy import mute
+
+    quiet = mute(mute(Quiet(), "messenger", 100.0), "messenger", 200.0)
+    assert quiet.mutes == (("messenger", 200.0),)
+    assert mute(quiet, "instagram", None).mutes == (("messenger", 200.0), ("instagram", None))
+
+
+def test_expiring_with_nothing_paused_resumes_nothing() -> None:
+    from traywatch.policy import expire
+
+    assert expire(Quiet(mutes=(("messenger", None),)), 50.0) == (Quiet(mutes=(("messenger", None),)), False)
+    assert expire(Quiet(paused_until=50.0), 50.0) == (Quiet(), True)
+
+
+@pytest.mark.parametrize(("start", "end"), [("23:00", ""), ("", "07:00")])
+def test_quiet_hours_need_both_ends(start: str, end: str) -> None:
+    assert not in_quiet_hours({"general.quiet_from": start, "general.quiet_until": end}, 23, 30)
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "quiet"),
+    [(13, 29, False), (13, 30, True), (14, 44, True), (14, 45, False)],
+)
+def test_quiet_hours_within_a_day_begin_and_end_on_the_minute(hour: int, minute: int, quiet: bool) -> None:
+    values = {"general.quiet_from": "13:30", "general.quiet_until": "14:45"}
+    assert in_quiet_hours(values, hour, minute) is quiet
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "quiet"),
+    [(22, 44, False), (22, 45, True), (0, 0, True), (6, 14, True), (6, 15, False)],
+)
+def test_quiet_hours_across_midnight_begin_and_end_on_the_minute(hour: int, minute: int, quiet: bool) -> None:
+    values = {"general.quiet_from": "22:45", "general.quiet_until": "06:15"}
+    assert in_quiet_hours(values, hour, minute) is quiet
+
+
+def test_quiet_hours_that_begin_as_they_end_are_never_quiet() -> None:
+    values = {"general.quiet_from": "08:00", "general.quiet_until": "08:00"}
+    assert not any(in_quiet_hours(values, h, m) for h in range(24) for m in (0, 30))
+
+
+def test_a_mute_ends_at_its_moment_and_unmuting_one_service_keeps_the_others() -> None:
+    from traywatch.policy import unmute
+
+    quiet = Quiet(mutes=(("messenger", 100.0), ("instagram", None)))
+    assert quiet.muted("messenger", 99.9) and not quiet.muted("messenger", 100.0)
+    assert unmute(quiet, "messenger").mutes == (("instagram", None),)

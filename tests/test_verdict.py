@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
 from traywatch.model import DnsStatus, DohAnswer, Layer, Observations, Outcome, ProbeResult, Role
 from traywatch.statuspage import ProductStatus, StatusReport, level_of
-from traywatch.verdict import ServiceState, Side, VerdictKind, decide, join_names
+from traywatch.vantage import Vantage
+from traywatch.verdict import ServiceState, Side, VerdictKind, decide, describe, join_names
 
 OK_LAYER = {Role.WEB: Layer.HTTP, Role.EDGE: Layer.TLS, Role.CONTROL: Layer.HTTP}
 
@@ -497,3 +498,140 @@ def test_one_down_and_another_reported_together() -> None:
     states = {s.id: s.state for s in verdict.services}
     assert states == {"messenger": ServiceState.DOWN, "instagram": ServiceState.REPORTED}
     assert set(verdict.affected) == {"messenger", "instagram"}
+
+
+# Boundaries: each test fails when its rule's comparison or cut moves by one.
+
+
+def obs_of(
+    services: tuple[ProbeResult, ...],
+    controls: tuple[ProbeResult, ...] = CONTROLS_OK,
+    *,
+    answers: tuple[DohAnswer, ...] = (),
+    vantage: tuple[Vantage, ...] = (),
+) -> Observations:
+    names = (("messenger", "Messenger"), ("instagram", "Instagram"))
+    return Observations(services, controls, answers, 2500, service_names=names, vantage=vantage)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "layer"),
+    [(Outcome.REFUSED, Layer.TCP), (Outcome.TIMEOUT, Layer.TLS), (Outcome.RESET, Layer.HTTP)],
+)
+def test_a_failure_without_a_filters_mark_is_down_not_blocked(outcome: Outcome, layer: Layer) -> None:
+    # A reset counts as a filter's mark only during a handshake; a refusal or a stall never does.
+    failing = p("messenger", "www.messenger.com", outcome, layer)
+    verdict = decide(obs_of((failing, MESSENGER_OK[1], *INSTAGRAM_OK)))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+
+
+def test_a_reset_during_the_handshake_is_a_filters_mark() -> None:
+    failing = p("messenger", "www.messenger.com", Outcome.RESET, Layer.TLS)
+    verdict = decide(obs_of((failing, MESSENGER_OK[1], *INSTAGRAM_OK)))
+    assert verdict.kind is VerdictKind.BLOCKED
+    assert verdict.evidence[0] == "www.messenger.com is reset during the TLS handshake"
+
+
+def test_an_error_answer_is_down_even_when_public_dns_fails_for_the_name() -> None:
+    # Meta's DNS is blamed only for failures at the DNS layer.
+    failing = p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503")
+    answers = (doh("www.messenger.com", DnsStatus.SERVFAIL),)
+    verdict = decide(obs_of((failing, MESSENGER_OK[1], *INSTAGRAM_OK), answers=answers))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+
+
+def test_an_unstable_connection_names_only_the_failing_checks() -> None:
+    controls = (*CONTROLS_OK[:2], *(ctl(c.host, Outcome.TIMEOUT) for c in CONTROLS_OK[2:]))
+    verdict = decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, controls))
+    assert verdict.kind is VerdictKind.UNSTABLE
+    assert verdict.explanation == "Only 2/5 checks answer right; of the rest, 3 time out."
+
+
+def test_three_of_five_checks_answering_is_the_least_that_is_not_unstable() -> None:
+    controls = (*CONTROLS_OK[:3], *(ctl(c.host, Outcome.TIMEOUT) for c in CONTROLS_OK[3:]))
+    assert decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, controls)).kind is VerdictKind.ALL_CLEAR
+
+
+def test_as_many_portal_signs_as_answers_is_a_portal_and_fewer_is_not() -> None:
+    portal = tuple(ctl(c.host, Outcome.REDIRECT_OFFSITE, status=302) for c in CONTROLS_OK[:2])
+    timeout = ctl(CONTROLS_OK[4].host, Outcome.TIMEOUT)
+    even = (*portal, *CONTROLS_OK[2:4], timeout)  # 2 portal signs, 2 answers
+    assert decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, even)).kind is VerdictKind.CAPTIVE_PORTAL
+    fewer = (portal[0], *CONTROLS_OK[1:])  # 1 portal sign, 4 answers
+    assert decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, fewer)).kind is not VerdictKind.CAPTIVE_PORTAL
+
+
+def test_slow_means_slower_than_the_threshold() -> None:
+    at_bound = p("messenger", "www.messenger.com", ms=2500)
+    assert decide(obs_of((at_bound, MESSENGER_OK[1], *INSTAGRAM_OK))).kind is VerdictKind.ALL_CLEAR
+    over = p("messenger", "www.messenger.com", ms=2501)
+    assert decide(obs_of((over, MESSENGER_OK[1], *INSTAGRAM_OK))).kind is VerdictKind.DEGRADED
+
+
+def test_a_probe_that_answered_without_a_detail_reads_ok() -> None:
+    assert describe(replace(MESSENGER_OK[0], detail="")) == "www.messenger.com: ok (50 ms)"
+
+
+def test_local_dns_evidence_quotes_at_most_three_doh_answers() -> None:
+    controls = (*(ctl(h, Outcome.NXDOMAIN, Layer.DNS) for h in NAMED), CONTROLS_OK[4])
+    answers = tuple(doh(f"host{i}.example", DnsStatus.NOERROR, "192.0.2.1") for i in range(4))
+    verdict = decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, controls, answers=answers))
+    assert verdict.kind is VerdictKind.LOCAL_DNS
+    assert [e for e in verdict.evidence if e.startswith("DoH")] == [
+        f"DoH cloudflare: noerror for host{i}.example" for i in range(3)
+    ]
+
+
+def test_a_service_with_nothing_answering_is_not_called_behind_the_edge() -> None:
+    # Another service answering says nothing about this one's site.
+    verdict = decide(meta_obs((CHAT_502[1], *INSTAGRAM_OK), None))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN and "site loads" not in verdict.explanation
+
+
+def test_a_site_answering_an_error_beside_a_working_edge_is_not_behind_the_edge() -> None:
+    site_503 = p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503")
+    verdict = decide(meta_obs((site_503, MESSENGER_OK[1], *INSTAGRAM_OK), None))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN and "site loads" not in verdict.explanation
+
+
+def test_low_disruptions_on_the_page_confirm_an_outage_seen_here() -> None:
+    report = page(("messenger", "Messenger Platform", "Low disruptions"))
+    verdict = decide(meta_obs(CHAT_502 + INSTAGRAM_OK, report))
+    assert "Meta's status page confirms: Messenger Platform — low disruptions" in verdict.explanation
+
+
+def test_the_evidence_quotes_only_the_products_the_services_map_to() -> None:
+    report = page(
+        ("messenger", "Messenger Platform", "No known issues"), ("ads-manager", "Ads Manager", "Major disruptions")
+    )
+    verdict = decide(meta_obs(MESSENGER_CHAT_OK + INSTAGRAM_OK, report))
+    quoted = [e for e in verdict.evidence if e.startswith("Meta's status page")]
+    assert len(quoted) == 1 and "Messenger Platform" in quoted[0]
+
+
+def test_a_block_names_only_the_blocked_hosts_elsewhere() -> None:
+    blocked = p("messenger", "www.messenger.com", Outcome.SINKHOLED, Layer.DNS, addresses=("0.0.0.0",))
+    elsewhere = (
+        Vantage("www.messenger.com", "DE", 0.0, working=3),
+        Vantage("edge-chat.messenger.com", "DE", 0.0, failing=3),  # answered here: not part of the block
+        Vantage("www.instagram.com", "DE", 0.0, failing=3),
+    )
+    verdict = decide(obs_of((blocked, MESSENGER_OK[1], *INSTAGRAM_OK), vantage=elsewhere))
+    assert verdict.kind is VerdictKind.BLOCKED
+    assert verdict.explanation.count("Elsewhere:") == 1
+    assert f"Elsewhere: {elsewhere[0].words()}." in verdict.explanation
+
+
+def test_public_dns_without_an_address_is_no_proof_of_a_block() -> None:
+    failing = p("messenger", "www.messenger.com", Outcome.NXDOMAIN, Layer.DNS)
+    answers = (doh("www.messenger.com", DnsStatus.NOERROR),)  # an answer with no address in it
+    verdict = decide(obs_of((failing, MESSENGER_OK[1], *INSTAGRAM_OK), answers=answers))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+
+
+@pytest.mark.parametrize(("ms", "shown"), [(2549, "2.5"), (2551, "2.6")])
+def test_a_slow_service_is_told_in_seconds(ms: float, shown: str) -> None:
+    slow = p("messenger", "www.messenger.com", ms=ms)
+    verdict = decide(obs_of((slow, MESSENGER_OK[1], *INSTAGRAM_OK)))
+    assert f"took {shown} s (slow above 2.5 s)" in verdict.explanation
+    assert verdict.services[0].reason == f"slow: {shown} s"
