@@ -791,15 +791,16 @@ def test_the_same_endpoint_failing_each_time_is_confirmed() -> None:
 # Boundaries of the rules above, each failing when its comparison or count moves by one.
 
 
-def test_two_failing_samples_far_apart_are_not_enough() -> None:
+@pytest.mark.parametrize("verdict", [MESSENGER_503, OFFLINE], ids=["service", "your side"])
+def test_two_failing_samples_far_apart_are_not_enough(verdict: Verdict) -> None:
     d = Driver()
-    for verdict in (MESSENGER_503, OFFLINE):
-        d.sample(verdict)
-        d.advance(600)
-        d.sample(verdict)
-        assert d.notes == [] and d.changes == []
-        d.advance(600)
-        d.sample(HEALTHY)
+    d.sample(verdict)  # the first sample of all: counted from nothing
+    d.advance(600)
+    d.sample(verdict)
+    assert d.notes == [] and d.changes == []
+    d.advance(5)
+    d.sample(verdict)
+    assert len(d.changes) == 1
 
 
 def test_the_first_confirmation_is_the_episodes_first_drop() -> None:
@@ -927,3 +928,10 @@ def test_a_mute_ends_at_its_moment_and_unmuting_one_service_keeps_the_others() -
     quiet = Quiet(mutes=(("messenger", 100.0), ("instagram", None)))
     assert quiet.muted("messenger", 99.9) and not quiet.muted("messenger", 100.0)
     assert unmute(quiet, "messenger").mutes == (("instagram", None),)
+
+
+def test_the_monitors_own_defaults_are_the_settings_defaults() -> None:
+    # The pure tests run on MonitorSettings(); the app on what the settings say. Both the same.
+    from traywatch.config import default_config
+
+    assert default_config().monitor == MonitorSettings()

@@ -534,6 +534,8 @@ def server_for(ca: trustme.CA, tickets: int = 2) -> LocalServer:
 def test_a_host_that_gives_no_tickets_is_not_read_at_every_connection(ca: trustme.CA) -> None:
     from traywatch.probes.tls import MISSES_BEFORE_SKIP, SKIP_AFTER_NO_TICKET
 
+    # docs/performance.md: two reads running without a ticket, then the next 15 not read.
+    assert (MISSES_BEFORE_SKIP, SKIP_AFTER_NO_TICKET) == (2, 15)
     server = server_for(ca, tickets=0)  # a TLS 1.3 server that issues no session tickets
     try:
         context = fresh_context(ca)
@@ -548,6 +550,9 @@ def test_a_host_that_gives_no_tickets_is_not_read_at_every_connection(ca: trustm
         assert context.reads == MISSES_BEFORE_SKIP
         get(context, server, "/t")
         assert context.reads == MISSES_BEFORE_SKIP + 1
+        # The count of misses starts again after the skip: the next connection is read too.
+        get(context, server, "/t")
+        assert context.reads == MISSES_BEFORE_SKIP + 2
     finally:
         server.stop()
 
@@ -661,4 +666,21 @@ def test_a_hashed_ca_folder_is_read_issuer_by_issuer_not_parsed_up_front(
     assert context.cert_store_stats()["x509_ca"] == 1  # the one issuer met, read when it was
 
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # a bundle named: loaded as OpenSSL does
+    assert verifying_context().cert_store_stats()["x509_ca"] == 1
+
+
+def test_a_system_without_trust_of_its_own_falls_back_to_certifi(
+    ca_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import certifi
+
+    from traywatch.probes.tls import verifying_context
+
+    missing = tmp_path / "missing"
+    monkeypatch.setenv("SSL_CERT_FILE", str(missing / "bundle.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(missing))
+    bundled = ssl.create_default_context(cafile=certifi.where()).cert_store_stats()["x509_ca"]
+    assert bundled > 0
+    assert verifying_context().cert_store_stats()["x509_ca"] == bundled
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # a system bundle that exists: no certifi
     assert verifying_context().cert_store_stats()["x509_ca"] == 1
