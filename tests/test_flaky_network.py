@@ -41,7 +41,8 @@ for step, faults in json.loads(sys.argv[2]).items():
         "duration_ms": observations.duration_ms,
         "queries": net.queries(),
         "probes": [
-            [p.host, p.outcome.value, p.layer.value, getattr(p, "attempts", 1), p.latency_ms]
+            [p.host, p.outcome.value, p.layer.value, getattr(p, "attempts", 1), p.latency_ms,
+             dict((layer.value, ms) for layer, ms in p.layer_ms).get("dns")]
             for p in observations.services + observations.controls
         ],
     }
@@ -88,11 +89,11 @@ def test_each_endpoint_looks_its_name_up_once_and_a_failed_lookup_is_asked_again
     # One lookup per endpoint, none hidden inside the HTTP client; and only for IPv4 addresses,
     # as the namespace has no IPv6 address but loopback's (AI_ADDRCONFIG).
     assert {host: healthy["queries"].get(host, 0) for host in uses} == uses
-    assert all(attempts == 1 for *_, attempts, _ in healthy["probes"])
+    assert all(attempts == 1 for _, _, _, attempts, *_ in healthy["probes"])
 
     servfail = report["servfail"]
     meta = [p for p in servfail["probes"] if p[0] in uses]
-    assert meta and all(layer == "dns" and attempts == 2 for _, _, layer, attempts, _ in meta), meta
+    assert meta and all(layer == "dns" and attempts == 2 for _, _, layer, attempts, *_ in meta), meta
     # Asked again: two lookups for each endpoint.
     assert all(servfail["queries"].get(host, 0) >= 2 * n for host, n in uses.items()), servfail["queries"]
 
@@ -127,10 +128,10 @@ def test_a_lost_dns_query_is_asked_again_within_the_same_attempt(simulated: str,
     named = [p for p in step["probes"] if not p[0][0].isdigit()]
     # Asked again 0.6 s in (30 % of the 2 s timeout), not after the resolver's own 5 s, nor by a
     # second attempt at half the timeout.
-    assert all(outcome == "ok" and attempts == 1 for _, outcome, _, attempts, _ in named), named
-    latencies = [latency for *_, latency in named]
-    assert max(latencies) < 1000, named
-    assert sum(latency >= 600 for latency in latencies) >= len(named) - 2, named  # all but a name met twice
+    assert all(outcome == "ok" and attempts == 1 for _, outcome, _, attempts, *_ in named), named
+    lookups = [dns_ms for *_, dns_ms in named]
+    assert max(lookups) < 800, named  # 0.6 s and the second query's answer, with room for a busy machine
+    assert sum(ms >= 600 for ms in lookups) >= len(named) - 2, named  # all but a name met twice
 
 
 def test_chat_services_failing_behind_working_edges_are_seen(simulated: str, tmp_path: Path) -> None:

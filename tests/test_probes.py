@@ -187,11 +187,19 @@ def test_redirect_to_allowed_domain_is_followed(http_server: LocalServer) -> Non
     assert http_server.hits[-1] == "/home"
 
 
-def test_redirect_to_unexpected_host_is_not_followed(http_server: LocalServer) -> None:
-    url = http_server.route("/away", servers.redirect("http://login.portal.example/"))
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_to_unexpected_host_is_not_followed(http_server: LocalServer, status: int) -> None:
+    url = http_server.route(f"/away-{status}", servers.redirect("http://login.portal.example/", status))
     result = probe(url)
     assert result.outcome is Outcome.REDIRECT_OFFSITE
     assert result.redirect_to == "http://login.portal.example/"
+
+
+@pytest.mark.parametrize("status", [300, 304, 305, 306])
+def test_other_3xx_answers_are_not_redirects(http_server: LocalServer, status: int) -> None:
+    url = http_server.route(f"/three-{status}", servers.redirect("http://login.portal.example/", status))
+    result = probe(url)
+    assert result.outcome is not Outcome.REDIRECT_OFFSITE and result.redirect_to is None
 
 
 def test_control_expected_empty_204(http_server: LocalServer) -> None:
