@@ -42,10 +42,6 @@ def asks_headers_only(endpoint: Endpoint) -> bool:
     return endpoint.role is Role.WEB and endpoint.expect_body is None and not endpoint.expect_json
 
 
-# Answers to HEAD that may only mean "not to HEAD": asked again with GET before they count.
-_HEAD_REFUSALS = frozenset({405, 501})
-
-
 async def _send(
     client: Client, url: Url, addresses: tuple[str, ...] | None, trace: Any, method: str = "GET"
 ) -> Response:
@@ -86,8 +82,9 @@ async def probe_http(
     for _ in range(max_redirects + 1):
         addresses = await find(url.host, url.effective_port)
         response = await _send(client, url, addresses, trace, method)
-        if method == "HEAD" and (response.status_code in _HEAD_REFUSALS or response.status_code >= 500):
-            # Some servers treat HEAD apart: a failure is only believed as GET's answer.
+        if method == "HEAD" and (response.status_code == 405 or response.status_code >= 500):
+            # "Method Not Allowed" may only mean "not to HEAD", and some servers treat HEAD apart
+            # (501 among them): a failure is only believed as GET's answer.
             await response.aclose()
             method = "GET"
             response = await _send(client, url, addresses, trace, method)
