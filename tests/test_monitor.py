@@ -935,3 +935,14 @@ def test_the_monitors_own_defaults_are_the_settings_defaults() -> None:
     from traywatch.config import default_config
 
     assert default_config().monitor == MonitorSettings()
+
+
+def test_a_sample_is_dated_when_its_cycle_started() -> None:
+    # A slow cycle neither stretches nor shrinks the span of evidence, nor delays the re-check.
+    d = Driver()
+    started = d.now
+    d.state, token = monitor.start_cycle(d.state, started)
+    d.state, _ = monitor.cycle_done(d.state, token, MESSENGER_503, started + 1.9)
+    track = d.state.track("messenger")
+    assert track is not None and track.first_fail == started
+    assert d.state.next_check == started + d.settings.recheck

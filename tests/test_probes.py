@@ -501,6 +501,16 @@ def test_a_head_refused_or_failing_is_asked_again_with_get(http_server: LocalSer
     assert http_server.methods == ["HEAD", "GET"]
 
 
+@pytest.mark.parametrize("status", [404, 429, 499])
+def test_a_head_answered_below_500_is_believed(http_server: LocalServer, status: int) -> None:
+    # A web front that answers at all is up (docs/verdicts.md): no GET to ask again.
+    url = http_server.route(f"/head-only-{status}", servers.ok(b"page", status=status))
+    http_server.methods.clear()
+    result = probe(url)
+    assert (result.outcome, result.status_code) == (Outcome.OK, status)
+    assert http_server.methods == ["HEAD"]
+
+
 def test_controls_and_app_apis_still_read_their_bodies(http_server: LocalServer) -> None:
     url = http_server.route("/ctl-get", servers.ok(b"success"))
     http_server.methods.clear()
