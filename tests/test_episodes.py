@@ -148,3 +148,17 @@ def test_a_second_judged_is_enough_for_a_share() -> None:
 
 def test_an_episode_that_ended_as_it_began_lasts_nothing() -> None:
     assert Episode("messenger", "down", 5.0, 5.0, "", "").duration(100.0) == 0.0
+
+
+def test_the_history_sink_keeps_every_notice_but_those_about_the_app(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from traywatch.notices import Notification
+    from traywatch.pipeline import HistorySink
+
+    history = History(Path(str(tmp_path)) / "history.jsonl")
+    sink = HistorySink(history, clock=lambda: 1000.0)
+    sink.deliver(Notification("Messenger is down", "503", kind=NoteKind.OUTAGE))
+    sink.deliver(Notification("Your settings file was unreadable", "kept aside", kind=NoteKind.APP))
+    kept = history.recent().events
+    assert [(e.kind, e.title, e.at) for e in kept] == [("outage", "Messenger is down", 1000.0)]

@@ -946,3 +946,27 @@ def test_a_sample_is_dated_when_its_cycle_started() -> None:
     track = d.state.track("messenger")
     assert track is not None and track.first_fail == started
     assert d.state.next_check == started + d.settings.recheck
+
+
+def test_back_after_two_drops_says_how_many() -> None:
+    d = Driver()
+    down_then_up(d)
+    confirm(d, MESSENGER_503)  # the second drop of the same episode
+    while not any(c.kind is ChangeKind.BACK for c in d.changes):
+        d.cycle(HEALTHY)
+    assert d.titles()[-1].startswith("Messenger is back (down 2 times in ")
+
+
+def test_urgencies_are_the_notification_specs_levels() -> None:
+    # Sent as the "urgency" byte of org.freedesktop.Notifications: low 0, normal 1, critical 2.
+    assert [(u.name, u.value) for u in Urgency] == [("LOW", 0), ("NORMAL", 1), ("CRITICAL", 2)]
+
+
+def test_back_online_is_shown_after_notices_of_other_kinds_between() -> None:
+    d = Driver()
+    local = Notification("It's your connection", "", kind=NoteKind.LOCAL)
+    online = Notification("You're back online", "", kind=NoteKind.ONLINE)
+    outage = Notification("It's not your wifi — Messenger is down", "", kind=NoteKind.OUTAGE)
+    shown = d.pipeline.publish([local, outage, online])
+    assert shown == [local, outage, online]
+    assert d.pipeline.publish([online]) == []  # said once: nothing announced since
