@@ -970,3 +970,18 @@ def test_back_online_is_shown_after_notices_of_other_kinds_between() -> None:
     shown = d.pipeline.publish([local, outage, online])
     assert shown == [local, outage, online]
     assert d.pipeline.publish([online]) == []  # said once: nothing announced since
+
+
+@pytest.mark.parametrize(
+    ("verdict", "kind", "title"),
+    [(OFFLINE, NoteKind.LOCAL, "It's your connection"), (PORTAL, NoteKind.PORTAL, "This network wants you to sign in")],
+)
+def test_what_is_still_wrong_on_your_side_says_since_when(verdict: Verdict, kind: NoteKind, title: str) -> None:
+    d = Driver()
+    d.pipeline.pause(d.now + 3600)
+    began = d.now
+    confirm(d, verdict)
+    d.resume()
+    assert [(n.kind, n.title, n.body) for n in d.notes] == [
+        (kind, title, f"Still the case, since {monitor.clock_time(began)}.")
+    ]
