@@ -243,3 +243,125 @@ def test_the_hourly_limit_is_reached_exactly_not_passed() -> None:
     assert nearly.allowed("h.example", 1.0)
     over = Budget(spent_at=(0.0,) * (HOURLY_TESTS - PROBES + 1))  # 248 spent: 251 would pass it
     assert not over.allowed("h.example", 1.0)
+
+
+def test_the_documented_limits() -> None:
+    # docs/verdicts.md and the settings' help: 3 probes a question, each host at most every
+    # 10 minutes, at most 83 questions (249 tests) an hour under Globalping's 250, answers
+    # standing for 10 minutes, at most 256 KiB read.
+    from traywatch.vantage import ANSWER_CAP, POLL_EVERY
+
+    assert (PROBES, HOURLY_TESTS, HOST_EVERY, RESULT_FRESH) == (3, 250, 600.0, 600.0)
+    assert ANSWER_CAP == 256 * 1024 and POLL_EVERY >= 0.5  # Globalping asks for polls 0.5 s apart
+    budget, asked = Budget(), 0
+    while budget.allowed(f"h{asked}", 0.0):
+        budget, asked = budget.spent(f"h{asked}", 0.0), asked + 1
+    assert asked == 83
+
+
+@pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        ({"retry-after": "120"}, 120),
+        ({"x-ratelimit-reset": "300"}, 300),
+        ({"retry-after": "99999"}, 3600),  # never longer than the limit's own hour
+        ({"retry-after": "soon"}, 3600),
+        ({}, 3600),
+    ],
+)
+def test_how_long_a_429_stops_the_questions(headers: dict[str, str], wait: int) -> None:
+    from traywatch.vantage import _retry_at
+
+    assert _retry_at(headers, 1000.0) == 1000.0 + wait
+
+
+@pytest.mark.parametrize(
+    ("result", "counted"),
+    [
+        ({"status": "finished", "statusCode": 100}, (1, 0)),
+        ({"status": "finished", "statusCode": 499}, (1, 0)),
+        ({"status": "finished", "statusCode": 500}, (0, 1)),
+        ({"status": "finished", "statusCode": 99}, (0, 1)),
+        ({"status": "finished", "statusCode": True}, (0, 1)),
+        ({"status": "failed"}, (0, 1)),
+        ({"status": "in-progress"}, (0, 0)),
+        ("not a result", (0, 0)),
+    ],
+)
+def test_what_counts_as_working_elsewhere(result: object, counted: tuple[int, int]) -> None:
+    from traywatch.vantage import _count
+
+    assert _count({"results": [{"result": result}]}) == counted
+
+
+@pytest.mark.parametrize("document", [{"status": "finished"}, {"status": "finished", "results": {}}])
+def test_a_finished_measurement_without_results_is_a_problem(https_server: LocalServer, document: object) -> None:
+    name = f"gp-shape-{len(str(document))}"
+    https_server.route(f"/{name}/v1/measurements", servers.ok(b'{"id": "m1"}', 202, "application/json"))
+    https_server.route(
+        f"/{name}/v1/measurements/m1", servers.ok(json.dumps(document).encode(), 200, "application/json")
+    )
+    answer, _ = _ask(https_server.url(f"/{name}"))
+    assert answer.problem == "the measurement's answer is not in the expected shape" and answer.words() == ""
+
+
+@pytest.mark.parametrize("status", [200, 201, 202])
+def test_a_measurement_is_created_with_any_success(https_server: LocalServer, status: int) -> None:
+    api = Globalping(https_server, f"/gp-created-{status}", [200, 200, 200], create_status=status)
+    answer, _ = _ask(api.base)
+    assert (answer.working, answer.problem) == (3, "")
+
+
+def test_a_measurement_not_created_is_a_problem(https_server: LocalServer) -> None:
+    https_server.route("/gp-204/v1/measurements", servers.ok(b"", 204))
+    answer, blocked = _ask(https_server.url("/gp-204"))
+    assert (answer.problem, blocked) == ("Globalping answers HTTP 204", None)
+
+
+def test_a_429_while_polling_stops_the_questions_too(https_server: LocalServer) -> None:
+    https_server.route("/gp-poll429/v1/measurements", servers.ok(b'{"id": "m1"}', 202, "application/json"))
+    https_server.route("/gp-poll429/v1/measurements/m1", lambda h: h.reply(429, b"{}", {"Retry-After": "60"}))
+    answer, blocked = _ask(https_server.url("/gp-poll429"))
+    assert answer.problem == "Globalping's hourly limit is reached"
+    assert blocked is not None and 55 < blocked - answer.asked_at <= 61
+
+
+def test_a_measurement_is_given_up_at_its_deadline_exactly(https_server: LocalServer) -> None:
+    running = json.dumps({"id": "m1", "status": "in-progress", "results": []}).encode()
+    https_server.route("/gp-due/v1/measurements", servers.ok(b'{"id": "m1"}', 202, "application/json"))
+    https_server.route("/gp-due/v1/measurements/m1", servers.ok(running, 200, "application/json"))
+    clock = iter([100.0, 129.0, 130.0, 131.0])  # asked at 100: the deadline is 130
+
+    async def go() -> Vantage:
+        async with DirectClient(verifying_context(), 5.0, {}) as client:
+            answer, _ = await ask(
+                Fetcher(client, {}),
+                https_server.url("/gp-due"),
+                "h.example",
+                "DE",
+                now=lambda: next(clock),
+                poll_every=0.01,
+            )
+            return answer
+
+    answer = asyncio.run(go())
+    assert answer.problem == "the measurement did not finish in time"
+    assert next(clock) == 131.0  # gave up at the second look, when the clock read 130
+
+
+def test_no_counts_say_nothing() -> None:
+    assert Vantage("h.example", "DE", 0.0).words() == ""
+
+
+def test_a_host_asked_about_is_not_asked_again_while_its_question_runs() -> None:
+    watch = VantageWatch("https://gp.invalid", "DE")
+    assert watch.wanted(["a.example", "a.example"], 0.0) == ["a.example"]
+    watch.budget = Budget()  # even with budget to spare
+    assert watch.wanted(["a.example"], 1.0) == []
+
+
+def test_the_same_source_is_the_same_url_and_country() -> None:
+    watch = VantageWatch("https://gp.example", "DE")
+    assert watch.same_source(VantageWatch("https://gp.example", "DE"))
+    assert not watch.same_source(VantageWatch("https://gp.example", "FR"))
+    assert not watch.same_source(VantageWatch("https://other.example", "DE"))
