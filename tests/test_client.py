@@ -63,12 +63,29 @@ def test_a_url_becomes_an_ascii_host_and_an_escaped_target(
 
 @pytest.mark.parametrize(
     "text",
-    ["https://☃.com/", "https://exa$mple.com/", "https://a..b/", "https://[::zz]/", "https://h:99999/", "/no/host"],
+    [
+        "https://☃.com/",
+        "https://exa$mple.com/",
+        "https://a..b/",
+        "https://[::zz]/",
+        "https://h:99999/",
+        "/no/host",
+        "//host.example/no-scheme",
+        "https:///no-host",
+    ],
 )
 def test_a_url_the_client_cannot_send_is_refused_by_name(text: str) -> None:
     with pytest.raises(InvalidUrl) as info:
         parse(text)
     assert text not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "port"),
+    [("http://a.example/", 80), ("https://a.example/", 443), ("wss://a.example/", 443), ("tls://a.example", 443)],
+)
+def test_each_scheme_has_its_standard_port(text: str, port: int) -> None:
+    assert parse(text).effective_port == port
 
 
 def test_a_location_is_joined_and_escaped_and_a_query_is_added_to() -> None:

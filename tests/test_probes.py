@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import ssl
 import subprocess
@@ -714,3 +715,21 @@ def test_a_system_without_trust_of_its_own_falls_back_to_certifi(
     assert verifying_context().cert_store_stats()["x509_ca"] == bundled
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # a system bundle that exists: no certifi
     assert verifying_context().cert_store_stats()["x509_ca"] == 1
+
+
+def test_a_doh_answer_gives_only_its_address_records() -> None:
+    from traywatch.probes.doh import parse_answer
+
+    payload = json.dumps(
+        {
+            "Status": 0,
+            "Answer": [
+                {"type": 5, "data": "star-mini.c10r.facebook.com."},  # a CNAME: no address
+                {"type": 1, "data": "157.240.1.35"},
+                {"type": 28, "data": "2a03:2880:f10c:83:face:b00c:0:25de"},
+                {"type": 1, "data": 157},  # not text: not an address
+            ],
+        }
+    ).encode()
+    answer = parse_answer("cloudflare", "www.facebook.com", payload, 12.0)
+    assert answer.addresses == ("157.240.1.35", "2a03:2880:f10c:83:face:b00c:0:25de")
