@@ -87,3 +87,70 @@ def test_a_huge_file_is_read_from_its_end_only(tmp_path: Path) -> None:
     recent = history.recent()
     assert [e.title for e in recent.events] == ["It's your connection"]
     assert recent.unreadable <= READ_LIMIT // len(garbage)  # only the file's end was read
+
+
+def test_the_documented_bound() -> None:
+    assert MAX_BYTES == 256 * 1024  # README: "kept under 256 KB"
+
+
+def _same_size_lines(history: History, count: int, start: int = 0) -> int:
+    """Record ``count`` events whose lines are all the same length; returns that length."""
+    for i in range(start, start + count):
+        history.record("outage", f"event {i:04d}", "", at=1000.0 + i)
+    return len(history.path.read_bytes().splitlines(keepends=True)[-1])
+
+
+def test_a_file_of_exactly_its_bound_is_not_cut_and_one_line_more_is(tmp_path: Path) -> None:
+    probe = History(tmp_path / "probe.jsonl")
+    line = _same_size_lines(probe, 1)
+    history = History(tmp_path / "history.jsonl", max_bytes=3 * line)
+    _same_size_lines(history, 3)
+    assert history.path.stat().st_size == 3 * line
+    assert len(history.recent().events) == 3  # at the bound: whole
+    _same_size_lines(history, 1, start=3)
+    assert [e.title for e in history.recent().events] == ["event 0003"]  # cut to at most half
+
+
+def test_a_cut_keeps_lines_up_to_exactly_half_the_bound(tmp_path: Path) -> None:
+    probe = History(tmp_path / "probe.jsonl")
+    line = _same_size_lines(probe, 1)
+    history = History(tmp_path / "history.jsonl", max_bytes=4 * line)
+    _same_size_lines(history, 5)
+    assert [e.title for e in history.recent().events] == ["event 0003", "event 0004"]  # 2 lines: half
+
+
+def test_a_tail_as_long_as_the_file_keeps_its_first_line(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.jsonl")
+    history.record("outage", "first", "", at=1.0)
+    history.record("outage", "second", "", at=2.0)
+    size = history.path.stat().st_size
+    assert [e.title for e in history.recent().events] == ["first", "second"]
+    assert history._tail(size).startswith('{"at": 1.0')
+    assert not history._tail(size - 1).startswith('{"at": 1.0')  # a cut first line is no line
+
+
+@pytest.mark.parametrize(
+    ("at", "kept"),
+    [(0.0, True), (1e11, True), (-5.0, False), (1.5e11, False)],
+)
+def test_a_record_keeps_only_a_moment_that_can_be(tmp_path: Path, at: float, kept: bool) -> None:
+    path = tmp_path / "history.jsonl"
+    path.write_text(json.dumps({"at": at, "kind": "outage", "title": "t", "body": ""}) + "\n", encoding="utf-8")
+    recent = History(path).recent()
+    assert (len(recent.events), recent.unreadable) == ((1, 0) if kept else (0, 1))
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [
+        {"service": "messenger", "kind": "down", "edge": "start", "at": -5.0},
+        {"service": "messenger", "kind": "down", "edge": "middle", "at": 5.0},
+        ["messenger", "down", "start", 5.0],
+    ],
+)
+def test_a_record_with_a_mark_that_cannot_be_is_unreadable(tmp_path: Path, mark: object) -> None:
+    path = tmp_path / "history.jsonl"
+    record = {"at": 10.0, "kind": "outage", "title": "t", "body": "", "marks": [mark]}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    recent = History(path).recent()
+    assert (recent.events, recent.unreadable) == ((), 1)
