@@ -226,3 +226,16 @@ def test_a_body_is_read_up_to_its_cap_and_said_to_be_cut_only_past_it(
 
     body, was_cut = asyncio.run(go())
     assert (len(body), was_cut) == (kept, cut)
+
+
+@pytest.mark.parametrize(
+    ("char", "refused"),
+    [(" ", True), ("\x1f", True), ("\x7f", True), ("\x00", True), ("!", False), ("~", False)],
+)
+def test_a_configured_url_with_spaces_or_control_characters_is_refused(char: str, refused: bool) -> None:
+    from traywatch.urls import url_problem
+
+    problem = url_problem(f"https://a.example/x{char}y", ("https",))
+    assert (problem is not None and "spaces or control characters" in problem) is refused
+    if not refused:
+        assert problem is None
