@@ -135,6 +135,7 @@ def test_anything_but_the_expected_json_is_unavailable_never_fine(
 
 
 def test_the_cap_is_the_documented_size(https_server: LocalServer) -> None:
+    assert SIZE_CAP == 256 * 1024  # docs/verdicts.md
     filler = json.dumps({"id": "messenger", "name": "Messenger Platform", "services": [{"status": "No known issues"}]})
     body = ("[" + filler + "," + " " * (SIZE_CAP - len(filler) - 4) + "1]").encode()
     assert len(body) == SIZE_CAP
@@ -153,6 +154,17 @@ def test_hostile_text_is_cleaned(https_server: LocalServer) -> None:
     assert "\x1b" not in product.text + product.name and "\u202e" not in product.text and "\n" not in product.text
     assert product.name == "Messenger[2J Platform"
     assert len(product.text) <= 60 and product.level is Level.UNKNOWN  # kept verbatim, not guessed
+
+
+def test_names_and_status_texts_are_cut_at_60_characters(https_server: LocalServer) -> None:
+    body = orgs(("messenger", "N" * 100, ["S" * 100]))
+    https_server.route("/long/data/orgs.json", json_route(body))
+    product = read(https_server, "/long").product("messenger")
+    assert product is not None and (len(product.name), len(product.text)) == (60, 60)
+    body = orgs(("messenger", "N" * 60, ["S" * 60]))
+    https_server.route("/just/data/orgs.json", json_route(body))
+    product = read(https_server, "/just").product("messenger")
+    assert product is not None and (product.name, product.text) == ("N" * 60, "S" * 60)  # whole
 
 
 def test_a_hostile_product_id_never_reaches_a_url(https_server: LocalServer) -> None:
@@ -307,3 +319,50 @@ def test_a_304_to_a_plain_read_is_a_problem_not_a_page(https_server: LocalServer
     report = read(https_server, "/unasked304")
     assert not report.available
     assert "304" in report.problem
+
+
+def test_levels_are_ordered_and_distinct() -> None:
+    # A status text never seen before ranks above "low" and below "medium": worth showing,
+    # never a verdict of its own.
+    assert list(Level) == [Level.NONE, Level.LOW, Level.UNKNOWN, Level.MEDIUM, Level.HIGH, Level.MAJOR]
+    assert sorted(Level) == list(Level) and len({level.value for level in Level}) == 6
+    assert [level.reported for level in Level] == [False, False, False, True, True, True]
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (1, 1.0),
+        (0, None),
+        (10**10 - 1, float(10**10 - 1)),
+        (10**10, None),  # neither seconds before the year 2286 nor milliseconds
+        (10**11, None),
+        (10**11 + 1000, 10**8 + 1.0),  # milliseconds, as JavaScript writes them
+        (True, None),
+        ("2026-11-27T10:00:00", 1795773600.0),  # no zone: UTC
+        ("2026-11-27T10:00:00Z", 1795773600.0),
+        ("2026-11-27T11:00:00+01:00", 1795773600.0),
+        ("yesterday", None),
+    ],
+)
+def test_when_an_outage_began(value: object, seconds: float | None) -> None:
+    from traywatch.statuspage import _timestamp
+
+    assert _timestamp(value) == seconds
+
+
+def test_a_low_disruption_is_dated_too(https_server: LocalServer) -> None:
+    https_server.route(
+        "/low/data/orgs.json", json_route(orgs(("messenger", "Messenger Platform", ["Low disruptions"])))
+    )
+    outages = [{"id": 1, "status": "Low disruptions", "time": 1_800_000_000, "service_id": 3, "posts": []}]
+    https_server.route("/low/data/outages/messenger.json", json_route(json.dumps(outages).encode()))
+    product = read(https_server, "/low").product("messenger")
+    assert product is not None and product.since == 1_800_000_000
+
+
+def test_the_same_source_is_the_same_url_and_products() -> None:
+    watch = StatusPageWatch("https://status.example", ("messenger",))
+    assert watch.same_source(StatusPageWatch("https://status.example", ("messenger",)))
+    assert not watch.same_source(StatusPageWatch("https://status.example", ("instagram",)))
+    assert not watch.same_source(StatusPageWatch("https://other.example", ("messenger",)))
