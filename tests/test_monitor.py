@@ -985,3 +985,40 @@ def test_what_is_still_wrong_on_your_side_says_since_when(verdict: Verdict, kind
     assert [(n.kind, n.title, n.body) for n in d.notes] == [
         (kind, title, f"Still the case, since {monitor.clock_time(began)}.")
     ]
+
+
+def test_a_pause_that_ran_out_is_not_shown_before_it_is_swept() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    quiet = Quiet(paused_until=d.now + 100)
+    assert view(d.state, quiet, d.now + 99).paused
+    assert not view(d.state, quiet, d.now + 100).paused
+
+
+def test_while_your_side_is_fixed_the_tray_keeps_its_title_and_says_it_is_checking() -> None:
+    d = Driver()
+    confirm(d, OFFLINE)
+    d.cycle(HEALTHY)  # one good sample: not yet fixed
+    v = d.view()
+    assert (v.display, v.headline) == (Display.YOUR_SIDE, "It's your connection")
+    assert v.explanation == "Checking whether it is fixed: all clear."
+
+
+def test_while_a_service_comes_back_the_tray_keeps_it_down_and_says_it_is_checking() -> None:
+    d = Driver()
+    confirm(d, MESSENGER_503)
+    d.cycle(HEALTHY)  # one good sample: not yet back
+    v = d.view()
+    assert (v.display, v.headline) == (Display.DOWN, "It's not your wifi — Messenger is down")
+    assert v.explanation == "Checking whether it is back: all clear."
+    assert [(r.name, r.state) for r in v.rows] == [("Messenger", "down"), ("Instagram", "up")]
+
+
+def test_the_view_says_when_a_check_is_running() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    assert not d.view().checking
+    d.state, token = monitor.start_cycle(d.state, d.now)
+    assert d.view().checking
+    d.state, _ = monitor.cycle_done(d.state, token, HEALTHY, d.now)
+    assert not d.view().checking

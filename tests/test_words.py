@@ -37,6 +37,10 @@ def _down(probe: object) -> str:
             p("messenger", "www.messenger.com", Outcome.CERT_EXPIRED, Layer.TLS),
             "Messenger's servers can't prove who they are.",
         ),
+        (
+            p("messenger", "www.messenger.com", Outcome.TLS_ERROR, Layer.TLS),
+            "Messenger's servers can't prove who they are.",
+        ),
     ],
 )
 def test_an_outage_is_said_in_plain_words_and_says_your_internet_works(probe: object, words: str) -> None:
@@ -123,3 +127,59 @@ def test_a_redirect_to_something_that_is_not_a_web_page_is_not_offered() -> None
         for c in (ctl(c.host, Outcome.REDIRECT_OFFSITE, status=302) for c in CONTROLS_OK)
     )
     assert verdict_of(MESSENGER_OK + INSTAGRAM_OK, portal).portal_url is None  # type: ignore[arg-type]
+
+
+def test_your_internet_works_with_one_check_failing_and_not_with_two() -> None:
+    failing = p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503)
+    one_off = (*CONTROLS_OK, ctl("nmcheck2.gnome.org", Outcome.RESET))
+    assert say(verdict_of((failing, MESSENGER_OK[1], *INSTAGRAM_OK), one_off)).endswith("Your internet is working.")
+    two_off = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT), ctl("nmcheck2.gnome.org", Outcome.RESET))
+    said = say(verdict_of((failing, MESSENGER_OK[1], *INSTAGRAM_OK), two_off))
+    assert said.endswith("Your internet seems patchy too, so part of it may be on your side.")
+
+
+def test_at_most_two_services_are_described_in_a_notice() -> None:
+    names = (("messenger", "Messenger"), ("instagram", "Instagram"), ("whatsapp", "WhatsApp"))
+    failing = tuple(
+        p(sid, f"www.{sid}.com", Outcome.HTTP_STATUS, status=503) for sid in ("messenger", "instagram", "whatsapp")
+    )
+    said = say(decide(Observations(failing, CONTROLS_OK, (), 2500, service_names=names)))
+    assert said == (
+        "Messenger's servers are answering with an error. Instagram's servers are answering with an error. "
+        "Your internet is working."
+    )
+
+
+@pytest.mark.parametrize(
+    ("reported", "words"),
+    [
+        ((("messenger", "Messenger Platform", "Major disruptions"),), "Messenger still works from here"),
+        (
+            (
+                ("messenger", "Messenger Platform", "Major disruptions"),
+                ("ig-messenger", "Instagram Messaging", "Major disruptions"),
+            ),
+            "Messenger and Instagram still work from here",
+        ),
+    ],
+)
+def test_meta_reporting_what_works_here_is_said_so(reported: tuple[tuple[str, str, str], ...], words: str) -> None:
+    obs = Observations(
+        MESSENGER_OK + INSTAGRAM_OK,
+        CONTROLS_OK,
+        (),
+        2500,
+        service_names=(("messenger", "Messenger"), ("instagram", "Instagram")),
+        status_page=page(*reported),
+        status_products=PRODUCTS,
+    )
+    verdict = decide(obs)
+    assert verdict.kind is VerdictKind.META_REPORTS
+    assert say(verdict).startswith(f"{words}, but Meta says it has problems.")
+
+
+def test_a_slow_service_is_said_to_answer_slowly() -> None:
+    slow = p("messenger", "www.messenger.com", ms=4000)
+    assert say(verdict_of((slow, MESSENGER_OK[1], *INSTAGRAM_OK))) == (
+        "Messenger answers, but slowly. Your internet is working."
+    )
