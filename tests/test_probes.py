@@ -103,6 +103,43 @@ def test_expired_certificate(expired_server: LocalServer) -> None:
     assert (result.outcome, result.layer) == (Outcome.CERT_EXPIRED, Layer.TLS)
 
 
+def test_a_certificate_not_yet_valid(ca: trustme.CA) -> None:
+    import datetime as dt
+
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    server = LocalServer(
+        servers.server_context(ca, "127.0.0.1", not_before=soon, not_after=soon + dt.timedelta(days=90))
+    )
+    try:
+        result = probe(f"tls://127.0.0.1:{server.port}")
+        assert (result.outcome, result.layer) == (Outcome.CERT_INVALID, Layer.TLS)
+        assert "not yet valid" in result.detail
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        (9, Outcome.CERT_INVALID),  # not yet valid
+        (10, Outcome.CERT_EXPIRED),
+        (18, Outcome.CERT_UNKNOWN_ISSUER),  # self-signed
+        (19, Outcome.CERT_UNKNOWN_ISSUER),  # self-signed in the chain
+        (20, Outcome.CERT_UNKNOWN_ISSUER),  # no local issuer
+        (21, Outcome.CERT_UNKNOWN_ISSUER),  # cannot verify the first certificate
+        (62, Outcome.CERT_WRONG_HOST),  # host name mismatch
+        (64, Outcome.CERT_WRONG_HOST),  # IP address mismatch
+        (7, Outcome.CERT_INVALID),  # any other: a bad signature
+    ],
+)
+def test_each_openssl_verify_code_is_named(code: int, outcome: Outcome) -> None:
+    from traywatch.probes.classify import classify_exception
+
+    error = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    error.verify_code, error.verify_message = code, "as OpenSSL says"
+    assert classify_exception(error) == (outcome, "certificate rejected: as OpenSSL says")
+
+
 def test_certificate_for_another_host(wrong_host_server: LocalServer) -> None:
     result = probe(f"tls://127.0.0.1:{wrong_host_server.port}")
     assert (result.outcome, result.layer) == (Outcome.CERT_WRONG_HOST, Layer.TLS)
