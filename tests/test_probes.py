@@ -770,3 +770,21 @@ def test_a_doh_answer_gives_only_its_address_records() -> None:
     ).encode()
     answer = parse_answer("cloudflare", "www.facebook.com", payload, 12.0)
     assert answer.addresses == ("157.240.1.35", "2a03:2880:f10c:83:face:b00c:0:25de")
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        ("EAI_NONAME", Outcome.NXDOMAIN),
+        ("EAI_NODATA", Outcome.NO_ADDRESS),
+        ("EAI_AGAIN", Outcome.SERVFAIL),
+        ("EAI_FAIL", Outcome.SERVFAIL),
+        ("EAI_MEMORY", Outcome.ERROR),
+    ],
+)
+def test_each_lookup_failure_is_named(code: str, outcome: Outcome) -> None:
+    from traywatch.probes.classify import classify_exception
+
+    if not hasattr(socket, code):
+        pytest.skip(f"this system's resolver has no {code}")
+    assert classify_exception(socket.gaierror(getattr(socket, code), "as the resolver says"))[0] is outcome
