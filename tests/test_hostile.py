@@ -439,9 +439,10 @@ def test_a_webhook_that_drips_its_answer_is_cut_at_the_deadline(http_server: Loc
 
 
 def test_slow_webhooks_cannot_pile_up(http_server: LocalServer) -> None:
-    from traywatch.forwarding import QUEUE_LIMIT, WebhookSink
+    from traywatch.forwarding import ANSWER_CAP, QUEUE_LIMIT, WebhookSink
     from traywatch.loop_thread import LoopThread
 
+    assert (QUEUE_LIMIT, ANSWER_CAP) == (8, 4096)  # docs/settings.md: at most 8 waiting, 4 KiB read
     url = http_server.route("/slow-hook", servers.slow(0.3, b"ok"))
     outcomes: list[object] = []
     loop = LoopThread()
