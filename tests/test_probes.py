@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import socket
 import ssl
@@ -788,3 +789,101 @@ def test_each_lookup_failure_is_named(code: str, outcome: Outcome) -> None:
     if not hasattr(socket, code):
         pytest.skip(f"this system's resolver has no {code}")
     assert classify_exception(socket.gaierror(getattr(socket, code), "as the resolver says"))[0] is outcome
+
+
+def _openssl_error(answer: bytes) -> ssl.SSLError:
+    """What OpenSSL itself raises when a TLS client receives ``answer``."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ssl.create_default_context().wrap_bio(incoming, outgoing, server_hostname="a.example")
+    with contextlib.suppress(ssl.SSLWantReadError):
+        tls.do_handshake()
+    incoming.write(answer)
+    try:
+        tls.do_handshake()
+    except ssl.SSLError as exc:
+        return exc
+    raise AssertionError("OpenSSL took the answer")
+
+
+def _raised_in(handler: BaseException, exc: BaseException) -> BaseException:
+    """``exc`` raised while ``handler`` was being handled: a chain by __context__ alone."""
+    try:
+        try:
+            raise handler
+        except BaseException:
+            raise exc  # noqa: B904 - the point: no "from"
+    except BaseException as raised:
+        return raised
+
+
+@pytest.mark.parametrize(
+    ("exc", "named"),
+    [
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), (Outcome.UNREACHABLE, "network unreachable")),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), (Outcome.UNREACHABLE, "network unreachable")),
+        (OSError(errno.ECONNRESET, "Connection reset by peer"), (Outcome.RESET, "connection reset")),
+        (OSError(errno.EPIPE, "Broken pipe"), (Outcome.RESET, "connection reset")),
+        (OSError(errno.ECONNREFUSED, "Connection refused"), (Outcome.REFUSED, "connection refused")),
+        (ssl.SSLEOFError(8, "EOF occurred in violation of protocol"), (Outcome.RESET, "connection closed during")),
+        (_openssl_error(b"HTTP/1.1 200 OK\r\n\r\n"), (Outcome.TLS_ERROR, "TLS handshake failed: WRONG_VERSION_NUMBER")),
+        (ssl.SSLError("made in Python"), (Outcome.TLS_ERROR, "TLS handshake failed: ")),  # no reason: no crash
+        (TimeoutError(), (Outcome.TIMEOUT, "timed out")),
+        (
+            _raised_in(ConnectionRefusedError(errno.ECONNREFUSED, "refused"), ValueError("wrapped")),
+            (Outcome.REFUSED, "connection refused"),
+        ),
+        (ValueError("https://user:secret@host/"), (Outcome.ERROR, "unexpected error (ValueError)")),
+    ],
+)
+def test_each_failure_is_named_through_its_chain(exc: BaseException, named: tuple[Outcome, str]) -> None:
+    from traywatch.probes.classify import classify_exception
+
+    outcome, detail = classify_exception(exc)
+    assert (outcome, detail[: len(named[1])]) == named
+    assert "secret" not in detail
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [  # h11's own words for what it refused
+        ("Server disconnected without sending a response.", (Outcome.RESET, "server closed the connection early")),
+        ("peer closed connection without sending complete message body", (Outcome.RESET, "server closed")),
+        (
+            "illegal status line: bytearray(b'HTTP/1.1 2OO OK')",
+            (Outcome.MALFORMED, "malformed HTTP answer (bad status line)"),
+        ),
+        ("illegal header line: bytearray(b'X: \\x00')", (Outcome.MALFORMED, "malformed HTTP answer (bad header)")),
+        ("illegal chunk header: bytearray(b'zz')", (Outcome.MALFORMED, "malformed HTTP answer (bad chunked body)")),
+        (
+            "malformed chunk footer: b'xx' (expected b'\\r\\n')",
+            (Outcome.MALFORMED, "malformed HTTP answer (bad chunked body)"),
+        ),
+        ("conflicting Content-Length headers", (Outcome.MALFORMED, "malformed HTTP answer (bad length)")),
+        ("bad Content-Length", (Outcome.MALFORMED, "malformed HTTP answer (bad length)")),
+        ("Receive buffer too long", (Outcome.MALFORMED, "malformed HTTP answer (headers too long)")),
+        ("<html>evil</html>", (Outcome.MALFORMED, "malformed HTTP answer (not HTTP)")),
+    ],
+)
+def test_a_broken_answer_is_named_from_a_fixed_vocabulary(text: str, named: tuple[Outcome, str]) -> None:
+    from traywatch.probes.classify import classify_exception
+    from traywatch.probes.client import RemoteProtocolError
+
+    outcome, detail = classify_exception(RemoteProtocolError(text))
+    assert (outcome, detail[: len(named[1])]) == named
+    assert "evil" not in detail and "2OO" not in detail
+
+
+def test_the_clients_own_failures_are_named() -> None:
+    from traywatch.probes import client
+    from traywatch.probes.classify import classify_exception
+
+    assert classify_exception(client.ReadError("x")) == (Outcome.RESET, "connection broke while talking")
+    assert classify_exception(client.WriteError("x")) == (Outcome.RESET, "connection broke while talking")
+    assert classify_exception(client.UnsupportedProtocol("unsupported scheme 'ftp'")) == (
+        Outcome.ERROR,
+        "unsupported scheme 'ftp'",
+    )
+    assert classify_exception(client.DecodingError("x")) == (
+        Outcome.MALFORMED,
+        "malformed HTTP answer (undecodable body)",
+    )

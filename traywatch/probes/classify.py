@@ -22,7 +22,6 @@ _CERT_CODES = {
 }
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.ENETDOWN, errno.EHOSTDOWN}
-_RESET = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
 
 _GAI_NODATA = getattr(socket, "EAI_NODATA", None)
 
@@ -63,16 +62,14 @@ def classify_exception(exc: BaseException) -> tuple[Outcome, str]:
         if isinstance(item, ssl.SSLError):
             if "EOF" in str(item) or "UNEXPECTED_EOF" in str(item):
                 return Outcome.RESET, "connection closed during the TLS handshake"
-            return Outcome.TLS_ERROR, f"TLS handshake failed: {item.reason or item}"
+            # An SSLError made in Python, not by OpenSSL, carries no reason.
+            return Outcome.TLS_ERROR, f"TLS handshake failed: {getattr(item, 'reason', None) or item}"
         if isinstance(item, (TimeoutError, client.TimeoutException)):
             return Outcome.TIMEOUT, "timed out"
-        if isinstance(item, OSError) and item.errno is not None:
-            if item.errno in _UNREACHABLE:
-                return Outcome.UNREACHABLE, f"network unreachable ({item.strerror})"
-            if item.errno in _RESET:
-                return Outcome.RESET, "connection reset"
-            if item.errno == errno.ECONNREFUSED:
-                return Outcome.REFUSED, "connection refused"
+        # A refusal or a reset is raised as its own OSError subclass, named above; an unreachable
+        # network has none.
+        if isinstance(item, OSError) and item.errno in _UNREACHABLE:
+            return Outcome.UNREACHABLE, f"network unreachable ({item.strerror})"
     first = chain[0]
     if isinstance(first, client.RemoteProtocolError):
         # Its text quotes the server's bytes: named from a fixed vocabulary instead.
@@ -91,12 +88,14 @@ def classify_exception(exc: BaseException) -> tuple[Outcome, str]:
 
 
 def _protocol_fault(text: str) -> str:
+    # The narrower words first: h11 says "illegal chunk header" and "conflicting Content-Length
+    # headers", which are a broken body and a broken length, not a broken header.
     for words, fault in (
-        ("status line", "bad status line"),
-        ("header", "bad header"),
         ("chunk", "bad chunked body"),
         ("content-length", "bad length"),
         ("too long", "headers too long"),
+        ("status line", "bad status line"),
+        ("header", "bad header"),
     ):
         if words in text:
             return fault
