@@ -750,6 +750,27 @@ def test_a_token_goes_only_to_the_webhook_it_was_saved_for(
     assert warnings[0] == "" and "was saved for" in warnings[1] and "plain http" in warnings[3]
 
 
+def test_a_webhook_address_kept_in_the_keyring_is_the_one_posted_to(
+    desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from traywatch.forwarding import webhook_credentials
+    from traywatch.secretbind import SECRET_URL_KEY, stash_secret_url
+    from traywatch.secretstore import open_secret_store
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", desktop.env["DBUS_SESSION_BUS_ADDRESS"])
+    store = open_secret_store()
+    assert store.available
+    secret_url = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
+    try:
+        kept_in_file = stash_secret_url(store, secret_url)
+        assert kept_in_file == "https://hooks.slack.com/"  # the file keeps only where it posts
+        assert webhook_credentials(store, kept_in_file).url == secret_url
+        # The file pointed elsewhere: the kept address is not used for it.
+        assert webhook_credentials(store, "https://other.example/").url == "https://other.example/"
+    finally:
+        store.delete(SECRET_URL_KEY)
+
+
 def test_the_proxy_password_goes_only_to_the_proxy_it_was_saved_for(
     desktop: Desktop, tmp_path: Path, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

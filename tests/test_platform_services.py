@@ -201,3 +201,32 @@ def test_autostart_starts_the_installed_command_it_was_started_with(
     assert launch_command()[1:] == ["-m", "traywatch"]
     monkeypatch.setattr("sys.argv", [str(tmp_path / "traywatch" / "__main__.py")])  # python -m traywatch
     assert launch_command()[1:] == ["-m", "traywatch"]
+
+
+@pytest.mark.parametrize(("urgency", "priority"), [(Urgency.LOW, 2), (Urgency.NORMAL, 3), (Urgency.CRITICAL, 4)])
+def test_ntfy_priorities_follow_urgency(urgency: Urgency, priority: int) -> None:
+    # ntfy's scale: 1 min, 2 low, 3 default, 4 high, 5 max.
+    _, body = request_for(Target("https://ntfy.example/alerts", "ntfy"), Notification("t", "b", urgency))
+    assert body["priority"] == priority
+
+
+def test_a_failing_webhook_is_tried_three_times_and_a_429_is_tried_again(http_server: LocalServer) -> None:
+    route, seen = _recorder([503] * 5)
+    url = http_server.route("/hook-down", route)
+    outcome = asyncio.run(forward(Target(url), NOTE, backoff=0.01))
+    assert (outcome.ok, outcome.attempts, len(seen)) == (False, 3, 3)
+    route, seen = _recorder([429])
+    url = http_server.route("/hook-busy", route)
+    outcome = asyncio.run(forward(Target(url), NOTE, backoff=0.01))
+    assert (outcome.ok, outcome.attempts, len(seen)) == (True, 2, 2)
+
+
+def test_only_the_webhooks_host_is_named() -> None:
+    assert Target("https://hooks.example/services/T0/B0/secret").host == "hooks.example"
+    assert Target("not a url").host == "?"
+
+
+def test_without_a_keyring_the_configured_webhook_is_used_as_it_is() -> None:
+    from traywatch.forwarding import Credentials, webhook_credentials
+
+    assert webhook_credentials(None, "https://hooks.example/x") == Credentials("https://hooks.example/x")
