@@ -198,3 +198,41 @@ def test_bytes_that_are_not_tls_after_the_handshake_fail_the_probe_at_once(ca: t
         listener.close()
     assert result.outcome is Outcome.TLS_ERROR
     assert time.monotonic() - started < 2.0  # failed on arrival, not at the timeout
+
+
+def test_a_server_that_sends_without_end_fills_no_more_than_the_read_buffer() -> None:
+    # A hostile server can make a probe hold at most READ_SIZE of its bytes (plus what one
+    # socket read brings) before the socket is no longer read.
+    from traywatch.probes.link import READ_SIZE, Link
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def flood() -> None:
+        connection, _ = listener.accept()
+        connection.settimeout(0.2)
+        with contextlib.suppress(OSError):
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    connection.sendall(b"x" * 65536)
+        connection.close()
+
+    thread = threading.Thread(target=flood, daemon=True)
+    thread.start()
+
+    async def held() -> tuple[int, bool]:
+        transport, link = await asyncio.get_running_loop().create_connection(lambda: Link(tls=False), "127.0.0.1", port)
+        await asyncio.sleep(0.5)  # the server sends as fast as it can; nothing is read
+        buffered, reading = len(link._plain), transport.is_reading()
+        transport.abort()
+        return buffered, reading
+
+    try:
+        buffered, reading = asyncio.run(held())
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(5)
+    assert not reading
+    assert READ_SIZE <= buffered < READ_SIZE + 512 * 1024
