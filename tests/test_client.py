@@ -239,3 +239,27 @@ def test_a_configured_url_with_spaces_or_control_characters_is_refused(char: str
     assert (problem is not None and "spaces or control characters" in problem) is refused
     if not refused:
         assert problem is None
+
+
+def test_the_address_given_is_the_one_connected_to_and_connection_is_always_close(http_server: LocalServer) -> None:
+    seen: list[dict[str, str]] = []
+    connection: list[str] = []
+
+    def record(h: servers.Handler) -> None:
+        seen.append({k.lower(): v for k, v in h.headers.items()})
+        connection.extend(h.headers.get_all("Connection") or [])
+        h.reply(200, b"ok")
+
+    # A name that resolves nowhere: only the address given can reach the server.
+    url = parse(http_server.route("/addressed", record).replace("127.0.0.1", "nowhere.invalid"))
+
+    async def go() -> int:
+        async with DirectClient(verifying_context(), 2.0, {}) as client:
+            asked = Request("GET", url, (("Connection", "keep-alive"),), connect_to="127.0.0.1")
+            answer = await client.send(asked)
+            await answer.aclose()
+            return answer.status_code
+
+    assert asyncio.run(go()) == 200
+    assert seen[0]["host"] == f"nowhere.invalid:{http_server.port}"
+    assert connection == ["close"]  # one request a connection, whatever the caller asked

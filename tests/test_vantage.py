@@ -365,3 +365,28 @@ def test_the_same_source_is_the_same_url_and_country() -> None:
     assert watch.same_source(VantageWatch("https://gp.example", "DE"))
     assert not watch.same_source(VantageWatch("https://gp.example", "FR"))
     assert not watch.same_source(VantageWatch("https://other.example", "DE"))
+
+
+@pytest.mark.parametrize(("failing_controls", "asked"), [(0, True), (1, True), (2, False)])
+def test_others_are_asked_only_while_all_controls_but_one_answer(
+    https_server: LocalServer, http_server: LocalServer, failing_controls: int, asked: bool
+) -> None:
+    api = Globalping(https_server, f"/gp-ctl{failing_controls}", [None, None, None])
+    https_server.route(f"/gp-down-ctl{failing_controls}", servers.ok(b"down", 503))
+    ok = http_server.route("/ok", servers.ok(b"success"))
+    bad = http_server.route("/bad", servers.ok(b"login page"))
+    service = Service(
+        "messenger", "Messenger", (), (Endpoint("web", Role.WEB, https_server.url(f"/gp-down-ctl{failing_controls}")),)
+    )
+    controls = tuple(control(f"c{i}", bad if i < failing_controls else ok) for i in range(4))
+    watch = VantageWatch(api.base, "DE")
+
+    async def one_cycle() -> None:
+        await run_cycle(Catalog((service,), controls, ()), ProbeSettings(timeout=2.0), vantage=watch)
+        for _ in range(200):  # the question runs on after its cycle
+            if not watch.running:
+                break
+            await asyncio.sleep(0.05)
+
+    asyncio.run(one_cycle())
+    assert [r["target"] for r in api.requests] == (["127.0.0.1"] if asked else [])
