@@ -506,6 +506,7 @@ def test_a_service_slow_for_ten_minutes_notifies_once() -> None:
     d.advance(first + d.settings.slow_after - d.now)
     d.sample(SLOW)
     assert d.titles() == ["Messenger has been slow for 10 min"]
+    assert d.now - first == 600  # the default: ten minutes, to the second
     assert d.notes[0].kind is NoteKind.SLOW
     for _ in range(20):
         d.cycle(SLOW)
