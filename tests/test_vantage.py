@@ -140,6 +140,7 @@ def test_budget_keeps_within_the_hourly_limit_at_its_boundary() -> None:
         budget = budget.spent(f"h{asked}", 0.0)
         asked += 1
     assert asked == HOURLY_TESTS // PROBES  # 83 questions of 3 tests: 249 of 250
+    assert not budget.allowed("later", 3599.5)  # still inside the hour
     assert budget.allowed("later", 3600.0)  # an hour on, the first tests no longer count
 
 
