@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, ctl, p
+from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, NAMES, ctl, obs_of, p
 from traywatch import monitor
 from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
 from traywatch.monitor import ChangeKind, MonitorSettings
@@ -23,11 +23,9 @@ from traywatch.settings import defaults
 from traywatch.verdict import Verdict, decide
 from traywatch.view import Display, view
 
-NAMES = (("messenger", "Messenger"), ("instagram", "Instagram"))
-
 
 def verdict_of(services: tuple[ProbeResult, ...], controls: tuple[ProbeResult, ...] = CONTROLS_OK) -> Verdict:
-    return decide(Observations(services, controls, (), 2500, service_names=NAMES))
+    return decide(obs_of(services, controls))
 
 
 MESSENGER_FAILS = p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503")

@@ -389,16 +389,33 @@ def page(*products: tuple[str, str, str], problem: str = "", since: float | None
     )
 
 
-def meta_obs(services: tuple[ProbeResult, ...], report: StatusReport | None) -> Observations:
+NAMES = (("messenger", "Messenger"), ("instagram", "Instagram"))
+
+
+def obs_of(
+    services: tuple[ProbeResult, ...],
+    controls: tuple[ProbeResult, ...] = CONTROLS_OK,
+    *,
+    answers: tuple[DohAnswer, ...] = (),
+    vantage: tuple[Vantage, ...] = (),
+    status_page: StatusReport | None = None,
+    status_products: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> Observations:
+    """What one cycle saw of Messenger and Instagram, slow above 2.5 s."""
     return Observations(
-        services=services,
-        controls=CONTROLS_OK,
-        doh=(),
-        slow_ms=2500,
-        service_names=(("messenger", "Messenger"), ("instagram", "Instagram")),
-        status_page=report,
-        status_products=PRODUCTS,
+        services,
+        controls,
+        answers,
+        2500,
+        service_names=NAMES,
+        vantage=vantage,
+        status_page=status_page,
+        status_products=status_products,
     )
+
+
+def meta_obs(services: tuple[ProbeResult, ...], report: StatusReport | None) -> Observations:
+    return obs_of(services, status_page=report, status_products=PRODUCTS)
 
 
 CHAT_502 = (
@@ -501,17 +518,6 @@ def test_one_down_and_another_reported_together() -> None:
 
 
 # Boundaries: each test fails when its rule's comparison or cut moves by one.
-
-
-def obs_of(
-    services: tuple[ProbeResult, ...],
-    controls: tuple[ProbeResult, ...] = CONTROLS_OK,
-    *,
-    answers: tuple[DohAnswer, ...] = (),
-    vantage: tuple[Vantage, ...] = (),
-) -> Observations:
-    names = (("messenger", "Messenger"), ("instagram", "Instagram"))
-    return Observations(services, controls, answers, 2500, service_names=names, vantage=vantage)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.test_monitor import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, Driver, ctl, p, verdict_of
-from tests.test_verdict import CHAT_502, PRODUCTS, page
+from tests.test_verdict import CHAT_502, PRODUCTS, meta_obs, page
 from traywatch.model import Layer, Observations, Outcome
 from traywatch.notices import NoteKind
 from traywatch.verdict import VerdictKind, decide
@@ -164,16 +164,7 @@ def test_at_most_two_services_are_described_in_a_notice() -> None:
     ],
 )
 def test_meta_reporting_what_works_here_is_said_so(reported: tuple[tuple[str, str, str], ...], words: str) -> None:
-    obs = Observations(
-        MESSENGER_OK + INSTAGRAM_OK,
-        CONTROLS_OK,
-        (),
-        2500,
-        service_names=(("messenger", "Messenger"), ("instagram", "Instagram")),
-        status_page=page(*reported),
-        status_products=PRODUCTS,
-    )
-    verdict = decide(obs)
+    verdict = decide(meta_obs(MESSENGER_OK + INSTAGRAM_OK, page(*reported)))
     assert verdict.kind is VerdictKind.META_REPORTS
     assert say(verdict).startswith(f"{words}, but Meta says it has problems.")
 
