@@ -75,12 +75,40 @@ class Globalping:
         return route
 
 
-def _ask(base: str, host: str = "gateway.messenger.com", country: str = "DE") -> tuple[Vantage, float | None]:
+def _ask(
+    base: str, host: str = "gateway.messenger.com", country: str = "DE", **options: Any
+) -> tuple[Vantage, float | None]:
+    """One question, polled every 10 ms; ``options`` go to ``ask`` (a clock, a give-up time)."""
+
     async def go() -> tuple[Vantage, float | None]:
         async with DirectClient(verifying_context(), 5.0, {"User-Agent": USER_AGENT}) as client:
-            return await ask(Fetcher(client, {}), base, host, country, poll_every=0.01)
+            return await ask(Fetcher(client, {}), base, host, country, poll_every=0.01, **options)
 
     return asyncio.run(go())
+
+
+RUNNING = json.dumps({"id": "m1", "status": "in-progress", "results": []}).encode()
+
+
+def _measurement(server: LocalServer, prefix: str, poll: servers.Route) -> str:
+    """A Globalping-shaped API at ``prefix`` that creates measurement m1 and answers its polls
+    with ``poll``; returns its base URL."""
+
+    def create(h: Handler) -> None:
+        h.rfile.read(int(h.headers.get("Content-Length", "0")))
+        h.reply(202, b'{"id": "m1"}')
+
+    server.route(f"{prefix}/v1/measurements", create)
+    server.route(f"{prefix}/v1/measurements/m1", poll)
+    return server.url(prefix)
+
+
+async def _questions_settle(watch: VantageWatch) -> None:
+    """Questions run on after their cycle: wait for them to end (10 s at most)."""
+    for _ in range(200):
+        if not watch.running:
+            return
+        await asyncio.sleep(0.05)
 
 
 def test_also_failing_elsewhere(https_server: LocalServer) -> None:
@@ -139,7 +167,7 @@ def test_budget_keeps_within_the_hourly_limit_at_its_boundary() -> None:
     while budget.allowed(f"h{asked}", 0.0):
         budget = budget.spent(f"h{asked}", 0.0)
         asked += 1
-    assert asked == HOURLY_TESTS // PROBES  # 83 questions of 3 tests: 249 of 250
+    assert asked == HOURLY_TESTS // PROBES == 83  # 83 questions of 3 tests: 249 of 250
     assert not budget.allowed("later", 3599.5)  # still inside the hour
     assert budget.allowed("later", 3600.0)  # an hour on, the first tests no longer count
 
@@ -169,10 +197,7 @@ def test_a_failing_service_is_asked_about_and_the_next_cycles_say_so(
 
     async def cycles() -> list[Any]:
         first = await run_cycle(catalog, ProbeSettings(timeout=2.0), vantage=watch)
-        for _ in range(200):  # the question runs on after its cycle
-            if not watch.running:
-                break
-            await asyncio.sleep(0.05)
+        await _questions_settle(watch)
         second = await run_cycle(catalog, ProbeSettings(timeout=2.0), vantage=watch)
         return [first, second]
 
@@ -219,23 +244,8 @@ def test_answers_stand_as_evidence_for_10_minutes() -> None:
 
 
 def test_a_measurement_that_never_finishes_is_given_up(https_server: LocalServer) -> None:
-    def create(h: Handler) -> None:
-        h.rfile.read(int(h.headers.get("Content-Length", "0")))
-        h.reply(202, b'{"id": "m1"}')
-
-    https_server.route("/gp-slow/v1/measurements", create)
-    running = json.dumps({"id": "m1", "status": "in-progress", "results": []}).encode()
-    https_server.route("/gp-slow/v1/measurements/m1", servers.ok(running, 200, "application/json"))
-
-    async def go() -> Vantage:
-        async with DirectClient(verifying_context(), 5.0, {}) as client:
-            fetch = Fetcher(client, {})
-            answer, _ = await ask(
-                fetch, https_server.url("/gp-slow"), "h.example", "DE", poll_every=0.01, give_up_after=0.3
-            )
-            return answer
-
-    answer = asyncio.run(go())
+    base = _measurement(https_server, "/gp-slow", servers.ok(RUNNING, 200, "application/json"))
+    answer, _ = _ask(base, "h.example", give_up_after=0.3)
     assert answer.problem == "the measurement did not finish in time" and answer.words() == ""
 
 
@@ -248,16 +258,12 @@ def test_the_hourly_limit_is_reached_exactly_not_passed() -> None:
 
 def test_the_documented_limits() -> None:
     # docs/verdicts.md and the settings' help: 3 probes a question, each host at most every
-    # 10 minutes, at most 83 questions (249 tests) an hour under Globalping's 250, answers
-    # standing for 10 minutes, at most 256 KiB read.
+    # 10 minutes, Globalping's 250 tests an hour (the 83 questions that fit: the budget test
+    # above), answers standing for 10 minutes, at most 256 KiB read.
     from traywatch.vantage import ANSWER_CAP, POLL_EVERY
 
     assert (PROBES, HOURLY_TESTS, HOST_EVERY, RESULT_FRESH) == (3, 250, 600.0, 600.0)
     assert ANSWER_CAP == 256 * 1024 and POLL_EVERY >= 0.5  # Globalping asks for polls 0.5 s apart
-    budget, asked = Budget(), 0
-    while budget.allowed(f"h{asked}", 0.0):
-        budget, asked = budget.spent(f"h{asked}", 0.0), asked + 1
-    assert asked == 83
 
 
 @pytest.mark.parametrize(
@@ -297,12 +303,8 @@ def test_what_counts_as_working_elsewhere(result: object, counted: tuple[int, in
 
 @pytest.mark.parametrize("document", [{"status": "finished"}, {"status": "finished", "results": {}}])
 def test_a_finished_measurement_without_results_is_a_problem(https_server: LocalServer, document: object) -> None:
-    name = f"gp-shape-{len(str(document))}"
-    https_server.route(f"/{name}/v1/measurements", servers.ok(b'{"id": "m1"}', 202, "application/json"))
-    https_server.route(
-        f"/{name}/v1/measurements/m1", servers.ok(json.dumps(document).encode(), 200, "application/json")
-    )
-    answer, _ = _ask(https_server.url(f"/{name}"))
+    poll = servers.ok(json.dumps(document).encode(), 200, "application/json")
+    answer, _ = _ask(_measurement(https_server, f"/gp-shape-{len(str(document))}", poll))
     assert answer.problem == "the measurement's answer is not in the expected shape" and answer.words() == ""
 
 
@@ -320,32 +322,16 @@ def test_a_measurement_not_created_is_a_problem(https_server: LocalServer) -> No
 
 
 def test_a_429_while_polling_stops_the_questions_too(https_server: LocalServer) -> None:
-    https_server.route("/gp-poll429/v1/measurements", servers.ok(b'{"id": "m1"}', 202, "application/json"))
-    https_server.route("/gp-poll429/v1/measurements/m1", lambda h: h.reply(429, b"{}", {"Retry-After": "60"}))
-    answer, blocked = _ask(https_server.url("/gp-poll429"))
+    base = _measurement(https_server, "/gp-poll429", lambda h: h.reply(429, b"{}", {"Retry-After": "60"}))
+    answer, blocked = _ask(base)
     assert answer.problem == "Globalping's hourly limit is reached"
     assert blocked is not None and 55 < blocked - answer.asked_at <= 61
 
 
 def test_a_measurement_is_given_up_at_its_deadline_exactly(https_server: LocalServer) -> None:
-    running = json.dumps({"id": "m1", "status": "in-progress", "results": []}).encode()
-    https_server.route("/gp-due/v1/measurements", servers.ok(b'{"id": "m1"}', 202, "application/json"))
-    https_server.route("/gp-due/v1/measurements/m1", servers.ok(running, 200, "application/json"))
+    base = _measurement(https_server, "/gp-due", servers.ok(RUNNING, 200, "application/json"))
     clock = iter([100.0, 129.0, 130.0, 131.0])  # asked at 100: the deadline is 130
-
-    async def go() -> Vantage:
-        async with DirectClient(verifying_context(), 5.0, {}) as client:
-            answer, _ = await ask(
-                Fetcher(client, {}),
-                https_server.url("/gp-due"),
-                "h.example",
-                "DE",
-                now=lambda: next(clock),
-                poll_every=0.01,
-            )
-            return answer
-
-    answer = asyncio.run(go())
+    answer, _ = _ask(base, "h.example", now=lambda: next(clock))
     assert answer.problem == "the measurement did not finish in time"
     assert next(clock) == 131.0  # gave up at the second look, when the clock read 130
 
@@ -384,10 +370,7 @@ def test_others_are_asked_only_while_all_controls_but_one_answer(
 
     async def one_cycle() -> None:
         await run_cycle(Catalog((service,), controls, ()), ProbeSettings(timeout=2.0), vantage=watch)
-        for _ in range(200):  # the question runs on after its cycle
-            if not watch.running:
-                break
-            await asyncio.sleep(0.05)
+        await _questions_settle(watch)
 
     asyncio.run(one_cycle())
     assert [r["target"] for r in api.requests] == (["127.0.0.1"] if asked else [])
