@@ -20,6 +20,7 @@ from tests.helpers import control, cycle, probe, probe_control, resolver, servic
 from tests.servers import LocalServer
 from traywatch.catalog import BodyMatch
 from traywatch.model import DnsStatus, Layer, Outcome
+from traywatch.probes.classify import classify_exception
 from traywatch.probes.tls import ResumingContext
 
 
@@ -134,8 +135,6 @@ def test_a_certificate_not_yet_valid(ca: trustme.CA) -> None:
     ],
 )
 def test_each_openssl_verify_code_is_named(code: int, outcome: Outcome) -> None:
-    from traywatch.probes.classify import classify_exception
-
     error = ssl.SSLCertVerificationError(1, "certificate verify failed")
     error.verify_code, error.verify_message = code, "as OpenSSL says"
     assert classify_exception(error) == (outcome, "certificate rejected: as OpenSSL says")
@@ -784,8 +783,6 @@ def test_a_doh_answer_gives_only_its_address_records() -> None:
     ],
 )
 def test_each_lookup_failure_is_named(code: str, outcome: Outcome) -> None:
-    from traywatch.probes.classify import classify_exception
-
     if not hasattr(socket, code):
         pytest.skip(f"this system's resolver has no {code}")
     assert classify_exception(socket.gaierror(getattr(socket, code), "as the resolver says"))[0] is outcome
@@ -836,8 +833,6 @@ def _raised_in(handler: BaseException, exc: BaseException) -> BaseException:
     ],
 )
 def test_each_failure_is_named_through_its_chain(exc: BaseException, named: tuple[Outcome, str]) -> None:
-    from traywatch.probes.classify import classify_exception
-
     outcome, detail = classify_exception(exc)
     assert (outcome, detail[: len(named[1])]) == named
     assert "secret" not in detail
@@ -865,7 +860,6 @@ def test_each_failure_is_named_through_its_chain(exc: BaseException, named: tupl
     ],
 )
 def test_a_broken_answer_is_named_from_a_fixed_vocabulary(text: str, named: tuple[Outcome, str]) -> None:
-    from traywatch.probes.classify import classify_exception
     from traywatch.probes.client import RemoteProtocolError
 
     outcome, detail = classify_exception(RemoteProtocolError(text))
@@ -875,7 +869,6 @@ def test_a_broken_answer_is_named_from_a_fixed_vocabulary(text: str, named: tupl
 
 def test_the_clients_own_failures_are_named() -> None:
     from traywatch.probes import client
-    from traywatch.probes.classify import classify_exception
 
     assert classify_exception(client.ReadError("x")) == (Outcome.RESET, "connection broke while talking")
     assert classify_exception(client.WriteError("x")) == (Outcome.RESET, "connection broke while talking")
