@@ -60,7 +60,7 @@ def classify_exception(exc: BaseException) -> tuple[Outcome, str]:
         if isinstance(item, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
             return Outcome.RESET, "connection reset"
         if isinstance(item, ssl.SSLError):
-            if "EOF" in str(item) or "UNEXPECTED_EOF" in str(item):
+            if "EOF" in str(item):  # UNEXPECTED_EOF_WHILE_READING, or an SSLEOFError
                 return Outcome.RESET, "connection closed during the TLS handshake"
             # An SSLError made in Python, not by OpenSSL, carries no reason.
             return Outcome.TLS_ERROR, f"TLS handshake failed: {getattr(item, 'reason', None) or item}"
