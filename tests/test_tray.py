@@ -208,21 +208,36 @@ def test_the_icon_is_shown_before_the_core_is_loaded() -> None:
     }
 
 
-def test_the_running_app_holds_no_module_it_does_not_use() -> None:
+def test_the_running_app_holds_no_module_it_does_not_use(tmp_path: Path) -> None:
     # Each of these cost the tray app memory for nothing it did: ctypes (0.3 MB, for a Windows
-    # call), importlib.abc and importlib.resources (1 MB, for a base class and a file's path).
+    # call), importlib.abc and importlib.resources (1 MB, for a base class and a file's path),
+    # getpass (0.1 MB, for a name only Windows uses), logging.handlers (0.6 MB with pickle, for
+    # a rotating file).
     code = (
         "import sys\n"
         "from traywatch.cli import main\n"
-        "from traywatch.ui import app, session\n"
+        "from traywatch.ui import app, session, single_instance\n"
         "from traywatch.ui.feature_hook import skip_source_reads\n"
         "from traywatch.catalog import shipped_catalog\n"
         "from traywatch.probes import run_cycle\n"
         "assert skip_source_reads() and not app.name_the_process_for_windows()\n"
         "assert shipped_catalog().services\n"
-        "print(sorted(m for m in sys.modules if m in ('ctypes', 'importlib.abc', 'importlib.resources')))\n"
+        "from pathlib import Path\n"
+        "from traywatch.logs import setup_logging\n"
+        "assert setup_logging(Path(sys.argv[1])) and single_instance.server_name()\n"
+        "print(sorted(m for m in sys.modules if m in ('ctypes', 'importlib.abc', 'importlib.resources', 'getpass',"
+        " 'termios', 'logging.handlers', 'pickle')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path / "run"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    (tmp_path / "run").mkdir(mode=0o700)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "log")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     assert ast.literal_eval(out.stdout.strip()) == []
 
 
@@ -295,6 +310,19 @@ def test_pyside_is_kept_from_reading_the_source_of_every_module() -> None:
     if _sources_read("import PySide6.QtCore") == 0:
         pytest.skip("this PySide6 does not read module sources on import")
     assert _sources_read("import traywatch.ui") == 0
+
+
+def test_the_tray_app_keeps_no_source_text() -> None:
+    # PySide6's hook reads typing and enum as it loads, and would read each of our Qt modules:
+    # 0.3 MB of text kept for the app's life (docs/performance.md).
+    code = (
+        "import linecache\n"
+        "import traywatch.ui\n"
+        "from traywatch.ui import controller, session, tray, notifications, network_watch\n"
+        "print(sorted(name for name, entry in linecache.cache.items() if len(entry) > 2 and entry[2]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert ast.literal_eval(out.stdout.strip()) == []
 
 
 def test_the_instance_socket_is_private_to_the_user(qtbot: QtBot, isolated_env: Path) -> None:

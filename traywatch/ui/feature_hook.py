@@ -6,14 +6,18 @@ such a module may say ``from __feature__ import snake_case``). ``linecache`` the
 of those sources for the life of the process: for this app about 2.4 MB of text over 150 modules,
 and 7 MB of resident memory in all (docs/performance.md).
 
-traywatch uses no ``__feature__``, so every module other than our own Qt ones is decided
+traywatch uses no ``__feature__``, so every module other than PySide6's own is decided
 beforehand with the hook's own "ignore this module" value: the ones loaded already, and each new
-one as it is first imported, by a finder that only takes note and finds nothing. Should a PySide6
-release rename or drop its table, ``skip_source_reads`` does nothing and the hook works as before.
+one as it is first imported, by a finder that only takes note and finds nothing. "Ignore" leaves
+a module out of feature switching, which changes nothing while no module selects a feature.
+What the hook read while PySide6 itself loaded (``typing`` and ``enum``, 0.2 MB of text) is let
+go: ``linecache`` reads a file again should a traceback need it. Should a PySide6 release rename
+or drop its table, ``skip_source_reads`` does nothing and the hook works as before.
 """
 
 from __future__ import annotations
 
+import linecache
 import sys
 from collections.abc import MutableMapping, Sequence
 from typing import TYPE_CHECKING
@@ -23,7 +27,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
 _IGNORE = -1  # the hook's value for "this module does not use __feature__"
-_LEFT_TO_THE_HOOK = ("PySide6", "shiboken6", "traywatch.ui")
+_LEFT_TO_THE_HOOK = ("PySide6", "shiboken6")
 
 
 class _DecideOnImport:
@@ -52,4 +56,5 @@ def skip_source_reads() -> bool:
             decided.setdefault(name, _IGNORE)
     if not any(isinstance(finder, _DecideOnImport) for finder in sys.meta_path):
         sys.meta_path.insert(0, _DecideOnImport(decided))
+    linecache.clearcache()
     return True

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import getpass
 import logging
 import os
 import socket
@@ -95,6 +94,8 @@ def _candidates() -> list[Path]:
 def server_name() -> str:
     """The socket path (or Qt server name); "" when no private place can be had."""
     if not _uses_unix_socket():
+        import getpass  # only here: it brings termios, for a name no Unix desktop uses
+
         return f"traywatch-{getpass.getuser()}"
     for folder in _candidates():
         path = folder / _SOCKET
