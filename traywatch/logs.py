@@ -39,7 +39,7 @@ class PrivateRotatingFileHandler(logging.FileHandler):
     is dropped. Each file is created readable by its owner only.
 
     The standard library's rotating handler does the same, but ``logging.handlers`` brings
-    ``pickle`` and ``queue`` with it: 0.6 MB resident for the tray app's life."""
+    ``pickle`` with it: 0.6 MB resident for the tray app's life."""
 
     def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
         self.max_bytes = max_bytes
