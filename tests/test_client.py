@@ -67,6 +67,8 @@ def test_a_url_becomes_an_ascii_host_and_an_escaped_target(
         "https://☃.com/",
         "https://exa$mple.com/",
         "https://a..b/",
+        f"https://{'a' * 64}.example/",  # a label DNS cannot carry
+        f"https://{'a.' * 126}ab/",  # 254 characters
         "https://[::zz]/",
         "https://h:99999/",
         "/no/host",
@@ -78,6 +80,13 @@ def test_a_url_the_client_cannot_send_is_refused_by_name(text: str) -> None:
     with pytest.raises(InvalidUrl) as info:
         parse(text)
     assert text not in str(info.value)
+
+
+def test_a_host_name_as_long_as_dns_allows_is_kept() -> None:
+    longest_label = "a" * 63
+    assert parse(f"https://{longest_label}.example/").host == f"{longest_label}.example"
+    longest = "a." * 125 + "abc."  # 253 characters and the root's dot
+    assert len(longest.rstrip(".")) == 253 and parse(f"https://{longest}/").host == longest
 
 
 @pytest.mark.parametrize(
@@ -156,7 +165,7 @@ def test_a_direct_cycle_loads_neither_httpx_nor_urllib_request_nor_the_idna_code
     tmp_path: Path, http_server: LocalServer, https_server: LocalServer
 ) -> None:
     # Each is resident for as long as the app runs (docs/performance.md): httpx megabytes, the
-    # idna codec 0.3 MB to pass on a host name that is ASCII already.
+    # idna codec 0.3 MB to pass a name that is ASCII already to the resolver and to ssl.
     plain = http_server.route("/plain", servers.ok(b"success"))
     secure = https_server.route("/secure", servers.ok(b"hi"))
     script = (
@@ -168,6 +177,8 @@ def test_a_direct_cycle_loads_neither_httpx_nor_urllib_request_nor_the_idna_code
         f"ctl = Control('c', 'C', 'op', Endpoint('c', Role.CONTROL, {plain!r}, expect_body='success'))\n"
         "catalog = Catalog((Service('s', 'S', (), (web,)),), (ctl,), ())\n"
         "obs = asyncio.run(run_cycle(catalog, ProbeSettings(timeout=2)))\n"
+        "from traywatch.probes.dns import resolve\n"
+        "assert asyncio.run(resolve('localhost', 80)).addresses\n"  # the addresses above need no lookup
         "print(json.dumps([[p.ok for p in obs.services + obs.controls],"
         " sorted(m for m in ('httpx', 'httpcore', 'anyio', 'urllib.request', 'html', 'encodings.idna', 'stringprep')"
         " if m in sys.modules)]))\n"

@@ -27,6 +27,9 @@ async def resolve(host: str, port: int) -> Lookup:
     literal = _literal(host)
     if literal is not None:
         return Lookup(Outcome.OK, (literal,))
+    # Given as text, the name would go through Python's "idna" codec, which loads it and
+    # stringprep (0.35 MB for the app's life) to pass on what urls.py has made ASCII already.
+    name = host.encode("ascii") if host.isascii() else host
     loop = asyncio.get_running_loop()
     future: asyncio.Future[list[tuple[object, ...]]] = loop.create_future()
 
@@ -42,7 +45,7 @@ async def resolve(host: str, port: int) -> Lookup:
         result: list[tuple[object, ...]] | BaseException
         try:
             # AI_ADDRCONFIG: no AAAA query where this machine has no IPv6 address to use.
-            result = list(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG))
+            result = list(socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG))
         except BaseException as exc:  # handed to the event loop, never lost in the thread
             result = exc
         # If the loop has closed, nobody waits for this answer any more.
