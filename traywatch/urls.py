@@ -20,6 +20,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "tls": 443, "wss": 443}
 # is already escaped stays as it is.
 _PATH_SAFE = "!$&'()*+,;=:@/?%"
 _NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
+LABEL_MAX = 63  # characters between two dots, as DNS can carry them
+NAME_MAX = 253  # characters of a whole name, its last dot left out
 
 
 class InvalidUrl(ValueError):
@@ -46,6 +48,8 @@ def _checked_host(host: str) -> str:
     host = _ascii_host(host)
     if not _NAME.fullmatch(host):
         raise InvalidUrl("the host name holds characters a name cannot")
+    if len(host.rstrip(".")) > NAME_MAX or max(len(label) for label in host.split(".")) > LABEL_MAX:
+        raise InvalidUrl("the host name is longer than DNS allows")
     return host
 
 
