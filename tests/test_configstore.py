@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import signal
@@ -14,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from traywatch.catalog import Control, Endpoint, Service
+from traywatch.catalog import Control, Endpoint, Service, shipped_catalog
 from traywatch.config import SCHEMA_VERSION, load_config, migrate
-from traywatch.configstore import CatalogEdits, atomic_write_text, load_or_recover, render, save
+from traywatch.configstore import CatalogEdits, atomic_write_text, load_or_recover, move_aside, render, save
 from traywatch.errors import ConfigError
 from traywatch.model import Role
 from traywatch.settings import SETTINGS, defaults
@@ -86,6 +87,61 @@ def test_two_broken_files_in_the_same_second_are_both_kept(tmp_path: Path) -> No
         path.write_text(text)
         load_or_recover(path)
     assert sorted(p.read_text() for p in tmp_path.glob("config.toml.broken-*")) == ["x = [", "y = ["]
+
+
+def test_files_set_aside_in_the_same_second_are_numbered_in_turn(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    now = dt.datetime(2026, 11, 27, 14, 5, 9)
+    names = []
+    for text in ("a = [", "b = [", "c = ["):
+        path.write_text(text)
+        names.append(move_aside(path, now).name)
+    stamp = "config.toml.broken-20261127-140509"
+    assert names == [stamp, f"{stamp}-1", f"{stamp}-2"]
+    assert [(tmp_path / name).read_text() for name in names] == ["a = [", "b = [", "c = ["]
+
+
+def test_a_file_set_aside_says_where_its_problem_is(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[general]\ninterval = 30\n[[service]]\nid = 'x'\n")
+    assert "(line 3, key service[0])" in load_or_recover(path).notice
+    path.write_text("x = [")  # TOML that cannot be read says no line
+    assert "(whole file)" in load_or_recover(path).notice
+
+
+@pytest.mark.parametrize(
+    ("lines", "named", "more"),
+    [
+        ("interval = 0\nrecheck = 0\n", 2, ""),
+        ("interval = 0\nrecheck = 0\nmetered_interval = 0\n", 2, "; and 1 more"),
+        ("interval = 0\nrecheck = 0\nmetered_interval = 0\nzzz = 1\n", 2, "; and 2 more"),
+    ],
+)
+def test_the_notice_names_two_problems_and_counts_the_rest(tmp_path: Path, lines: str, named: int, more: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("version = 2\n[general]\n" + lines)
+    notice = load_or_recover(path).notice
+    assert notice.count("line ") == named
+    assert notice.endswith(f"{more}. Everything else in it is in use.")
+    assert ("more." in notice) == bool(more)
+
+
+def test_saving_some_settings_writes_those_and_leaves_the_rest_alone(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("version = 2\n[network]\ntimeout = 9\n")
+    config = save(path, {"general.interval": 30})
+    assert config.monitor.interval == 30 and config["network.timeout"] == 9
+    assert "interval = 30" in path.read_text() and "timeout = 9" in path.read_text()
+
+
+def test_a_shipped_control_switched_off_is_written_and_switched_on_again_leaves_no_trace(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    first = shipped_catalog().controls[0].id
+    config = save(path, defaults(), CatalogEdits({}, (), (), frozenset(), control_toggles={first: False}))
+    assert first not in [c.id for c in config.catalog.controls]
+    config = save(path, defaults(), CatalogEdits({}, (), (), frozenset(), control_toggles={first: True}))
+    assert first in [c.id for c in config.catalog.controls]
+    assert first not in path.read_text()
 
 
 def test_huge_config_is_refused_without_reading_it_all(tmp_path: Path) -> None:
