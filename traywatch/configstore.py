@@ -288,8 +288,9 @@ def keep_secret_url(path: Path, config: Config, store: SecretStore) -> tuple[Con
     kept_in_file = stash_secret_url(store, url)
     if kept_in_file is None:
         return config, "Your webhook address is a password in itself and is in config.toml: no keyring to keep it in."
-    values = {k: v for k, v in config.values.items() if k not in SECRET_KEYS}
-    values["forwarding.url"] = kept_in_file
-    kept = save(path, values)
+    # Every value, not just the one moved: what is saved must pass the strict check, and a value
+    # the lenient load replaced by its default must be written so. The values hold no secret:
+    # those are read from the keyring only.
+    kept = save(path, {**config.values, "forwarding.url": kept_in_file})
     log.info("the webhook address was moved from %s to the keyring", path.name)
     return kept, ""
