@@ -150,6 +150,12 @@ def test_plain_is_one_printable_line_within_its_limit(text: str, limit: int) -> 
     assert "\n" not in line and "\r" not in line
 
 
+def test_plain_keeps_a_line_of_its_limit_whole_and_cuts_one_more() -> None:
+    assert plain("x" * 120) == "x" * 120  # the default limit
+    assert plain("x" * 121) == "x" * 119 + "…"
+    assert plain("ab cd", 5) == "ab cd" and plain("ab cde", 5) == "ab c…"
+
+
 _USERINFO_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:%"
 
 
@@ -174,6 +180,7 @@ def test_each_way_out_escapes_for_its_reader() -> None:
     assert "@everyone" not in unmention("hi @everyone @Here @room @channel")
     assert unmention("mail me@example.com") == "mail me@example.com"
     assert terminal("a\x1b[2Jb\u202ec") == "a\\x1b[2Jb\\u202ec"
+    assert terminal("soft\xadhyphen\x9b") == "soft\\xadhyphen\\x9b"  # below U+0100: two digits
 
 
 def test_notification_bodies_follow_what_the_server_says_it_reads() -> None:

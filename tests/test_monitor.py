@@ -12,9 +12,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, NAMES, ctl, obs_of, p
+from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, NAMES, ctl, doh, obs_of, p
 from traywatch import monitor
-from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
+from traywatch.model import DnsStatus, Layer, Observations, Outcome, ProbeResult, Role
 from traywatch.monitor import ChangeKind, MonitorSettings
 from traywatch.notices import Mark, NoteKind, Notification, Urgency
 from traywatch.pipeline import Pipeline
@@ -388,6 +388,29 @@ def test_several_services_failing_together_make_one_notification() -> None:
     assert d.titles() == ["It's not your wifi — Messenger and Instagram are down"]
 
 
+META_DNS_FAILS = decide(
+    obs_of(
+        (
+            p("messenger", "www.messenger.com", Outcome.SERVFAIL, Layer.DNS),
+            p("messenger", "edge-chat.messenger.com", Outcome.SERVFAIL, Layer.DNS, role=Role.EDGE),
+            *INSTAGRAM_OK,
+        ),
+        answers=(
+            doh("www.messenger.com", DnsStatus.SERVFAIL),
+            doh("edge-chat.messenger.com", DnsStatus.SERVFAIL),
+            doh("www.instagram.com", DnsStatus.NOERROR, "157.240.1.1"),
+        ),
+    )
+)
+
+
+def test_an_outage_of_metas_dns_is_announced_as_such() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    confirm(d, META_DNS_FAILS)
+    assert d.titles() == ["It's not your wifi — Meta's DNS is failing"]
+
+
 def test_a_block_is_confirmed_like_an_outage() -> None:
     d = Driver()
     d.cycle(BLOCKED)
@@ -534,6 +557,21 @@ def test_pause_silences_but_keeps_the_state_the_history_and_says_what_is_still_w
     d.resume()
     assert d.titles() == ["Messenger is still down"]
     assert not d.view().paused
+
+
+def test_resuming_names_every_service_still_down_since_the_first_went() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    d.pipeline.pause(d.now + 7200)
+    confirm(d, MESSENGER_503)
+    d.advance(1800)
+    confirm(d, BOTH_DOWN)
+    (messenger,) = (c for c in d.changes if c.kind is ChangeKind.DOWN and c.service_id == "messenger")
+    assert {c.service_id for c in d.changes if c.kind is ChangeKind.DOWN} == {"messenger", "instagram"}
+    d.resume()
+    (note,) = d.notes
+    assert note.title == "Messenger and Instagram are still down"
+    assert note.body == f"Since {monitor.clock_time(messenger.since)}; your connection works."
 
 
 def test_a_pause_that_runs_out_says_what_is_still_wrong() -> None:
