@@ -242,7 +242,6 @@ def test_the_running_app_holds_no_module_it_does_not_use(tmp_path: Path) -> None
 
 
 _QT_CLASSES_NAMED = """
-import sys
 import PySide6.QtCore, PySide6.QtGui, PySide6.QtWidgets
 from PySide6.QtWidgets import QApplication
 from traywatch.ui import controller, session
