@@ -730,18 +730,21 @@ def test_no_alarm_without_its_evidence_and_episodes_alternate(steps: list[tuple[
 # Meta's own word: one calm notice per episode, amber in the tray.
 
 
-def _with_page(services: tuple[ProbeResult, ...], text: str) -> Verdict:
+def _with_page(services: tuple[ProbeResult, ...], text: str, instagram: str = "No known issues") -> Verdict:
     from traywatch.statuspage import ProductStatus, StatusReport, level_of
 
-    report = StatusReport(1.0, (ProductStatus("messenger", "Messenger Platform", level_of(text), text),))
+    products = (
+        ProductStatus("messenger", "Messenger Platform", level_of(text), text),
+        ProductStatus("instagram", "Instagram Platform", level_of(instagram), instagram),
+    )
     obs = Observations(
         services,
         CONTROLS_OK,
         (),
         2500,
         service_names=NAMES,
-        status_page=report,
-        status_products=(("messenger", ("messenger",)),),
+        status_page=StatusReport(1.0, products),
+        status_products=(("messenger", ("messenger",)), ("instagram", ("instagram",))),
     )
     return decide(obs)
 
@@ -772,6 +775,16 @@ def test_meta_reports_one_notice_per_episode_amber_in_the_tray() -> None:
     d.advance(d.settings.hold_down + 5)
     d.cycle(META_CALM)
     assert [n.kind for n in d.cycle(META_SAYS)] == [NoteKind.META]
+
+
+def test_a_second_report_gives_only_its_own_services_reasons() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    (first,) = d.cycle(_with_page(MESSENGER_OK + INSTAGRAM_OK, "No known issues", instagram="Major disruptions"))
+    assert first.title == "Meta reports problems with Instagram" and "Instagram Platform" in first.body
+    (second,) = d.cycle(_with_page(MESSENGER_OK + INSTAGRAM_OK, "Major disruptions", instagram="Major disruptions"))
+    assert second.title == "Meta reports problems with Messenger"
+    assert "Messenger Platform" in second.body and "Instagram" not in second.body
 
 
 def test_meta_reports_can_be_switched_off() -> None:
