@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from traywatch.settings import SETTINGS, Kind, Setting
+from traywatch.settings import SETTINGS, Kind, Setting, cross_check, defaults
 
 BOUNDED = [s for s in SETTINGS if s.minimum is not None or s.maximum is not None]
 BY_KEY = {s.key: s for s in SETTINGS}
@@ -93,3 +93,11 @@ def test_a_clock_time_is_hh_mm_or_left_empty(value: str, problem: str | None) ->
 )
 def test_a_secret_is_one_line_of_text(value: object, problem: str | None) -> None:
     assert BY_KEY["forwarding.token"].check(value) == problem
+
+
+@pytest.mark.parametrize(
+    ("country", "problems"),
+    [("DE", {}), ("", {}), ("Germany", {"globalping.country": "expected a two-letter country code such as DE"})],
+)
+def test_the_country_to_ask_from_is_a_two_letter_code_or_none(country: str, problems: dict[str, str]) -> None:
+    assert cross_check({**defaults(), "globalping.country": country}) == problems
