@@ -12,9 +12,19 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.test_verdict import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, NAMES, ctl, doh, obs_of, p
+from tests.test_verdict import (
+    CONTROLS_OK,
+    INSTAGRAM_OK,
+    MESSENGER_OK,
+    META_DNS_ANSWERS,
+    META_DNS_FAILING,
+    NAMES,
+    ctl,
+    obs_of,
+    p,
+)
 from traywatch import monitor
-from traywatch.model import DnsStatus, Layer, Observations, Outcome, ProbeResult, Role
+from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
 from traywatch.monitor import ChangeKind, MonitorSettings
 from traywatch.notices import Mark, NoteKind, Notification, Urgency
 from traywatch.pipeline import Pipeline
@@ -388,20 +398,7 @@ def test_several_services_failing_together_make_one_notification() -> None:
     assert d.titles() == ["It's not your wifi — Messenger and Instagram are down"]
 
 
-META_DNS_FAILS = decide(
-    obs_of(
-        (
-            p("messenger", "www.messenger.com", Outcome.SERVFAIL, Layer.DNS),
-            p("messenger", "edge-chat.messenger.com", Outcome.SERVFAIL, Layer.DNS, role=Role.EDGE),
-            *INSTAGRAM_OK,
-        ),
-        answers=(
-            doh("www.messenger.com", DnsStatus.SERVFAIL),
-            doh("edge-chat.messenger.com", DnsStatus.SERVFAIL),
-            doh("www.instagram.com", DnsStatus.NOERROR, "157.240.1.1"),
-        ),
-    )
-)
+META_DNS_FAILS = decide(obs_of(META_DNS_FAILING, answers=META_DNS_ANSWERS))
 
 
 def test_an_outage_of_metas_dns_is_announced_as_such() -> None:

@@ -61,6 +61,19 @@ def doh(name: str, status: DnsStatus, *addresses: str, resolver: str = "cloudfla
     return DohAnswer(resolver, name, status, 20.0, tuple(addresses))
 
 
+# Oct 2021: Meta's names fail at every resolver, the system's and DoH alike; others resolve.
+META_DNS_FAILING = (
+    p("messenger", "www.messenger.com", Outcome.SERVFAIL, Layer.DNS),
+    p("messenger", "edge-chat.messenger.com", Outcome.SERVFAIL, Layer.DNS, role=Role.EDGE),
+    *INSTAGRAM_OK,
+)
+META_DNS_ANSWERS = (
+    doh("www.messenger.com", DnsStatus.SERVFAIL),
+    doh("edge-chat.messenger.com", DnsStatus.SERVFAIL),
+    doh("www.instagram.com", DnsStatus.NOERROR, "157.240.1.1"),
+)
+
+
 @dataclass
 class Case:
     name: str
@@ -126,18 +139,10 @@ CASES = [
     ),
     Case(
         "Meta's DNS fails everywhere (Oct 2021)",
-        (
-            p("messenger", "www.messenger.com", Outcome.SERVFAIL, Layer.DNS),
-            p("messenger", "edge-chat.messenger.com", Outcome.SERVFAIL, Layer.DNS, role=Role.EDGE),
-            *INSTAGRAM_OK,
-        ),
+        META_DNS_FAILING,
         CONTROLS_OK,
         VerdictKind.META_DNS,
-        doh=(
-            doh("www.messenger.com", DnsStatus.SERVFAIL),
-            doh("edge-chat.messenger.com", DnsStatus.SERVFAIL),
-            doh("www.instagram.com", DnsStatus.NOERROR, "157.240.1.1"),
-        ),
+        doh=META_DNS_ANSWERS,
         headline="It's not your wifi — Meta's DNS is failing",
         states={"messenger": ServiceState.DOWN},
     ),
