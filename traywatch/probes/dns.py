@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from traywatch.model import Outcome
 from traywatch.probes.classify import classify_gaierror
+from traywatch.urls import wire_name
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,7 @@ async def resolve(host: str, port: int) -> Lookup:
     literal = _literal(host)
     if literal is not None:
         return Lookup(Outcome.OK, (literal,))
-    # Given as text, the name would go through Python's "idna" codec, which loads it and
-    # stringprep (0.35 MB for the app's life) to pass on what urls.py has made ASCII already.
-    name = host.encode("ascii") if host.isascii() else host
+    name = wire_name(host)
     loop = asyncio.get_running_loop()
     future: asyncio.Future[list[tuple[object, ...]]] = loop.create_future()
 

@@ -16,6 +16,8 @@ import ssl
 from functools import lru_cache
 from pathlib import Path
 
+from traywatch.urls import wire_name
+
 log = logging.getLogger(__name__)
 
 
@@ -80,9 +82,6 @@ class ResumingContext(ssl.SSLContext):
     ) -> ssl.SSLObject:
         if server_side or not server_hostname:
             return super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
-        # Given as ASCII bytes, the name is not run through Python's "idna" codec, which would
-        # load it and stringprep (0.3 MB) to pass on a name that is ASCII already (urls.py).
-        name = server_hostname.encode("ascii") if server_hostname.isascii() else server_hostname
         sessions = self.__dict__.setdefault("_sessions", {})
         newest = self.__dict__.setdefault("_newest", {})
         skip = self.__dict__.setdefault("_skip", {})
@@ -106,7 +105,7 @@ class ResumingContext(ssl.SSLContext):
                         misses[server_hostname] = 0
         if session is None:
             session = sessions.get(server_hostname)
-        made = super().wrap_bio(incoming, outgoing, server_side, name, session)
+        made = super().wrap_bio(incoming, outgoing, server_side, wire_name(server_hostname), session)
         newest[server_hostname] = made  # looked at when the next connection to its host starts
         return made
 
