@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import logging
 import os
 import shutil
 import subprocess
@@ -164,3 +165,15 @@ def netns() -> Iterator[str]:
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False)
         shutil.rmtree(f"/etc/netns/{name}", ignore_errors=True)
+
+
+@pytest.fixture
+def root_logger() -> Iterator[logging.Logger]:
+    """The root logger, with whatever handlers a test added to it removed and closed after."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    yield root
+    for handler in root.handlers[:]:
+        if handler not in before:
+            root.removeHandler(handler)
+            handler.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import socket
 import subprocess
@@ -475,32 +476,23 @@ def test_slow_webhooks_cannot_pile_up(http_server: LocalServer) -> None:
 # 11 and 12. The log is private and names hosts only, --verbose included.
 
 
-def test_verbose_logs_name_hosts_never_urls_and_the_log_is_private(tmp_path: Path) -> None:
-    import logging
+def test_verbose_logs_name_hosts_never_urls_and_the_log_is_private(tmp_path: Path, root_logger: logging.Logger) -> None:
     import stat
 
     from traywatch.logs import setup_logging
 
-    root = logging.getLogger()
-    before = list(root.handlers)
-    try:
-        path = setup_logging(tmp_path / "log", verbose=True)
-        assert path is not None
-        hook = "https://discord.com/api/webhooks/123/sEcReTtOkEn?wait=true"
-        logging.getLogger("httpx").info('HTTP Request: POST %s "HTTP/1.1 204 No Content"', hook)
-        logging.getLogger("traywatch.x").info("redirect loop at http://alice:s3cret@h.example:8080/p")
-        for handler in root.handlers:
-            handler.flush()
-        text = path.read_text()
-        assert "sEcReTtOkEn" not in text and "s3cret" not in text and "/api/webhooks" not in text
-        assert "https://discord.com/…" in text and "http://h.example:8080/…" in text
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    finally:
-        for handler in root.handlers[:]:
-            if handler not in before:
-                root.removeHandler(handler)
-                handler.close()
+    path = setup_logging(tmp_path / "log", verbose=True)
+    assert path is not None
+    hook = "https://discord.com/api/webhooks/123/sEcReTtOkEn?wait=true"
+    logging.getLogger("httpx").info('HTTP Request: POST %s "HTTP/1.1 204 No Content"', hook)
+    logging.getLogger("traywatch.x").info("redirect loop at http://alice:s3cret@h.example:8080/p")
+    for handler in root_logger.handlers:
+        handler.flush()
+    text = path.read_text()
+    assert "sEcReTtOkEn" not in text and "s3cret" not in text and "/api/webhooks" not in text
+    assert "https://discord.com/…" in text and "http://h.example:8080/…" in text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
 # 10 and 11. History survives torn lines and odd records; files are private and links kept.

@@ -82,15 +82,7 @@ def test_a_rotation_the_disk_refuses_keeps_the_log_going(log: tuple[logging.Logg
     assert _numbers(path) == list(range(1, 13))
 
 
-def test_the_app_keeps_files_under_1_mb_and_three_before_them(tmp_path: Path) -> None:
-    root = logging.getLogger()
-    before = list(root.handlers)
-    try:
-        assert setup_logging(tmp_path / "log") == tmp_path / "log" / "traywatch.log"
-        (handler,) = (h for h in root.handlers if isinstance(h, PrivateRotatingFileHandler))
-        assert (handler.max_bytes, handler.backups) == (1_000_000, 3)  # as the README says
-    finally:
-        for handler in root.handlers[:]:
-            if handler not in before:
-                root.removeHandler(handler)
-                handler.close()
+def test_the_app_keeps_files_under_1_mb_and_three_before_them(tmp_path: Path, root_logger: logging.Logger) -> None:
+    assert setup_logging(tmp_path / "log") == tmp_path / "log" / "traywatch.log"
+    (handler,) = (h for h in root_logger.handlers if isinstance(h, PrivateRotatingFileHandler))
+    assert (handler.max_bytes, handler.backups) == (1_000_000, 3)  # as the README says
