@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -11,9 +12,9 @@ from tests import servers
 from tests.helpers import cycle
 from tests.servers import LocalServer
 from traywatch import USER_AGENT
-from traywatch.catalog import Endpoint, Service
+from traywatch.catalog import BodyMatch, Endpoint, Service
 from traywatch.model import Layer, Outcome, ProbeResult, Role
-from traywatch.probes.websocket import HEAD_CAP, accept_for
+from traywatch.probes.websocket import accept_for
 from traywatch.verdict import ServiceState, VerdictKind, decide
 
 
@@ -42,6 +43,7 @@ def test_upgrade_is_what_a_web_client_sends_and_nothing_more(https_server: Local
     assert headers["user-agent"] == USER_AGENT and "traywatch" in headers["user-agent"]
     assert headers["upgrade"].lower() == "websocket" and headers["sec-websocket-version"] == "13"
     assert "cookie" not in headers and "authorization" not in headers
+    assert len(base64.b64decode(headers["sec-websocket-key"], validate=True)) == 16  # RFC 6455, 4.1
 
 
 def test_origin_defaults_to_the_endpoints_own(https_server: LocalServer) -> None:
@@ -69,7 +71,7 @@ def test_101_without_the_handshake_is_not_success(https_server: LocalServer) -> 
     assert (result.outcome, result.layer) == (Outcome.MALFORMED, Layer.CHAT)
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 504, 408])
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 599, 408])
 def test_server_errors_mean_the_chat_service_fails(https_server: LocalServer, status: int) -> None:
     result = chat(https_server, f"/ws/fail{status}", servers.ws_refuse(status, b"upstream error"))
     assert (result.outcome, result.layer, result.status_code) == (Outcome.HTTP_STATUS, Layer.CHAT, status)
@@ -92,18 +94,13 @@ def test_429_is_throttled_and_never_down(https_server: LocalServer) -> None:
 
 def test_documented_refusal_with_its_own_body_answers(https_server: LocalServer) -> None:
     body = json.dumps({"error": "no session", "code": 1357001}).encode()
-    fields = {"expect_status": (400,), "expect_body": '"code": 1357001', "body_match": "contains"}
-    from traywatch.catalog import BodyMatch
-
-    fields["body_match"] = BodyMatch.CONTAINS
+    fields = {"expect_status": (400,), "expect_body": '"code": 1357001', "body_match": BodyMatch.CONTAINS}
     result = chat(https_server, "/ws/refuse", servers.ws_refuse(400, body), **fields)
     assert result.outcome is Outcome.OK, result.detail
     assert "refuses an anonymous connection" in result.detail
 
 
 def test_refusal_status_without_the_services_body_is_not_an_answer(https_server: LocalServer) -> None:
-    from traywatch.catalog import BodyMatch
-
     fields = {"expect_status": (400,), "expect_body": "1357001", "body_match": BodyMatch.CONTAINS}
     result = chat(
         https_server, "/ws/proxy400", servers.ws_refuse(400, b"<html>Bad Request</html>", "text/html"), **fields
@@ -111,8 +108,83 @@ def test_refusal_status_without_the_services_body_is_not_an_answer(https_server:
     assert result.outcome is Outcome.UNEXPECTED_BODY
 
 
-def test_undocumented_refusal_is_a_failure(https_server: LocalServer) -> None:
-    result = chat(https_server, "/ws/403", servers.ws_refuse(403, b"{}"))
+_REFUSAL = {"expect_status": (400,), "expect_body": "1357001", "body_match": BodyMatch.CONTAINS}
+
+
+def _refuse_later(body: bytes, after: float) -> servers.Route:
+    """A refusal's status and headers at once, its body ``after`` seconds later, then silence."""
+
+    def route(h: servers.Handler) -> None:
+        h.send_response(400)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.flush()
+        if not h.server.stopping.wait(after):
+            h.wfile.write(body)
+        _hold(h)
+
+    return route
+
+
+def _hold(h: servers.Handler) -> None:
+    h.wfile.flush()
+    h.server.stopping.wait()
+    h.close_connection = True
+
+
+def test_a_refusal_body_that_comes_within_half_a_second_is_read(https_server: LocalServer) -> None:
+    result = chat(https_server, "/ws/late-body", _refuse_later(b'{"code": 1357001}', 0.2), **_REFUSAL)
+    assert result.outcome is Outcome.OK, result.detail
+    assert dict(result.layer_ms)[Layer.CHAT] < 450  # the whole body is there: no more waiting
+
+
+def test_a_refusal_body_later_than_half_a_second_is_not_waited_for(https_server: LocalServer) -> None:
+    result = chat(https_server, "/ws/later-body", _refuse_later(b'{"code": 1357001}', 0.9), timeout=3.0, **_REFUSAL)
+    assert result.outcome is Outcome.UNEXPECTED_BODY, result.detail
+    assert dict(result.layer_ms)[Layer.CHAT] < 800
+
+
+def test_no_body_is_waited_for_where_none_is_expected(https_server: LocalServer) -> None:
+    """A refusal judged by its status alone, and a 101 whatever the endpoint expects of a
+    refusal, are judged on the head: the server holding the connection costs no time."""
+
+    def refuse_and_hold(h: servers.Handler) -> None:
+        h.send_response(403)
+        h.send_header("Content-Length", "100")
+        h.end_headers()
+        _hold(h)
+
+    refused = chat(https_server, "/ws/hold403", refuse_and_hold, timeout=3.0)
+    accepted = chat(https_server, "/ws/hold101", servers.ws_accept(push=servers.FRAME), timeout=3.0, **_REFUSAL)
+    assert (refused.outcome, accepted.outcome) == (Outcome.HTTP_STATUS, Outcome.OK)
+    assert dict(refused.layer_ms)[Layer.CHAT] < 300 and dict(accepted.layer_ms)[Layer.CHAT] < 300
+
+
+def _refuse_until_close(body: bytes) -> servers.Route:
+    """A refusal whose body has no stated length: it ends where the server closes."""
+
+    def route(h: servers.Handler) -> None:
+        h.send_response(400)
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.wfile.write(body)
+        h.close_connection = True
+
+    return route
+
+
+@pytest.mark.parametrize("length", ["stated", "unstated"])
+@pytest.mark.parametrize(("size", "truncated"), [(4096, False), (4097, True)])
+def test_a_refusal_body_is_cut_past_4_kib(https_server: LocalServer, size: int, truncated: bool, length: str) -> None:
+    body = b'{"code": 1357001}'.ljust(size, b" ")
+    route = servers.ws_refuse(400, body) if length == "stated" else _refuse_until_close(body)
+    result = chat(https_server, f"/ws/refuse{size}{length}", route, **_REFUSAL)
+    assert (result.outcome, result.body_truncated) == (Outcome.OK, truncated)
+
+
+@pytest.mark.parametrize("status", [403, 499, 407])
+def test_undocumented_refusal_is_a_failure(https_server: LocalServer, status: int) -> None:
+    result = chat(https_server, f"/ws/{status}", servers.ws_refuse(status, b"{}"))
     assert result.outcome is Outcome.HTTP_STATUS
     assert "instead of opening a chat connection" in result.detail
 
@@ -137,29 +209,84 @@ def test_closed_without_answer_is_reset(https_server: LocalServer) -> None:
     assert (result.outcome, result.layer) == (Outcome.RESET, Layer.CHAT)
 
 
-@pytest.mark.parametrize(("size", "outcome"), [(HEAD_CAP, Outcome.OK), (HEAD_CAP + 1, Outcome.MALFORMED)])
-def test_the_header_cap_is_16_kib(https_server: LocalServer, size: int, outcome: Outcome) -> None:
-    """An answer's head of exactly the cap is read; one byte more is not an answer."""
+@pytest.mark.parametrize("writes", [1, 2])
+@pytest.mark.parametrize(("size", "outcome"), [(16 * 1024, Outcome.OK), (16 * 1024 + 1, Outcome.MALFORMED)])
+def test_the_header_cap_is_16_kib(https_server: LocalServer, size: int, outcome: Outcome, writes: int) -> None:
+    """An answer's head of exactly the cap is read; one byte more is not an answer, whether it
+    comes at once or its first bytes come ahead of the rest."""
 
     def padded(h: servers.Handler) -> None:
         key = h.headers.get("Sec-WebSocket-Key", "")
         start = f"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: {accept_for(key)}\r\nX-Pad: ".encode()
         end = b"\r\n\r\n"
-        h.wfile.write(start + b"a" * (size - len(start) - len(end)) + end)
-        h.wfile.flush()
+        head = start + b"a" * (size - len(start) - len(end)) + end
+        cut = 100 if writes == 2 else 0
+        for piece in (head[:cut], head[cut:]):
+            h.wfile.write(piece)
+            h.wfile.flush()
+            time.sleep(0.05)
         h.server.stopping.wait()
 
-    result = chat(https_server, f"/ws/pad{size}", padded)
+    result = chat(https_server, f"/ws/pad{size}-{writes}", padded)
     assert result.outcome is outcome, result.detail
 
 
-def test_headers_past_the_cap_are_malformed(https_server: LocalServer) -> None:
-    def huge(h: servers.Handler) -> None:
-        h.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nX-Pad: " + b"a" * 70000 + b"\r\n\r\n")
-        h.close_connection = True
+@pytest.mark.parametrize("line", [b"X-No-Colon", b": no name", b"   : blank name"])
+def test_a_header_without_a_name_and_colon_is_malformed(https_server: LocalServer, line: bytes) -> None:
+    def broken(h: servers.Handler) -> None:
+        key = h.headers.get("Sec-WebSocket-Key", "")
+        h.wfile.write(
+            b"HTTP/1.1 101 Switching Protocols\r\n"
+            + f"Sec-WebSocket-Accept: {accept_for(key)}\r\n".encode()
+            + line
+            + b"\r\n\r\n"
+        )
+        _hold(h)
 
-    result = chat(https_server, "/ws/huge", huge)
-    assert result.outcome is Outcome.MALFORMED
+    result = chat(https_server, f"/ws/broken{len(line)}", broken)
+    assert (result.outcome, result.layer) == (Outcome.MALFORMED, Layer.CHAT), result.detail
+
+
+def test_an_answer_that_comes_in_pieces_is_read_whole(https_server: LocalServer) -> None:
+    def slow(h: servers.Handler) -> None:
+        key = h.headers.get("Sec-WebSocket-Key", "")
+        head = f"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: {accept_for(key)}\r\n\r\n".encode()
+        for piece in (head[:5], head[5:30], head[30:-2], head[-2:]):
+            h.wfile.write(piece)
+            h.wfile.flush()
+            time.sleep(0.05)
+        _hold(h)
+
+    result = chat(https_server, "/ws/pieces", slow)
+    assert (result.outcome, result.status_code) == (Outcome.OK, 101), result.detail
+
+
+@pytest.mark.parametrize(("sent", "then"), [(70000, "close"), (70000, "hold"), (16 * 1024, "hold")])
+def test_headers_past_the_cap_are_malformed(https_server: LocalServer, sent: int, then: str) -> None:
+    """At the cap with no end of the head in sight, the answer is judged at once, not read on
+    until the server stops sending."""
+
+    def huge(h: servers.Handler) -> None:
+        start = b"HTTP/1.1 101 Switching Protocols\r\nX-Pad: "
+        h.wfile.write(start + b"a" * (sent - len(start)))
+        if then == "hold":
+            _hold(h)
+        else:
+            h.wfile.write(b"\r\n\r\n")
+            h.close_connection = True
+
+    result = chat(https_server, f"/ws/huge-{sent}-{then}", huge, timeout=3.0)
+    assert result.outcome is Outcome.MALFORMED, result.detail
+
+
+def test_a_body_in_the_same_read_as_the_head_is_read_from_its_first_byte(https_server: LocalServer) -> None:
+    def at_once(h: servers.Handler) -> None:
+        h.wfile.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\n\r\n1357001")
+        _hold(h)
+
+    fields = {"expect_status": (400,), "expect_body": "1357001", "body_match": BodyMatch.EXACT}
+    result = chat(https_server, "/ws/at-once", at_once, **fields)
+    assert result.outcome is Outcome.OK, result.detail
 
 
 # The api expectation: an application's own structured refusal is its healthy answer.

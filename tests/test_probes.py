@@ -20,6 +20,7 @@ from tests.helpers import control, cycle, probe, probe_control, resolver, servic
 from tests.servers import LocalServer
 from traywatch.catalog import BodyMatch
 from traywatch.model import DnsStatus, Layer, Outcome
+from traywatch.probes import dns
 from traywatch.probes.classify import classify_exception
 from traywatch.probes.tls import ResumingContext
 
@@ -176,6 +177,24 @@ def test_name_resolving_to_loopback_is_sinkholed(http_server: LocalServer) -> No
     assert result.outcome is Outcome.SINKHOLED
     assert result.layer is Layer.DNS
     assert "127.0.0.1" in result.addresses
+
+
+@pytest.mark.parametrize(
+    ("address", "sinkhole"),
+    [
+        ("0.0.0.0", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("10.1.2.3", True),
+        ("192.168.1.1", True),
+        ("169.254.1.1", True),
+        ("fe80::1%eth0", True),
+        ("157.240.1.35", False),
+        ("2a03:2880:f10c:83:face:b00c::25de", False),
+    ],
+)
+def test_sinkholed_answers_are_unspecified_loopback_private_or_link_local(address: str, sinkhole: bool) -> None:
+    assert dns.is_sinkhole(address) is sinkhole
 
 
 def test_oversize_body_is_capped_and_fast(http_server: LocalServer) -> None:

@@ -73,6 +73,7 @@ def _literal(host: str) -> str | None:
 
 
 def is_sinkhole(address: str) -> bool:
-    """0.0.0.0, loopback, private and link-local answers for a public name mean a filter."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    """0.0.0.0, loopback, private and link-local answers for a public name mean a filter. A
+    link-local answer comes with its interface (``fe80::1%eth0``), which ipaddress reads."""
+    ip = ipaddress.ip_address(address)
     return ip.is_unspecified or ip.is_loopback or ip.is_private or ip.is_link_local
