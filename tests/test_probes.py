@@ -22,6 +22,7 @@ from traywatch.catalog import BodyMatch
 from traywatch.model import DnsStatus, Layer, Outcome
 from traywatch.probes import dns
 from traywatch.probes.classify import classify_exception
+from traywatch.probes.endpoint import uses_proxy
 from traywatch.probes.tls import ResumingContext
 
 
@@ -34,6 +35,7 @@ def test_healthy_https(https_server: LocalServer) -> None:
     layers = dict(result.layer_ms)
     assert Layer.TCP in layers and Layer.TLS in layers and Layer.HTTP in layers
     assert 0 < result.latency_ms < 2000
+    assert result.addresses == ("127.0.0.1",)
 
 
 def test_healthy_tls_edge_stops_after_handshake(https_server: LocalServer) -> None:
@@ -344,6 +346,32 @@ def test_proxy_from_environment_is_used(http_server: LocalServer, monkeypatch: p
     assert seen == ["http://unreachable.invalid/through-proxy"]
 
 
+_PROXY = "http://proxy.example:3128"
+
+
+@pytest.mark.parametrize(
+    ("url", "proxies", "proxied"),
+    [
+        ("http://a.example/", {"http": _PROXY}, True),
+        ("https://a.example/", {"http": _PROXY}, False),
+        ("https://a.example/", {"https": _PROXY}, True),
+        ("wss://a.example/chat", {"https": _PROXY}, True),
+        ("tls://a.example:443", {"https": _PROXY}, True),
+        ("tls://a.example:443", {"http": _PROXY}, False),
+        ("http://a.example/", {"all": _PROXY}, True),
+        ("http://a.example/", {}, False),
+    ],
+)
+def test_which_urls_the_environment_sends_through_a_proxy(
+    url: str, proxies: dict[str, str], proxied: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert uses_proxy(url, "a.example", proxies) is proxied
+    monkeypatch.setenv("NO_PROXY", "a.example")
+    assert uses_proxy(url, "a.example", proxies) is False
+
+
 def test_user_agent_names_traywatch(http_server: LocalServer) -> None:
     agents: list[str] = []
 
@@ -391,6 +419,8 @@ def test_whole_cycle_is_bounded_by_timeout(http_server: LocalServer, https_serve
     elapsed = time.perf_counter() - started
     assert elapsed < 0.6 * 1.5
     assert sum(p.outcome is Outcome.TIMEOUT for p in obs.services) == 10
+    # Each hanging endpoint got its second attempt alongside half-way, and both count.
+    assert {p.attempts for p in obs.services if p.outcome is Outcome.TIMEOUT} == {2}
 
 
 def test_healthy_names_cost_no_doh_queries(https_server: LocalServer) -> None:
