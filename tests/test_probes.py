@@ -478,6 +478,23 @@ def test_no_proxy_setting_ignores_the_environment(http_server: LocalServer, monk
     assert obs.services[0].layer is Layer.DNS  # tried directly: the name does not resolve
 
 
+@pytest.mark.parametrize("mode", ["none", "system"])
+def test_a_proxy_address_kept_from_manual_mode_is_not_used_in_another(
+    http_server: LocalServer, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    from traywatch.catalog import Catalog
+    from traywatch.model import ProbeSettings
+    from traywatch.probes import run_cycle
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    http_server.route("/kept-proxy", servers.ok(b"via a proxy that is off"))
+    settings = ProbeSettings(timeout=2, proxy=mode, proxy_url=http_server.url())
+    obs = asyncio.run(run_cycle(Catalog((service("a", "http://direct.invalid/kept-proxy"),), (), ()), settings))
+    assert obs.services[0].layer is Layer.DNS  # tried directly: the name does not resolve
+    assert "/kept-proxy" not in "".join(http_server.hits)
+
+
 def test_extra_ca_bundle_is_trusted_as_well(unknown_issuer_server: LocalServer, tmp_path: Path) -> None:
     import asyncio
 

@@ -374,3 +374,23 @@ def test_others_are_asked_only_while_all_controls_but_one_answer(
 
     asyncio.run(one_cycle())
     assert [r["target"] for r in api.requests] == (["127.0.0.1"] if asked else [])
+
+
+def test_only_the_failing_hosts_are_asked_about(https_server: LocalServer, http_server: LocalServer) -> None:
+    api = Globalping(https_server, "/gp-which", [None, None, None])
+    ok = http_server.route("/ok", servers.ok(b"success"))
+    refused = f"tcp://127.0.0.2:{servers.refused_port()}"  # nothing listens on 127.0.0.2
+    services = (
+        Service("messenger", "Messenger", (), (Endpoint("edge", Role.EDGE, refused),)),
+        Service("whatsapp", "WhatsApp", (), (Endpoint("web", Role.WEB, https_server.url("/healthy-web")),)),
+    )
+    https_server.route("/healthy-web", servers.ok(b"fine"))
+    watch = VantageWatch(api.base, "DE")
+
+    async def one_cycle() -> None:
+        controls = tuple(control(f"c{i}", ok) for i in range(3))
+        await run_cycle(Catalog(services, controls, ()), ProbeSettings(timeout=2.0), vantage=watch)
+        await _questions_settle(watch)
+
+    asyncio.run(one_cycle())
+    assert [r["target"] for r in api.requests] == ["127.0.0.2"]
