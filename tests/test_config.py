@@ -147,13 +147,17 @@ url = "http://127.0.0.1:9/"
         ("[network]\ntimeout = true\n", "expected a number (got True)"),
         ("[network]\ntimeout = 0\n", "must be at least 0.2"),
         ("[general]\nquiet_from = '25:00'\nquiet_until = '07:00'\n", "expected a time like 22:30"),
-        ("[general]\nquiet_from = '22:00'\n", "quiet hours need both a start and an end"),
+        (
+            "[general]\nquiet_from = '22:00'\n",
+            "key general: Quiet hours until: quiet hours need both a start and an end",
+        ),
         ("[network]\nproxy = 'manual'\n", "a manual proxy needs a URL"),
         ("[network]\nproxy = 'socks'\n", "expected one of system, none, manual"),
         ("[network]\nproxy_url = 'http://bob:pw-9@proxy:3128'\n", "put the password in its own field"),
         ("[forwarding]\ntoken = 'abc'\n", "secrets are not read from the config file"),
         ("version = 99\n", "for a newer traywatch"),
         ("version = 'two'\n", "key version: expected a whole number"),
+        ("version = 0\n", "key version: expected a whole number"),
         (
             "[[service]]\nid = 'x'\n[[service.endpoint]]\nid = 'web'\nurl = 'ftp://x/'\n",
             "line 5, key service[0].endpoint[0].url: expected a URL starting with http:// or https:// or tls:// or tcp://",
@@ -218,3 +222,48 @@ def test_every_setting_is_documented() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text()
     for setting in SETTINGS:
         assert f"`{setting.key}`" in text, setting.key
+
+
+def test_the_status_page_is_read_when_on_and_the_catalog_names_products(tmp_path: Path) -> None:
+    watch = load_config(write(tmp_path, "")).status_page()
+    assert watch is not None and watch.base_url == "https://metastatus.com" and watch.wanted
+    assert load_config(write(tmp_path, "[status_page]\nenabled = false\n")).status_page() is None
+    own = "[catalog]\ninclude_defaults = false\n[[control]]\nid = 'c'\nurl = 'http://c.example/'\n"
+    own += "[[service]]\nid = 'x'\n[[service.endpoint]]\nid = 'web'\nurl = 'https://x.example/'\n"
+    assert load_config(write(tmp_path, own)).status_page() is None  # no product to look for
+
+
+def test_other_networks_are_asked_only_when_switched_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    assert load_config(write(tmp_path, "")).vantage() is None  # off unless the user says
+    named = load_config(write(tmp_path, "[globalping]\nenabled = true\ncountry = 'de'\n")).vantage()
+    from_locale = load_config(write(tmp_path, "[globalping]\nenabled = true\n")).vantage()
+    assert named is not None and from_locale is not None
+    assert (named.country, from_locale.country) == ("DE", "FR")
+    assert named.base_url == "https://api.globalping.io"
+
+
+@pytest.mark.parametrize(
+    ("network", "needs"),
+    [
+        ("proxy = 'manual'\nproxy_url = 'http://proxy.example:3128'\nproxy_user = 'bob'\n", True),
+        ("proxy = 'manual'\nproxy_url = 'http://proxy.example:3128'\n", False),
+        ("proxy = 'system'\nproxy_user = 'bob'\n", False),
+    ],
+)
+def test_a_proxy_password_is_wanted_only_for_a_manual_proxy_with_a_user(
+    tmp_path: Path, network: str, needs: bool
+) -> None:
+    config = load_config(write(tmp_path, f"[network]\n{network}"))
+    assert config.needs_proxy_password is needs
+    user = "bob" if "proxy_user" in network else None
+    assert config.probe_settings("pw-1").proxy_auth == ((user, "pw-1") if user else None)
+    assert config.probe_settings(None).proxy_auth is None  # no password released: no credentials
+
+
+def test_whole_seconds_are_read_as_seconds_and_counts_stay_whole(tmp_path: Path) -> None:
+    values = load_config(write(tmp_path, "[general]\ninterval = 60\nconfirm_failures = 3\n")).values
+    assert (type(values["general.interval"]), values["general.interval"]) == (float, 60.0)
+    assert (type(values["general.confirm_failures"]), values["general.confirm_failures"]) == (int, 3)
