@@ -77,7 +77,7 @@ def test_missing_default_config_means_defaults(tmp_path: Path) -> None:
 
 
 def test_missing_explicit_config_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot be read"):
+    with pytest.raises(ConfigError, match=r"cannot be read \(No such file or directory\)"):
         load_config(tmp_path / "nope.toml", required=True)
 
 
@@ -158,6 +158,16 @@ url = "http://127.0.0.1:9/"
         ("version = 99\n", "for a newer traywatch"),
         ("version = 'two'\n", "key version: expected a whole number"),
         ("version = 0\n", "key version: expected a whole number"),
+        ("version = 'two'\n[general]\n", "line 1, key version: expected a whole number"),
+        ("[[control]]\nid = 7\nurl = 'http://x/'\n", "line 2, key control[0].id: expected a string, got an integer"),
+        ("[[control]]\nid = 'c'\nurl = 'http://x/'\nexpect_status = [200, '204']\n", "integers, found a string"),
+        ("[[control]]\nid = 'c'\nurl = 'http://x/'\nexpect_status = [true]\n", "integers, found true or false"),
+        (
+            "[[service]]\nid='a'\n[[service.endpoint]]\nid='w'\nurl='https://a/'\n"
+            "[[service]]\nid='b'\n[[service.endpoint]]\nid='w'\nurl='https://b/'\n"
+            "[[service.endpoint]]\nid='v'\nurl='ftp://b/'\n",
+            "line 13, key service[1].endpoint[1].url: expected a URL",
+        ),
         (
             "[[service]]\nid = 'x'\n[[service.endpoint]]\nid = 'web'\nurl = 'ftp://x/'\n",
             "line 5, key service[0].endpoint[0].url: expected a URL starting with http:// or https:// or tls:// or tcp://",
@@ -267,3 +277,15 @@ def test_whole_seconds_are_read_as_seconds_and_counts_stay_whole(tmp_path: Path)
     values = load_config(write(tmp_path, "[general]\ninterval = 60\nconfirm_failures = 3\n")).values
     assert (type(values["general.interval"]), values["general.interval"]) == (float, 60.0)
     assert (type(values["general.confirm_failures"]), values["general.confirm_failures"]) == (int, 3)
+
+
+@pytest.mark.parametrize(("size", "refused"), [(1 << 20, False), ((1 << 20) + 1, True)])
+def test_a_config_file_may_be_1_mib(tmp_path: Path, size: int, refused: bool) -> None:
+    text = "[general]\ninterval = 90\n"
+    path = write(tmp_path, text + "#" * (size - len(text) - 1) + "\n")
+    assert path.stat().st_size == size
+    if refused:
+        with pytest.raises(ConfigError, match="too big to be a settings file"):
+            load_config(path)
+    else:
+        assert load_config(path).values["general.interval"] == 90

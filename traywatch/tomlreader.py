@@ -156,22 +156,6 @@ class Node:
             raise self.error(key, "expected a non-empty string")
         return value
 
-    def number(self, key: str, default: float, *, minimum: float | None = None, maximum: float | None = None) -> float:
-        value = float(self._get(key, (int, float), "a number", default))
-        if minimum is not None and value < minimum:
-            raise self.error(key, f"expected a number of at least {minimum:g}, got {value:g}")
-        if maximum is not None and value > maximum:
-            raise self.error(key, f"expected a number of at most {maximum:g}, got {value:g}")
-        return value
-
-    def integer(self, key: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
-        value: int = self._get(key, (int,), "an integer", default)
-        if minimum is not None and value < minimum:
-            raise self.error(key, f"expected an integer of at least {minimum}, got {value}")
-        if maximum is not None and value > maximum:
-            raise self.error(key, f"expected an integer of at most {maximum}, got {value}")
-        return value
-
     def boolean(self, key: str, default: bool) -> bool:
         value: bool = self._get(key, (bool,), "true or false", default)
         return value
