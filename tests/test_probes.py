@@ -8,8 +8,11 @@ import errno
 import json
 import socket
 import ssl
+import struct
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +23,7 @@ from tests.helpers import control, cycle, probe, probe_control, resolver, servic
 from tests.servers import LocalServer
 from traywatch.catalog import BodyMatch
 from traywatch.model import DnsStatus, Layer, Outcome
-from traywatch.probes import dns
+from traywatch.probes import dns, tls
 from traywatch.probes.classify import classify_exception
 from traywatch.probes.endpoint import uses_proxy
 from traywatch.probes.tls import ResumingContext
@@ -554,6 +557,83 @@ def test_a_failed_attempt_is_tried_once_more_before_it_counts(http_server: Local
     assert http_server.hits.count("/retry-reset") == 2
 
 
+@pytest.fixture
+def own_tls_context() -> Iterator[None]:
+    """The app's verifying context made afresh for this test and after it: no session to offer,
+    and no host whose sessions are skipped, carried from one test to another."""
+    tls._context.cache_clear()
+    yield
+    tls._context.cache_clear()
+
+
+class _ResettingTlsServer:
+    """A TLS server on 127.0.0.1 that resets its first ``resets`` connections when the client
+    says hello, as a filter would (or a lossy network, now and then), and shakes hands after."""
+
+    def __init__(self, ca: trustme.CA, resets: int, then: str = "handshake") -> None:
+        self.context = servers.server_context(ca, "127.0.0.1")
+        self.resets = resets
+        self.then = then  # after the resets: "handshake", or "garbage" (not TLS at all)
+        self.accepted = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            with conn:
+                if self.accepted <= self.resets:
+                    conn.recv(4096)  # the ClientHello
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    continue
+                if self.then == "garbage":
+                    conn.recv(4096)
+                    conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+                    continue
+                with contextlib.suppress(OSError), self.context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(1)  # until the client hangs up
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.mark.parametrize(
+    ("resets", "outcome", "attempts"), [(1, Outcome.OK, 2), (2, Outcome.OK, 3), (3, Outcome.RESET, 3)]
+)
+@pytest.mark.usefixtures("own_tls_context")
+def test_a_reset_in_the_handshake_is_asked_a_third_time(
+    ca: trustme.CA, resets: int, outcome: Outcome, attempts: int
+) -> None:
+    """A reset during a handshake is the one sign of a filter that random loss can fake: met
+    twice, it is asked once more before it counts (a filter resets every time)."""
+    server = _ResettingTlsServer(ca, resets)
+    try:
+        result = probe(f"tls://127.0.0.1:{server.port}")
+    finally:
+        server.close()
+    assert (result.outcome, result.attempts) == (outcome, attempts), result.detail
+    assert server.accepted == attempts
+    if outcome is Outcome.RESET:
+        assert result.layer is Layer.TLS
+
+
+@pytest.mark.usefixtures("own_tls_context")
+def test_a_reset_then_another_failure_is_not_asked_a_third_time(ca: trustme.CA) -> None:
+    server = _ResettingTlsServer(ca, 1, then="garbage")
+    try:
+        result = probe(f"tls://127.0.0.1:{server.port}")
+    finally:
+        server.close()
+    assert (result.outcome, result.layer, result.attempts) == (Outcome.RESET, Layer.TLS, 2), result.detail
+    assert server.accepted == 2
+
+
 def test_a_probe_that_keeps_failing_is_tried_twice_and_no_more(http_server: LocalServer) -> None:
     url = http_server.route(
         "/retry-500",
@@ -622,8 +702,9 @@ def test_controls_and_app_apis_still_read_their_bodies(http_server: LocalServer)
     assert http_server.methods == ["GET"]
 
 
+@pytest.mark.usefixtures("own_tls_context")
 def test_the_next_cycle_resumes_the_tls_session_instead_of_a_full_handshake(ca: trustme.CA) -> None:
-    # A server of its own: no other test's session to resume.
+    # A server and a context of its own: no other test's session to resume.
     server = LocalServer(servers.server_context(ca, "resume.test.example", "127.0.0.1"))
     try:
         url = server.route("/resume", servers.ok(b"hello"))

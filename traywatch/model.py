@@ -97,11 +97,16 @@ class ProbeResult:
     layer_ms: tuple[tuple[Layer, float], ...] = ()
     redirect_to: str | None = None
     body_truncated: bool = False
-    attempts: int = 1  # 2 when a failed or hanging attempt was tried once more
+    attempts: int = 1  # 2 when a failed or hanging attempt was tried once more; 3 after two handshake resets
 
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.OK
+
+    @property
+    def reset_in_handshake(self) -> bool:
+        """Reset while connecting or shaking hands: what a filter does, and what loss can fake."""
+        return self.outcome is Outcome.RESET and self.layer in (Layer.TCP, Layer.TLS)
 
     @property
     def counted(self) -> bool:

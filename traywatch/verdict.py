@@ -159,7 +159,7 @@ def _block_sign(probe: ProbeResult, answers: Sequence[DohAnswer]) -> str | None:
         return f"{probe.host} presents a certificate from an unknown issuer (interception)"
     if probe.outcome is Outcome.HTTP_STATUS and probe.status_code == 451:
         return f"{probe.host} answers 451 Unavailable For Legal Reasons"
-    if probe.outcome is Outcome.RESET and probe.layer in (Layer.TCP, Layer.TLS):
+    if probe.reset_in_handshake:
         return f"{probe.host} is reset during the {probe.layer.value.upper()} handshake"
     if probe.outcome.is_dns and probe.layer is Layer.DNS:
         resolved = [a for a in _doh_for(probe.host, answers) if a.status is DnsStatus.NOERROR and a.addresses]
