@@ -325,3 +325,37 @@ def test_a_command_ends_on_an_error_in_one_wording() -> None:
     assert code == EXIT_INTERNAL
     assert words == "traywatch: internal error (ValueError); run with --verbose for details"
     assert "hunter2" not in words
+
+
+def test_the_text_table_cuts_a_long_detail_at_48_characters_and_nothing_else() -> None:
+    from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
+    from traywatch.report import to_text
+    from traywatch.verdict import decide
+
+    def probe(target: str, host: str, role: Role, detail: str) -> ProbeResult:
+        return ProbeResult(
+            target, host.split(".", maxsplit=1)[0], role, f"https://{host}/", host, Outcome.OK, Layer.HTTP, 42.0, detail
+        )
+
+    long_detail = "answers 200 after " + "x" * 100
+    services = (probe("messenger", "www.messenger.com", Role.WEB, long_detail),)
+    controls = tuple(probe(f"c{i}", f"c{i}.example", Role.CONTROL, "answers 204") for i in range(3))
+    obs = Observations(services, controls, (), 2500, service_names=(("messenger", "Messenger"),))
+    lines = to_text(decide(obs), obs).splitlines()
+    (row,) = [line for line in lines if "www.messenger.com" in line]
+    # The detail cut at 48, two spaces, the latency right-aligned under LATENCY.
+    assert row.startswith("Messenger") and row.endswith(long_detail[:48] + "  " + "42 ms".rjust(len("LATENCY")))
+    assert lines.index(row) == lines.index(next(line for line in lines if "HOST" in line)) + 1
+    control_rows = [line for line in lines if ".example" in line]
+    assert [line.startswith("Controls") for line in control_rows] == [True, False, False]
+
+
+@pytest.mark.parametrize(("duration_ms", "shown"), [(1049.9, "1.0 s"), (1050.1, "1.1 s")])
+def test_the_text_says_how_long_the_check_took_in_seconds(duration_ms: float, shown: str) -> None:
+    from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
+    from traywatch.report import to_text
+    from traywatch.verdict import decide
+
+    control = ProbeResult("c", "c", Role.CONTROL, "https://c.example/", "c.example", Outcome.OK, Layer.HTTP, 5.0)
+    obs = Observations((), (control,), (), 2500, duration_ms=duration_ms)
+    assert f"Checked in {shown}; controls 1/1 ok." in to_text(decide(obs), obs)
