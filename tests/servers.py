@@ -228,7 +228,8 @@ def _remember(h: Handler) -> None:
     h.server.upgrades.append({k.lower(): v for k, v in h.headers.items()})
 
 
-def _hold(h: Handler) -> None:
+def hold_open(h: Handler) -> None:
+    """Send what was written, then keep the connection open until the server stops."""
     h.wfile.flush()
     h.server.stopping.wait()
     h.close_connection = True
@@ -248,7 +249,7 @@ def ws_accept(push: bytes = b"", accept: str | None = None, *, hold: bool = True
             + push
         )
         if hold:
-            _hold(h)
+            hold_open(h)
         else:
             h.close_connection = True
 
@@ -268,4 +269,4 @@ def ws_frames_first(h: Handler) -> None:
     """Skip the HTTP answer: frames straight away, then silence."""
     _remember(h)
     h.wfile.write(FRAME * 4)
-    _hold(h)
+    hold_open(h)

@@ -121,15 +121,9 @@ def _refuse_later(body: bytes, after: float) -> servers.Route:
         h.wfile.flush()
         if not h.server.stopping.wait(after):
             h.wfile.write(body)
-        _hold(h)
+        servers.hold_open(h)
 
     return route
-
-
-def _hold(h: servers.Handler) -> None:
-    h.wfile.flush()
-    h.server.stopping.wait()
-    h.close_connection = True
 
 
 def test_a_refusal_body_that_comes_within_half_a_second_is_read(https_server: LocalServer) -> None:
@@ -152,7 +146,7 @@ def test_no_body_is_waited_for_where_none_is_expected(https_server: LocalServer)
         h.send_response(403)
         h.send_header("Content-Length", "100")
         h.end_headers()
-        _hold(h)
+        servers.hold_open(h)
 
     refused = chat(https_server, "/ws/hold403", refuse_and_hold, timeout=3.0)
     accepted = chat(https_server, "/ws/hold101", servers.ws_accept(push=servers.FRAME), timeout=3.0, **_REFUSAL)
@@ -241,7 +235,7 @@ def test_a_header_without_a_name_and_colon_is_malformed(https_server: LocalServe
             + line
             + b"\r\n\r\n"
         )
-        _hold(h)
+        servers.hold_open(h)
 
     result = chat(https_server, f"/ws/broken{len(line)}", broken)
     assert (result.outcome, result.layer) == (Outcome.MALFORMED, Layer.CHAT), result.detail
@@ -255,7 +249,7 @@ def test_an_answer_that_comes_in_pieces_is_read_whole(https_server: LocalServer)
             h.wfile.write(piece)
             h.wfile.flush()
             time.sleep(0.05)
-        _hold(h)
+        servers.hold_open(h)
 
     result = chat(https_server, "/ws/pieces", slow)
     assert (result.outcome, result.status_code) == (Outcome.OK, 101), result.detail
@@ -270,7 +264,7 @@ def test_headers_past_the_cap_are_malformed(https_server: LocalServer, sent: int
         start = b"HTTP/1.1 101 Switching Protocols\r\nX-Pad: "
         h.wfile.write(start + b"a" * (sent - len(start)))
         if then == "hold":
-            _hold(h)
+            servers.hold_open(h)
         else:
             h.wfile.write(b"\r\n\r\n")
             h.close_connection = True
@@ -282,7 +276,7 @@ def test_headers_past_the_cap_are_malformed(https_server: LocalServer, sent: int
 def test_a_body_in_the_same_read_as_the_head_is_read_from_its_first_byte(https_server: LocalServer) -> None:
     def at_once(h: servers.Handler) -> None:
         h.wfile.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\n\r\n1357001")
-        _hold(h)
+        servers.hold_open(h)
 
     fields = {"expect_status": (400,), "expect_body": "1357001", "body_match": BodyMatch.EXACT}
     result = chat(https_server, "/ws/at-once", at_once, **fields)
