@@ -14,6 +14,9 @@ import pytest
 from tests import servers
 from tests.helpers import config_text
 from tests.servers import LocalServer
+from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
+from traywatch.report import to_text
+from traywatch.verdict import decide
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -328,10 +331,6 @@ def test_a_command_ends_on_an_error_in_one_wording() -> None:
 
 
 def test_the_text_table_cuts_a_long_detail_at_48_characters_and_nothing_else() -> None:
-    from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
-    from traywatch.report import to_text
-    from traywatch.verdict import decide
-
     def probe(target: str, host: str, role: Role, detail: str) -> ProbeResult:
         return ProbeResult(
             target, host.split(".", maxsplit=1)[0], role, f"https://{host}/", host, Outcome.OK, Layer.HTTP, 42.0, detail
@@ -352,10 +351,6 @@ def test_the_text_table_cuts_a_long_detail_at_48_characters_and_nothing_else() -
 
 @pytest.mark.parametrize(("duration_ms", "shown"), [(1049.9, "1.0 s"), (1050.1, "1.1 s")])
 def test_the_text_says_how_long_the_check_took_in_seconds(duration_ms: float, shown: str) -> None:
-    from traywatch.model import Layer, Observations, Outcome, ProbeResult, Role
-    from traywatch.report import to_text
-    from traywatch.verdict import decide
-
     control = ProbeResult("c", "c", Role.CONTROL, "https://c.example/", "c.example", Outcome.OK, Layer.HTTP, 5.0)
     obs = Observations((), (control,), (), 2500, duration_ms=duration_ms)
     assert f"Checked in {shown}; controls 1/1 ok." in to_text(decide(obs), obs)
