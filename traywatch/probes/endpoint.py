@@ -124,15 +124,13 @@ async def probe_endpoint(
         if loop.time() >= deadline:
             return replace(result, attempts=1)
         second = await _attempt(target_id, endpoint, context, allows_redirect, deadline)
-        if second.ok:
-            return replace(second, attempts=2)
-        if not (result.reset_in_handshake and second.reset_in_handshake) or loop.time() >= deadline:
-            return replace(result, attempts=2)
-        # Reset twice in the handshake: a filter's sign, which random loss fakes for one
-        # endpoint in 25 at a 20 % reset rate, and a filter resets every time. It costs a
-        # connection to ask once more, so the sign holds only if the third is reset too.
-        third = await _attempt(target_id, endpoint, context, allows_redirect, deadline)
-        return replace(third, attempts=3) if third.ok else replace(result, attempts=3)
+        if result.reset_in_handshake and second.reset_in_handshake and loop.time() < deadline:
+            # Reset twice in the handshake: a filter's sign, which random loss fakes for one
+            # endpoint in 25 at a 20 % reset rate, and a filter resets every time. It costs a
+            # connection to ask once more, so the sign holds only if the third is reset too.
+            third = await _attempt(target_id, endpoint, context, allows_redirect, deadline)
+            return replace(third if third.ok else result, attempts=3)
+        return replace(second if second.ok else result, attempts=2)
     # Still no answer half-way: a second attempt alongside, and the first good answer wins.
     second_task = asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
     pending = {first, second_task}
