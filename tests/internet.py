@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.servers import abort
 from traywatch.catalog import Catalog, Control, Endpoint, Resolver, Service, shipped_catalog
 
 WEB = "100.64.1.1"  # every Meta name
@@ -202,9 +203,7 @@ def _answers(cat: Catalog) -> dict[tuple[str, str], tuple[int, bytes]]:
 
 
 def _rst(sock: socket.socket) -> None:
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    raw = sock.unwrap() if isinstance(sock, ssl.SSLSocket) else sock
-    raw.close()
+    abort(sock.unwrap() if isinstance(sock, ssl.SSLSocket) else sock)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -227,9 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
 
     def _reset_now(self) -> None:
-        sock = self.request
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()
+        abort(self.request)
         raise ConnectionResetError("reset on purpose")
 
     def do_GET(self) -> None:

@@ -28,6 +28,12 @@ def server_context(ca: trustme.CA, *identities: str, **kwargs: object) -> ssl.SS
     return context
 
 
+def abort(sock: socket.socket) -> None:
+    """Close with a TCP RST, as a filter or a crashed peer does, rather than a clean FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
 class Handler(BaseHTTPRequestHandler):
     server: LocalServer
     protocol_version = "HTTP/1.1"
@@ -76,9 +82,7 @@ class Handler(BaseHTTPRequestHandler):
     def reset(self) -> None:
         """Abort with a TCP RST rather than a clean close."""
         self.wfile.flush()
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        raw = self.connection.unwrap() if isinstance(self.connection, ssl.SSLSocket) else self.connection
-        raw.close()
+        abort(self.connection.unwrap() if isinstance(self.connection, ssl.SSLSocket) else self.connection)
         self.close_connection = True
 
 

@@ -8,7 +8,6 @@ import errno
 import json
 import socket
 import ssl
-import struct
 import subprocess
 import threading
 import time
@@ -368,9 +367,7 @@ _PROXY = "http://proxy.example:3128"
 def test_which_urls_the_environment_sends_through_a_proxy(
     url: str, proxies: dict[str, str], proxied: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    assert uses_proxy(url, "a.example", proxies) is proxied
+    assert uses_proxy(url, "a.example", proxies) is proxied  # conftest clears the environment's proxies
     monkeypatch.setenv("NO_PROXY", "a.example")
     assert uses_proxy(url, "a.example", proxies) is False
 
@@ -390,7 +387,7 @@ def test_user_agent_names_traywatch(http_server: LocalServer) -> None:
 
 
 def test_direct_probes_ask_one_request_a_connection_and_say_so(
-    http_server: LocalServer, https_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+    http_server: LocalServer, https_server: LocalServer
 ) -> None:
     # Straight to a server, the lean transport: one request, "Connection: close", the Host and
     # SNI of the name; through a proxy, httpx's own transport (test_proxy_from_environment_is_used).
@@ -400,9 +397,7 @@ def test_direct_probes_ask_one_request_a_connection_and_say_so(
         seen.append({k.lower(): v for k, v in h.headers.items()})
         h.reply(200, b"ok")
 
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    for server in (http_server, https_server):
+    for server in (http_server, https_server):  # conftest clears the environment's proxies
         url = server.route("/lean", record)
         assert probe(url).ok
     assert [h["connection"] for h in seen] == ["close", "close"]
@@ -482,15 +477,11 @@ def test_no_proxy_setting_ignores_the_environment(http_server: LocalServer, monk
 
 
 @pytest.mark.parametrize("mode", ["none", "system"])
-def test_a_proxy_address_kept_from_manual_mode_is_not_used_in_another(
-    http_server: LocalServer, monkeypatch: pytest.MonkeyPatch, mode: str
-) -> None:
+def test_a_proxy_address_kept_from_manual_mode_is_not_used_in_another(http_server: LocalServer, mode: str) -> None:
     from traywatch.catalog import Catalog
     from traywatch.model import ProbeSettings
     from traywatch.probes import run_cycle
 
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
     http_server.route("/kept-proxy", servers.ok(b"via a proxy that is off"))
     settings = ProbeSettings(timeout=2, proxy=mode, proxy_url=http_server.url())
     obs = asyncio.run(run_cycle(Catalog((service("a", "http://direct.invalid/kept-proxy"),), (), ()), settings))
@@ -590,7 +581,7 @@ class _ResettingTlsServer:
             with conn:
                 if self.accepted <= self.resets:
                     conn.recv(4096)  # the ClientHello
-                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    servers.abort(conn)
                     continue
                 if self.then == "garbage":
                     conn.recv(4096)
