@@ -707,6 +707,27 @@ def test_the_next_cycle_resumes_the_tls_session_instead_of_a_full_handshake(ca: 
         server.stop()
 
 
+@pytest.mark.usefixtures("own_tls_context")
+def test_two_servers_of_one_host_each_resume_their_own_session(ca: trustme.CA) -> None:
+    # One host name on two ports (a web front on 443, a chat server on 5222, say), each server
+    # with ticket keys of its own, probed in turn as a cycle does. Each is offered the session
+    # it issued: neither sends its certificate chain again, nor is a session read again.
+    first, second = server_for(ca), server_for(ca)
+    try:
+        for _ in range(3):
+            assert probe(f"https://127.0.0.1:{first.port}/t").ok
+            assert probe(f"https://127.0.0.1:{second.port}/t").ok
+        assert first.resumed == [False, True, True]
+        assert second.resumed == [False, True, True]
+        context = tls.verifying_context()
+        assert isinstance(context, ResumingContext)
+        assert context.reads == 2  # once for each server
+        assert context.offered("127.0.0.1", first.port) is not context.offered("127.0.0.1", second.port)
+    finally:
+        first.stop()
+        second.stop()
+
+
 def fresh_context(ca: trustme.CA) -> ResumingContext:
     context = ResumingContext(ssl.PROTOCOL_TLS_CLIENT)
     ca.configure_trust(context)

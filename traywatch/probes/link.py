@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 
+from traywatch.probes.tls import ResumingContext
+
 READ_SIZE = 64 * 1024  # plaintext held before the socket is no longer read
 
 
@@ -34,13 +36,17 @@ class Link(asyncio.Protocol):
 
     # What the client calls.
 
-    async def start_tls(self, context: ssl.SSLContext, host: str) -> None:
-        """Shake hands for ``host``; the last handshake message waits for the first ``write``."""
+    async def start_tls(self, context: ssl.SSLContext, host: str, port: int) -> None:
+        """Shake hands for ``host`` on ``port``; the last handshake message waits for the first
+        ``write``."""
         if self._error is not None:
             raise self._error
         if self._eof:
             raise ConnectionResetError("the connection closed before the TLS handshake")
-        self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=host)
+        if isinstance(context, ResumingContext):
+            self._tls = context.wrap_client(self._incoming, self._outgoing, host, port)
+        else:
+            self._tls = context.wrap_bio(self._incoming, self._outgoing, server_hostname=host)
         loop = asyncio.get_running_loop()
         self._shaken = loop.create_future()
         # Started from the loop rather than here: when many connections open at once, their

@@ -37,7 +37,7 @@ async def opened(
         progress.done()
         if context is not None:
             progress.enter(Layer.TLS)
-            await link.start_tls(context, host)
+            await link.start_tls(context, host, port)
             progress.done()
         yield link
     finally:

@@ -2,8 +2,8 @@
 SSL_CERT_DIR, as OpenSSL does; from a hashed CA folder, issuers are read only as they are needed),
 an optional extra CA bundle, certifi only where the system has none.
 
-It offers each host the session its last handshake left (a TLS 1.3 ticket), so a check a minute
-later resumes instead of receiving the certificate chain again: about 4 KB less per host and
+It offers each server (a host and port) the session its last handshake left (a TLS 1.3 ticket),
+so a check a minute later resumes instead of receiving the certificate chain again: about 4 KB less per host and
 cycle. A server that declines simply does a full handshake, verified as always; a network that
 intercepts TLS cannot resume a session it did not issue, so it still shows its own certificate."""
 
@@ -43,34 +43,40 @@ def _hashed_folder() -> str | None:
 
 
 # After finished handshakes left no ticket twice running (a server without them, or probes that
-# hung up before the ticket came), its host's next connections are not read: this many of them.
+# hung up before the ticket came), that server's next connections are not read: this many of them.
 SKIP_AFTER_NO_TICKET = 15
-# A read that finds no ticket may just be early: a connection to the same host made at the same
+# A read that finds no ticket may just be early: a connection to the same server made at the same
 # moment can finish its handshake a moment before the server's ticket arrives. Only this many
-# misses running say the host gives none.
+# misses running say the server gives none.
 MISSES_BEFORE_SKIP = 2
+
+_Server = tuple[str, int | None]  # a host name and a port (None: not known)
 
 
 class ResumingContext(ssl.SSLContext):
-    """An SSLContext that offers each new connection to a host the session a finished handshake
-    with that host left, for as long as the host resumes it.
+    """An SSLContext that offers each new connection to a server the session a finished
+    handshake with that server left, for as long as the server resumes it.
 
-    The session is read out of a connection only when there is none for its host yet, or when
-    the host did not resume the one offered (its ticket expired, its keys changed): in CPython
+    A server is a host and a port: one name can front two servers (a web front on 443, a chat
+    server on 5222) with ticket keys of their own, and each would refuse the other's session.
+    Connections wrapped by ``wrap_bio`` alone (asyncio's own TLS) name no port.
+
+    The session is read out of a connection only when there is none for its server yet, or when
+    the server did not resume the one offered (its ticket expired, its keys changed): in CPython
     3.11 each read of a TLS 1.3 session leaks about 6 KB (docs/performance.md), and a tray app
     makes some 30,000 connections a day. Connections made at the same moment all offer the last
     one known."""
 
-    _sessions: dict[str, ssl.SSLSession]
-    _newest: dict[str, ssl.SSLObject]
-    _skip: dict[str, int]  # connections to a host not to read, after reads found no ticket
-    _misses: dict[str, int]  # reads running that found no ticket
+    _sessions: dict[_Server, ssl.SSLSession]
+    _newest: dict[_Server, ssl.SSLObject]
+    _skip: dict[_Server, int]  # connections to a server not to read, after reads found no ticket
+    _misses: dict[_Server, int]  # reads running that found no ticket
     reads = 0  # sessions read out of connections, for tests and benchmarks
 
-    def offered(self, host: str) -> ssl.SSLSession | None:
-        """The session the next connection to ``host`` will offer."""
-        sessions: dict[str, ssl.SSLSession] = self.__dict__.get("_sessions", {})
-        return sessions.get(host)
+    def offered(self, host: str, port: int | None = None) -> ssl.SSLSession | None:
+        """The session the next connection to ``host`` on ``port`` will offer."""
+        sessions: dict[_Server, ssl.SSLSession] = self.__dict__.get("_sessions", {})
+        return sessions.get((host, port))
 
     def wrap_bio(  # type: ignore[override]
         self,
@@ -82,31 +88,40 @@ class ResumingContext(ssl.SSLContext):
     ) -> ssl.SSLObject:
         if server_side or not server_hostname:
             return super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
+        return self._resuming(incoming, outgoing, (server_hostname, None), session)
+
+    def wrap_client(self, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO, host: str, port: int) -> ssl.SSLObject:
+        """The client side of a connection to ``host`` on ``port``."""
+        return self._resuming(incoming, outgoing, (host, port), None)
+
+    def _resuming(
+        self, incoming: ssl.MemoryBIO, outgoing: ssl.MemoryBIO, server: _Server, session: ssl.SSLSession | None
+    ) -> ssl.SSLObject:
         sessions = self.__dict__.setdefault("_sessions", {})
         newest = self.__dict__.setdefault("_newest", {})
         skip = self.__dict__.setdefault("_skip", {})
         misses = self.__dict__.setdefault("_misses", {})
-        previous = newest.pop(server_hostname, None)
+        previous = newest.pop(server, None)
         # A handshake still under way (no version yet) has nothing to read; one that resumed
         # the session offered leaves it as good as it was.
         if previous is not None and previous.version() is not None and not previous.session_reused:
-            if skip.get(server_hostname, 0) > 0:
-                skip[server_hostname] -= 1  # a host that gave no ticket lately: not read every time
+            if skip.get(server, 0) > 0:
+                skip[server] -= 1  # a server that gave no ticket lately: not read every time
             else:
                 self.reads += 1
                 fresh = _ticketed(previous)
                 if fresh is not None:
-                    sessions[server_hostname] = fresh
-                    misses.pop(server_hostname, None)
+                    sessions[server] = fresh
+                    misses.pop(server, None)
                 else:
-                    misses[server_hostname] = misses.get(server_hostname, 0) + 1
-                    if misses[server_hostname] >= MISSES_BEFORE_SKIP:
-                        skip[server_hostname] = SKIP_AFTER_NO_TICKET
-                        misses[server_hostname] = 0
+                    misses[server] = misses.get(server, 0) + 1
+                    if misses[server] >= MISSES_BEFORE_SKIP:
+                        skip[server] = SKIP_AFTER_NO_TICKET
+                        misses[server] = 0
         if session is None:
-            session = sessions.get(server_hostname)
-        made = super().wrap_bio(incoming, outgoing, server_side, wire_name(server_hostname), session)
-        newest[server_hostname] = made  # looked at when the next connection to its host starts
+            session = sessions.get(server)
+        made = super().wrap_bio(incoming, outgoing, False, wire_name(server[0]), session)
+        newest[server] = made  # looked at when the next connection to its server starts
         return made
 
 

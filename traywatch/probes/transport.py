@@ -95,7 +95,7 @@ class DirectClient:
             if url.scheme == "https":
                 await trace("connection.start_tls.started", {})
                 async with _step(timeout, ConnectTimeout, ConnectError):
-                    await link.start_tls(self.tls, url.host)
+                    await link.start_tls(self.tls, url.host, url.effective_port)
                 await trace("connection.start_tls.complete", {})
             await trace("http11.send_request_headers.started", {})
             connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEADERS)
