@@ -348,6 +348,38 @@ def test_dropping_again_inside_an_episode_updates_the_same_notice_at_most_every_
     assert all(b - a >= d.settings.flap_update_every for a, b in itertools.pairwise(said))
 
 
+def test_two_services_dropping_again_together_are_both_named() -> None:
+    d = Driver()
+    confirm(d, BOTH_DOWN)
+    for _ in range(2):
+        d.cycle(HEALTHY)
+    for _ in range(3):
+        d.cycle(HEALTHY)
+        d.cycle(HEALTHY)
+        d.advance(120)
+        confirm(d, BOTH_DOWN)
+    assert [n.title for n in d.notes[1:]] == [
+        "Messenger and Instagram keep dropping: down 2 times in 5 min",
+        "Messenger and Instagram keep dropping: down 4 times in 11 min",
+    ]
+    assert set(d.notes[1].services) == {"instagram", "messenger"}
+
+
+def test_services_dropping_again_a_different_number_of_times_are_named_without_a_count() -> None:
+    d = Driver()
+    down_then_up(d)  # Messenger's first drop, alone
+    for _ in range(4):
+        d.cycle(HEALTHY)
+        d.cycle(HEALTHY)
+        d.advance(120)
+        confirm(d, BOTH_DOWN)
+    assert d.titles() == [
+        "It's not your wifi — Messenger is down",
+        "It's not your wifi — Messenger and Instagram are down",  # Instagram's first drop
+        "Messenger and Instagram keep dropping",  # Messenger has dropped once more than Instagram
+    ]
+
+
 @pytest.mark.parametrize("period", [1, 2])
 def test_flapping_faster_than_the_confirmation_never_notifies(period: int) -> None:
     d = Driver()

@@ -91,8 +91,16 @@ def _back_title(change: Change) -> str:
     return f"{change.name} is back (down {format_duration(change.downtime)})"
 
 
-def _dropping_title(change: Change) -> str:
-    return f"{change.name} keeps dropping: down {change.drops} times in {format_duration(change.at - change.since)}"
+def _dropping_title(changes: Sequence[Change]) -> str:
+    """Every service that dropped again; the count and span only where they are the same for all
+    (two services with the same cause usually are)."""
+    lead = changes[0]
+    count = f": down {lead.drops} times in {format_duration(lead.at - lead.since)}"
+    if len(changes) == 1:
+        return f"{lead.name} keeps dropping{count}"
+    names = join_names([c.name for c in changes])
+    same = all((c.drops, c.since) == (lead.drops, lead.since) for c in changes)
+    return f"{names} keep dropping{count if same else ''}"
 
 
 def _marks(started: Sequence[Change], ended: Sequence[Change]) -> tuple[Mark, ...]:
@@ -132,7 +140,7 @@ def build(changes: Sequence[Change], state: MonitorState) -> list[Notification]:
         new = [c for c in outages if c.kind is not ChangeKind.DROPPED_AGAIN]
         down = [c.name for c in new if c.kind is ChangeKind.DOWN]
         if not new:
-            title = _dropping_title(outages[0])
+            title = _dropping_title(outages)
         elif verdict is not None and verdict.kind is VerdictKind.META_DNS:
             title = verdict.headline
         elif down:
