@@ -14,6 +14,7 @@ import pytest
 import trustme
 
 from tests.desktop import Desktop
+from tests.notification_server import private_bus
 from tests.servers import LocalServer, server_context
 from traywatch.loop_thread import LoopThread
 
@@ -149,6 +150,14 @@ def loop() -> Iterator[LoopThread]:
         thread.stop()
         gc.enable()
         gc.collect()  # a transport left open by this test warns here, against this test
+
+
+@pytest.fixture
+def empty_session_bus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """A private session bus with nothing on it, as the session's bus."""
+    with private_bus(tmp_path) as address:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        yield address
 
 
 @pytest.fixture

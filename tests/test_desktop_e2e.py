@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -307,22 +306,6 @@ def test_notifier_replaces_its_own_notice_and_sends_urgency_as_a_byte(
     assert int(new["It's your connection"]["timeout"]) == 0
     assert int(new["Messenger is back (down 2 min)"]["timeout"]) > 0
     dunst.close()
-
-
-@pytest.fixture
-def empty_session_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A private session bus with nothing on it."""
-    bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert bus.stdout is not None
-        address = bus.stdout.readline().strip()
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        yield address
-    finally:
-        bus.terminate()
-        bus.communicate(timeout=5)
 
 
 def test_a_missing_notification_server_is_reported_not_raised(empty_session_bus: str) -> None:

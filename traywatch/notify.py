@@ -85,6 +85,7 @@ class DBusNotifier:
         try:
             from jeepney import DBusAddress, MatchRule, message_bus
             from jeepney.io.asyncio import Proxy, open_dbus_router
+            from jeepney.wrappers import DBusErrorResponse
         except ImportError as exc:
             raise NotifierUnavailable(f"the jeepney D-Bus library is missing ({exc})") from None
         try:
@@ -93,9 +94,10 @@ class DBusNotifier:
                 bus = Proxy(message_bus, self._router)
                 (has_owner,) = await bus.NameHasOwner(_BUS_NAME)
                 if not has_owner:
-                    # Ask the bus to start one (D-Bus activation), as notify-send would.
-                    with contextlib.suppress(Exception):
-                        await bus.StartServiceByName(_BUS_NAME, 0)
+                    # Ask the bus to start one (D-Bus activation), as notify-send would; a bus
+                    # that knows of none answers with an error, and the reason below is the one.
+                    with contextlib.suppress(DBusErrorResponse):
+                        await bus.StartServiceByName(_BUS_NAME)
                     (has_owner,) = await bus.NameHasOwner(_BUS_NAME)
                 if not has_owner:
                     raise NotifierUnavailable("no notification server is running on the session bus")
