@@ -374,6 +374,7 @@ def test_catalogs_beyond_the_bound_are_refused_quickly(tmp_path: Path) -> None:
 
     from traywatch.catalog import MAX_ENDPOINTS
 
+    assert MAX_ENDPOINTS == 200  # docs/catalog.md, and the error people read
     many = "".join(f"[[control]]\nid='{i}'\nurl='http://h/'\n" for i in range(26_000))  # under 1 MB
     path = tmp_path / "many.toml"
     path.write_text(many)
