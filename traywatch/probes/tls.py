@@ -3,9 +3,10 @@ SSL_CERT_DIR, as OpenSSL does; from a hashed CA folder, issuers are read only as
 an optional extra CA bundle, certifi only where the system has none.
 
 It offers each server (a host and port) the session its last handshake left (a TLS 1.3 ticket),
-so a check a minute later resumes instead of receiving the certificate chain again: about 4 KB less per host and
-cycle. A server that declines simply does a full handshake, verified as always; a network that
-intercepts TLS cannot resume a session it did not issue, so it still shows its own certificate."""
+so a check a minute later resumes instead of receiving the certificate chain again: about 4 KB
+less per server and cycle. A server that declines simply does a full handshake, verified as
+always; a network that intercepts TLS cannot resume a session it did not issue, so it still
+shows its own certificate."""
 
 from __future__ import annotations
 
