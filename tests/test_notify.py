@@ -39,7 +39,8 @@ def server_on(empty_session_bus: str) -> Iterator[Callable[..., NotificationServ
 
 
 def run(
-    scenario: Callable[[DBusNotifier], Coroutine[Any, Any, None]], on_action: Callable[[str], None] = print
+    scenario: Callable[[DBusNotifier], Coroutine[Any, Any, None]],
+    on_action: Callable[[str], None] = lambda action: None,
 ) -> None:
     async def go() -> None:
         notifier = DBusNotifier("traywatch", lambda note: "", on_action)
@@ -131,7 +132,7 @@ def test_a_server_that_does_not_answer_is_given_up_on_after_three_seconds(
     server_on: Callable[..., NotificationServer],
 ) -> None:
     server_on(silent=True)
-    notifier = DBusNotifier("traywatch", lambda note: "", print)
+    notifier = DBusNotifier("traywatch", lambda note: "", lambda action: None)
     started = time.monotonic()
     with pytest.raises(NotifierUnavailable, match="TimeoutError"):
         asyncio.run(notifier.connect())
