@@ -107,10 +107,15 @@ class Desktop:
         self.procs.append(keyring)
         self.wait_for_name("org.freedesktop.secrets")
         # Notification server.
+        # dunst lists a notice's buttons in a menu it asks this program to choose from, as a
+        # person would: the choice is the button click_action names.
+        menu = self.root / "dmenu"
+        menu.write_text(f'#!/bin/sh\ngrep -F "[$(cat {self.root}/menu-choice)]" | head -n 1\n')
+        menu.chmod(0o755)
         dunstrc = self.root / "dunstrc"
         dunstrc.write_text(
             '[global]\n    font = "DejaVu Sans 9"\n    geometry = "400x5-10+40"\n'
-            "    idle_threshold = 0\n    show_age_threshold = -1\n"
+            f'    idle_threshold = 0\n    show_age_threshold = -1\n    dmenu = "{menu}"\n'
         )
         self._spawn(["dunst", "-config", str(dunstrc)])
         self.wait_for_name("org.freedesktop.Notifications")
@@ -179,6 +184,22 @@ class Desktop:
     def wait_for_name(self, name: str, timeout: float = 10) -> None:
         if not wait_until(lambda: self.has_name(name), timeout, 0.05):
             raise RuntimeError(f"{name} did not appear on the session bus")
+
+    def click_action(self, notification_id: int, action: str) -> None:
+        """Click a button on a notice shown by dunst: dunst itself then says ActionInvoked."""
+        (self.root / "menu-choice").write_text(f"{notification_id},{action}")
+        subprocess.run(
+            [
+                "dbus-send",
+                "--session",
+                "--type=method_call",
+                "--dest=org.freedesktop.Notifications",
+                "/org/freedesktop/Notifications",
+                "org.dunstproject.cmd0.ContextMenuCall",
+            ],
+            env=self.env,
+            check=True,
+        )
 
     def screenshot(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -121,9 +121,22 @@ class NotificationServer:
             reply = new_error(message, "org.freedesktop.DBus.Error.UnknownMethod", "s", (str(member),))
         self._connection.send(reply)
 
-    def emit(self, signal: str, signature: str, body: tuple[Any, ...]) -> None:
-        """Send one of the spec's signals, as a server does when a notice is clicked or closed."""
-        self._connection.send(new_signal(DBusAddress(PATH, interface=NAME), signal, signature, body))
+    @classmethod
+    def bystander(cls, address: str) -> NotificationServer:
+        """Another program on the bus, which does not own the name but can send signals."""
+        server = cls.__new__(cls)
+        server._connection = open_dbus_connection(address)
+        server._thread = None
+        server._stopped = threading.Event()
+        return server
+
+    def emit(self, signal: str, signature: str, body: tuple[Any, ...], to: str | None = None) -> None:
+        """Send one of the spec's signals, as a server does when a notice is clicked or closed:
+        to everyone listening, or ``to`` one connection."""
+        message = new_signal(DBusAddress(PATH, interface=NAME), signal, signature, body)
+        if to is not None:
+            message.header.fields[HeaderFields.destination] = to
+        self._connection.send(message)
 
     def stop(self) -> None:
         self._stopped.set()

@@ -99,7 +99,7 @@ def test_messenger_outage_and_recovery_reach_the_notification_server(
         # a closed notice's buttons are not ours to answer).
         assert wait_until(lambda: any("not your wifi" in n[1] for n in _notified(log_text())), 10)
         notice_id = next(n[0] for n in _notified(log_text()) if "not your wifi" in n[1])
-        _click_action(desktop, notice_id, "details")
+        desktop.click_action(notice_id, "details")
         assert wait_until(lambda: "status window shown" in log_text(), 10), log_text()
         assert wait_until(lambda: _window_shown(desktop, "traywatch — status"), 10)
 
@@ -151,23 +151,6 @@ def _window_shown(desktop: Desktop, title: str) -> bool:
     return title in found
 
 
-def _click_action(desktop: Desktop, notification_id: int, action: str) -> None:
-    """What the notification server says when a button is clicked: ActionInvoked(id, key)."""
-    subprocess.run(
-        [
-            "dbus-send",
-            "--session",
-            "--type=signal",
-            "/org/freedesktop/Notifications",
-            "org.freedesktop.Notifications.ActionInvoked",
-            f"uint32:{notification_id}",
-            f"string:{action}",
-        ],
-        env=desktop.env,
-        check=True,
-    )
-
-
 def test_a_flapping_service_gets_one_notice_updated_in_place_and_a_pause_keeps_its_icon(
     desktop: Desktop, http_server: LocalServer, https_server: LocalServer, tmp_path: Path
 ) -> None:
@@ -207,7 +190,7 @@ def test_a_flapping_service_gets_one_notice_updated_in_place_and_a_pause_keeps_i
         assert most_on_screen == 1
 
         before = _tray_crop(desktop, "e2e-tray-not-paused")
-        _click_action(desktop, notices[0][0], "pause-1h")
+        desktop.click_action(notices[0][0], "pause-1h")
         assert wait_until(lambda: "notifications paused until" in log_text(), 10), log_text()
         # The badge is drawn over the icon: the tray's corner changes once it repaints.
         assert wait_until(lambda: _tray_crop(desktop, "e2e-tray-paused") != before, 10, 0.25)

@@ -128,6 +128,37 @@ def test_only_actions_on_its_own_notices_are_forwarded_and_a_failing_handler_sto
     assert "handling the notification action 'boom' failed" in caplog.text
 
 
+def test_signals_from_anyone_but_the_server_or_not_as_the_spec_says_are_ignored(
+    server_on: Callable[..., NotificationServer], empty_session_bus: str
+) -> None:
+    # Any program on the session bus can send a signal that looks like the server's, to
+    # everyone or to traywatch alone; and a server can send one with the wrong arguments.
+    server = server_on()
+    other = NotificationServer.bystander(empty_session_bus)
+    got: list[str] = []
+
+    async def scenario(notifier: DBusNotifier) -> None:
+        await notifier.send(OUTAGE)
+        ours = server.notified[-1]["id"]
+        other.emit("ActionInvoked", "us", (ours, ACTION_MUTE))  # a forgery, to everyone
+        other.emit("ActionInvoked", "us", (ours, "pause-1h"), to=notifier._router.unique_name)  # to traywatch
+        server.emit("ActionInvoked", "s", ("pause-1h",))  # the server, with the wrong arguments
+        server.emit("ActionInvoked", "uu", (ours, 7))
+        server.emit("NotificationClosed", "s", ("x",))
+        server.emit("ActionInvoked", "us", (ours, ACTION_DETAILS))  # the one real click
+        for _ in range(100):
+            if got:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)  # anything wrongly forwarded after it would show now
+
+    try:
+        run(scenario, got.append)
+    finally:
+        other.stop()
+    assert got == [ACTION_DETAILS]
+
+
 def test_a_server_that_does_not_answer_is_given_up_on_after_three_seconds(
     server_on: Callable[..., NotificationServer],
 ) -> None:

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 _BUS_NAME = "org.freedesktop.Notifications"
 _PATH = "/org/freedesktop/Notifications"
 _CALL_TIMEOUT = 3.0
+# Header fields, by their numbers in the D-Bus specification (jeepney's HeaderFields).
+_MEMBER, _SENDER, _SIGNATURE = 3, 7, 8
 
 ACTION_DETAILS = "details"
 ACTION_PAUSE = "pause-1h"
@@ -80,6 +82,7 @@ class DBusNotifier:
         self._router: Any = None
         self._ids: dict[str, int] = {}  # notification key -> id on the server, for replaces_id
         self._listener: asyncio.Task[None] | None = None
+        self._server_id = ""  # the server's unique name on the bus, from its last answer
 
     async def connect(self) -> None:
         try:
@@ -106,8 +109,10 @@ class DBusNotifier:
                 self.capabilities = frozenset(caps)
                 name, vendor, version, _spec = await self._call("GetServerInformation", "", ())
                 self.server = f"{name} {version} ({vendor})"
+                # The bus sends only the server's own signals (sender: whoever owns the name);
+                # those it arrived with are matched here, where the sender is a unique name.
+                await bus.AddMatch(MatchRule(type="signal", sender=_BUS_NAME, interface=_BUS_NAME, path=_PATH))
                 rule = MatchRule(type="signal", interface=_BUS_NAME, path=_PATH)
-                await bus.AddMatch(rule)
                 queue = self._stack.enter_context(self._router.filter(rule, bufsize=64))
         except (NotifierUnavailable, asyncio.CancelledError):
             await self.close()
@@ -129,22 +134,27 @@ class DBusNotifier:
         async with asyncio.timeout(_CALL_TIMEOUT):
             reply = await self._router.send_and_get_reply(message)
         result: tuple[Any, ...] = unwrap_msg(reply)
+        # The connection that answered is the server, as the bus says (a sender cannot be forged):
+        # its signals are the only ones listened to. A restarted server answers from a new name.
+        self._server_id = reply.header.fields.get(_SENDER, self._server_id)
         return result
 
     async def _listen(self, queue: asyncio.Queue[Any]) -> None:
         while True:
             message = await queue.get()
-            member = message.header.fields.get(3)  # HeaderFields.member
-            ours = set(self._ids.values())
-            if member == "ActionInvoked":
+            fields = message.header.fields
+            if fields.get(_SENDER) != self._server_id:
+                continue  # another program on the bus, to everyone or to us: not the server
+            member, signature = fields.get(_MEMBER), fields.get(_SIGNATURE)
+            if member == "ActionInvoked" and signature == "us":
                 notification_id, action = message.body
-                if notification_id in ours:
+                if notification_id in self._ids.values():
                     log.info("notification action %r", action)
                     try:
                         self.on_action(action)
                     except Exception:
                         log.exception("handling the notification action %r failed", action)
-            elif member == "NotificationClosed":
+            elif member == "NotificationClosed" and signature == "uu":
                 notification_id = message.body[0]
                 self._ids = {k: v for k, v in self._ids.items() if v != notification_id}
 
