@@ -42,6 +42,27 @@ def _ip(netns: str, *args: str) -> None:
     subprocess.run(["ip", "-n", netns, *args], check=True)
 
 
+FORGER = """
+import socket, struct, sys
+body = struct.pack("=BBBBBBBBI", 2, 0, 0, 0, 254, 0, 0, 0, 0)  # a default route in the main table
+message = struct.pack("=IHHII", 16 + len(body), 24, 0, 1, 0) + body  # RTM_NEWROUTE
+with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+    sock.sendto(message, (int(sys.argv[1]), 0))
+"""
+
+
+def _watcher_port(netns: str) -> int:
+    """The netlink port of the socket listening to the routing groups traywatch joins."""
+    from traywatch.netlink import GROUPS
+
+    table = subprocess.run(
+        ["ip", "netns", "exec", netns, "cat", "/proc/net/netlink"], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[1:]
+    ports = [int(row.split()[2]) for row in table if row.split()[1] == "0" and int(row.split()[3], 16) == GROUPS]
+    assert len(ports) == 1, table
+    return ports[0]
+
+
 @pytest.mark.parametrize("source", ["kernel", "qt"])
 def test_a_default_route_coming_and_going_calls_the_monitor(netns: str, source: str) -> None:
     _ip(netns, "link", "set", "lo", "up")
@@ -57,6 +78,12 @@ def test_a_default_route_coming_and_going_calls_the_monitor(netns: str, source: 
         assert ("kernel's routing messages" if source == "kernel" else "Qt's glib backend") in where, where
         with pytest.raises(queue.Empty):
             lines.get(timeout=0.5)  # nothing changed yet: nothing said
+        if source == "kernel":
+            # Any program can send a routing message to traywatch's socket; only the kernel's count.
+            port = _watcher_port(netns)
+            subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-c", FORGER, str(port)], check=True)
+            with pytest.raises(queue.Empty):
+                lines.get(timeout=2.5)
 
         # Plug in a link and a default route: the network is up.
         _ip(netns, "link", "add", "wan0", "type", "veth", "peer", "name", "gw0")

@@ -31,7 +31,9 @@ def _current_links() -> dict[int, int]:
         dump.send(netlink.link_dump_request())
         links: dict[int, int] = {}
         while True:
-            data = dump.recv(65536)
+            data, (sender, _groups) = dump.recvfrom(65536)
+            if sender != 0:
+                continue  # not the kernel's answer
             _, links = netlink.network_changes(data, links)
             if netlink.dump_finished(data):
                 return links
@@ -60,7 +62,7 @@ class KernelRouteWatcher(QObject):
         changed = False
         while True:
             try:
-                data = self._socket.recv(65536)
+                data, (sender, _groups) = self._socket.recvfrom(65536)
             except BlockingIOError:
                 break
             except OSError as exc:
@@ -71,6 +73,8 @@ class KernelRouteWatcher(QObject):
                 changed = True  # messages were lost: assume the worst, and learn the links again
                 self._links = _current_links()
                 continue
+            if sender != 0:
+                continue  # any program can send to this socket; only the kernel (port 0) speaks for the network
             news, self._links = netlink.network_changes(data, self._links)
             changed = changed or news
         if changed:
