@@ -68,6 +68,8 @@ class NotificationServer:
         self.silent = silent  # owns the name but answers no call, like a hung server
         self.notified: list[dict[str, Any]] = []  # each Notify call's arguments, in order
         self.record: Path | None = None
+        self.info = ("recorder", "tests", "1.0", "1.2")  # GetServerInformation's name, vendor, version, spec
+        self.id_reply: tuple[str, tuple[Any, ...]] | None = None  # Notify's answer, if not the spec's
         self._connection: DBusConnection = open_dbus_connection(address)
         self._connection.send_and_get_reply(message_bus.RequestName(NAME))
         self._next_id = 1
@@ -95,7 +97,7 @@ class NotificationServer:
         if member == "GetCapabilities":
             reply = new_method_return(message, "as", (list(self.caps),))
         elif member == "GetServerInformation":
-            reply = new_method_return(message, "ssss", ("recorder", "tests", "1.0", "1.2"))
+            reply = new_method_return(message, "ssss", self.info)
         elif member == "Notify":
             app, replaces, _icon, summary, body, actions, hints, timeout = message.body
             notification_id = replaces or self._next_id
@@ -114,7 +116,8 @@ class NotificationServer:
             )
             if self.record is not None:
                 self.record.write_text(json.dumps(self.notified))
-            reply = new_method_return(message, "u", (notification_id,))
+            signature, body = self.id_reply or ("u", (notification_id,))
+            reply = new_method_return(message, signature, body)
         elif member == "CloseNotification":
             reply = new_method_return(message)
         else:

@@ -159,6 +159,37 @@ def test_signals_from_anyone_but_the_server_or_not_as_the_spec_says_are_ignored(
     assert got == [ACTION_DETAILS]
 
 
+def test_the_servers_name_is_shown_as_one_short_line(server_on: Callable[..., NotificationServer]) -> None:
+    server = server_on()
+    server.info = ("dunst\nFAKE: all clear\x1b[2J", "v" * 500, "1.9", "1.2")
+
+    async def scenario(notifier: DBusNotifier) -> None:
+        assert "\n" not in notifier.server and "\x1b" not in notifier.server
+        assert notifier.server.startswith("dunst FAKE: all clear[2J 1.9 (vvv")
+        assert len(notifier.server) <= 80 and notifier.server.endswith("…")
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("answer", [("s", ("7",)), ("i", (-1,)), ("as", (["1"],))])
+def test_an_id_the_server_answers_out_of_spec_is_not_offered_back(
+    server_on: Callable[..., NotificationServer], answer: tuple[str, tuple[Any, ...]]
+) -> None:
+    # Kept, it would be sent back as replaces_id, which is a uint32: every later notice of the
+    # same kind would then fail to be sent.
+    server = server_on()
+    server.id_reply = answer
+
+    async def scenario(notifier: DBusNotifier) -> None:
+        await notifier.send(OUTAGE)
+        server.id_reply = None
+        await notifier.send(OUTAGE)
+        await notifier.send(OUTAGE)
+
+    run(scenario)
+    assert [n["replaces_id"] for n in server.notified] == [0, 0, server.notified[1]["id"]]
+
+
 def test_a_server_that_does_not_answer_is_given_up_on_after_three_seconds(
     server_on: Callable[..., NotificationServer],
 ) -> None:

@@ -22,13 +22,14 @@ from typing import Any
 
 from traywatch import APP_ID
 from traywatch.notices import NoteKind, Notification
-from traywatch.text import markless, markup
+from traywatch.text import markless, markup, plain
 
 log = logging.getLogger(__name__)
 
 _BUS_NAME = "org.freedesktop.Notifications"
 _PATH = "/org/freedesktop/Notifications"
 _CALL_TIMEOUT = 3.0
+SERVER_NAME_LIMIT = 80  # characters of the server's name and version shown in the menu
 # Header fields, by their numbers in the D-Bus specification (jeepney's HeaderFields).
 _MEMBER, _SENDER, _SIGNATURE = 3, 7, 8
 
@@ -61,6 +62,10 @@ def hints_for(note: Notification) -> dict[str, tuple[str, object]]:
         "desktop-entry": ("s", APP_ID),
         "category": ("s", "network"),
     }
+
+
+def _is_uint32(value: object) -> bool:
+    return type(value) is int and 0 < value <= 0xFFFFFFFF  # 0 means "none" to the server
 
 
 class NotifierUnavailable(Exception):
@@ -108,7 +113,7 @@ class DBusNotifier:
                 (caps,) = await self._call("GetCapabilities", "", ())
                 self.capabilities = frozenset(caps)
                 name, vendor, version, _spec = await self._call("GetServerInformation", "", ())
-                self.server = f"{name} {version} ({vendor})"
+                self.server = plain(f"{name} {version} ({vendor})", SERVER_NAME_LIMIT)  # shown in the menu
                 # The bus sends only the server's own signals (sender: whoever owns the name);
                 # those it arrived with are matched here, where the sender is a unique name.
                 await bus.AddMatch(MatchRule(type="signal", sender=_BUS_NAME, interface=_BUS_NAME, path=_PATH))
@@ -178,8 +183,12 @@ class DBusNotifier:
                     -1,
                 ),
             )
-            self._ids[note.key] = notification_id
-            log.info("notified (id %s): %s — %s", notification_id, note.title, note.body)
+            if _is_uint32(notification_id):
+                self._ids[note.key] = notification_id
+            else:  # offered back as replaces_id, it would fail every later notice of this kind
+                self._ids.pop(note.key, None)
+                log.warning("the notification server answered with an id out of the specification")
+            log.info("notified (id %s): %s — %s", plain(notification_id, 20), note.title, note.body)
         except Exception as exc:  # a failed notification must never break the monitor
             log.warning("could not send the notification %r: %s: %s", note.title, type(exc).__name__, exc)
 
