@@ -166,7 +166,7 @@ def test_the_servers_name_is_shown_as_one_short_line(server_on: Callable[..., No
     async def scenario(notifier: DBusNotifier) -> None:
         assert "\n" not in notifier.server and "\x1b" not in notifier.server
         assert notifier.server.startswith("dunst FAKE: all clear[2J 1.9 (vvv")
-        assert len(notifier.server) <= 80 and notifier.server.endswith("…")
+        assert len(notifier.server) == 80 and notifier.server.endswith("…")
 
     run(scenario)
 
@@ -188,6 +188,16 @@ def test_an_id_the_server_answers_out_of_spec_is_not_offered_back(
 
     run(scenario)
     assert [n["replaces_id"] for n in server.notified] == [0, 0, server.notified[1]["id"]]
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [(1, True), (0xFFFFFFFF, True), (0, False), (-1, False), (0x100000000, False), (True, False), ("7", False)],
+)
+def test_an_id_is_kept_only_as_the_uint32_the_specification_gives_it(value: object, kept: bool) -> None:
+    from traywatch.notify import _is_uint32
+
+    assert _is_uint32(value) is kept
 
 
 def test_a_server_that_does_not_answer_is_given_up_on_after_three_seconds(
