@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import trustme
 
+from tests.dbus_service import private_bus
 from tests.desktop import Desktop
-from tests.notification_server import private_bus
 from tests.servers import LocalServer, server_context
 from traywatch.loop_thread import LoopThread
 

@@ -3,20 +3,48 @@ calls from a thread. The watcher (tests/sni.py) and NetworkManager (tests/nm.py)
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 from jeepney import HeaderFields, Message, MessageType, new_error
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
+_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  {services}
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
 
-def private_bus() -> tuple[subprocess.Popen[str], str]:
+
+@contextlib.contextmanager
+def private_bus(folder: Path, services: Path | None = None) -> Iterator[str]:
+    """A session bus of its own, with nothing on it; ``services`` is a folder of D-Bus service
+    files it may start on request. Yields its address."""
+    config = folder / "bus.conf"
+    config.write_text(_BUS_CONFIG.format(services=f"<servicedir>{services}</servicedir>" if services else ""))
     bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True
+        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    assert bus.stdout is not None
-    return bus, bus.stdout.readline().strip()
+    try:
+        assert bus.stdout is not None
+        yield bus.stdout.readline().strip()
+    finally:
+        bus.terminate()
+        bus.communicate(timeout=5)
 
 
 class DBusService:
@@ -50,6 +78,10 @@ class DBusService:
                     self.conn.send(new_error(message, "org.freedesktop.DBus.Error.UnknownMethod"))
             except (OSError, KeyError, ValueError):
                 continue
+
+    def wait(self) -> None:
+        """Serve until the bus goes away (for a service the bus started)."""
+        self._thread.join()
 
     def close(self) -> None:
         self._stop.set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -46,13 +47,9 @@ def _app(
 
 
 @pytest.fixture
-def bus() -> Iterator[str]:
-    process, address = private_bus()
-    try:
+def bus(tmp_path: Path) -> Iterator[str]:
+    with private_bus(tmp_path) as address:
         yield address
-    finally:
-        process.terminate()
-        process.communicate(timeout=5)
 
 
 @pytest.mark.parametrize(("value", "metered"), [(1, True), (3, True), (2, False), (4, False), (0, None)])

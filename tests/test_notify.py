@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.notification_server import NAME, NotificationServer, private_bus
+from tests.dbus_service import private_bus
+from tests.notification_server import NAME, NotificationServer, emit
 from tests.servers import wait_until
 from traywatch.notices import NoteKind, Notification, Urgency
 from traywatch.notify import ACTION_DETAILS, ACTION_MUTE, DBusNotifier, NotifierUnavailable
@@ -30,12 +31,12 @@ def server_on(empty_session_bus: str) -> Iterator[Callable[..., NotificationServ
     started: list[NotificationServer] = []
 
     def start(caps: tuple[str, ...] = ("actions", "body"), silent: bool = False) -> NotificationServer:
-        started.append(NotificationServer(empty_session_bus, caps, silent).start())
+        started.append(NotificationServer(empty_session_bus, caps, silent))
         return started[-1]
 
     yield start
     for server in started:
-        server.stop()
+        server.close()
 
 
 def run(
@@ -133,15 +134,17 @@ def test_signals_from_anyone_but_the_server_or_not_as_the_spec_says_are_ignored(
 ) -> None:
     # Any program on the session bus can send a signal that looks like the server's, to
     # everyone or to traywatch alone; and a server can send one with the wrong arguments.
+    from jeepney.io.blocking import open_dbus_connection
+
     server = server_on()
-    other = NotificationServer.bystander(empty_session_bus)
+    other = open_dbus_connection(empty_session_bus)  # another program, not owning the name
     got: list[str] = []
 
     async def scenario(notifier: DBusNotifier) -> None:
         await notifier.send(OUTAGE)
         ours = server.notified[-1]["id"]
-        other.emit("ActionInvoked", "us", (ours, ACTION_MUTE))  # a forgery, to everyone
-        other.emit("ActionInvoked", "us", (ours, "pause-1h"), to=notifier._router.unique_name)  # to traywatch
+        emit(other, "ActionInvoked", "us", (ours, ACTION_MUTE))  # a forgery, to everyone
+        emit(other, "ActionInvoked", "us", (ours, "pause-1h"), to=notifier._router.unique_name)  # to traywatch
         server.emit("ActionInvoked", "s", ("pause-1h",))  # the server, with the wrong arguments
         server.emit("ActionInvoked", "uu", (ours, 7))
         server.emit("NotificationClosed", "s", ("x",))
@@ -155,7 +158,7 @@ def test_signals_from_anyone_but_the_server_or_not_as_the_spec_says_are_ignored(
     try:
         run(scenario, got.append)
     finally:
-        other.stop()
+        other.close()
     assert got == [ACTION_DETAILS]
 
 

@@ -24,15 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def watcher() -> Iterator[Watcher]:
-    bus, address = private_bus()
-    found = Watcher(address)
-    try:
-        yield found
-    finally:
-        found.close()
-        bus.terminate()
-        bus.communicate(timeout=5)
+def watcher(tmp_path: Path) -> Iterator[Watcher]:
+    with private_bus(tmp_path) as address:
+        found = Watcher(address)
+        try:
+            yield found
+        finally:
+            found.close()
 
 
 def _tooltip(props: dict[str, Any]) -> str:
