@@ -777,9 +777,15 @@ def test_a_host_that_gives_no_tickets_is_not_read_at_every_connection(ca: trustm
         assert context.reads == MISSES_BEFORE_SKIP
         get(context, server, "/t")
         assert context.reads == MISSES_BEFORE_SKIP + 1
-        # The count of misses starts again after the skip: the next connection is read too.
+        # The count of misses starts again after the skip: the next connection is read too,
+        # and those two misses skip the next fifteen again.
         get(context, server, "/t")
         assert context.reads == MISSES_BEFORE_SKIP + 2
+        for _ in range(SKIP_AFTER_NO_TICKET):
+            get(context, server, "/t")
+        assert context.reads == MISSES_BEFORE_SKIP + 2
+        get(context, server, "/t")
+        assert context.reads == MISSES_BEFORE_SKIP + 3
     finally:
         server.stop()
 
