@@ -30,8 +30,6 @@ _BUS_NAME = "org.freedesktop.Notifications"
 _PATH = "/org/freedesktop/Notifications"
 _CALL_TIMEOUT = 3.0
 SERVER_NAME_LIMIT = 80  # characters of the server's name and version shown in the menu
-# Header fields, by their numbers in the D-Bus specification (jeepney's HeaderFields).
-_MEMBER, _SENDER, _SIGNATURE = 3, 7, 8
 
 ACTION_DETAILS = "details"
 ACTION_PAUSE = "pause-1h"
@@ -132,7 +130,7 @@ class DBusNotifier:
         log.info("notifications go to %s, capabilities: %s", self.server, ", ".join(sorted(self.capabilities)))
 
     async def _call(self, method: str, signature: str, body: tuple[Any, ...]) -> tuple[Any, ...]:
-        from jeepney import new_method_call
+        from jeepney import HeaderFields, new_method_call
         from jeepney.wrappers import unwrap_msg
 
         message = new_method_call(self._address, method, signature, body)
@@ -141,16 +139,18 @@ class DBusNotifier:
         result: tuple[Any, ...] = unwrap_msg(reply)
         # The connection that answered is the server, as the bus says (a sender cannot be forged):
         # its signals are the only ones listened to. A restarted server answers from a new name.
-        self._server_id = reply.header.fields.get(_SENDER, self._server_id)
+        self._server_id = reply.header.fields.get(HeaderFields.sender, self._server_id)
         return result
 
     async def _listen(self, queue: asyncio.Queue[Any]) -> None:
+        from jeepney import HeaderFields
+
         while True:
             message = await queue.get()
             fields = message.header.fields
-            if fields.get(_SENDER) != self._server_id:
+            if fields.get(HeaderFields.sender) != self._server_id:
                 continue  # another program on the bus, to everyone or to us: not the server
-            member, signature = fields.get(_MEMBER), fields.get(_SIGNATURE)
+            member, signature = fields.get(HeaderFields.member), fields.get(HeaderFields.signature)
             if member == "ActionInvoked" and signature == "us":
                 notification_id, action = message.body
                 if notification_id in self._ids.values():
