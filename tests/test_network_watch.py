@@ -12,6 +12,8 @@ import threading
 
 import pytest
 
+from tests.test_netlink import route
+
 pytestmark = pytest.mark.netns
 
 WATCHER = """
@@ -43,11 +45,9 @@ def _ip(netns: str, *args: str) -> None:
 
 
 FORGER = """
-import socket, struct, sys
-body = struct.pack("=BBBBBBBBI", 2, 0, 0, 0, 254, 0, 0, 0, 0)  # a default route in the main table
-message = struct.pack("=IHHII", 16 + len(body), 24, 0, 1, 0) + body  # RTM_NEWROUTE
+import socket, sys
 with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
-    sock.sendto(message, (int(sys.argv[1]), 0))
+    sock.sendto(bytes.fromhex(sys.argv[2]), (int(sys.argv[1]), 0))
 """
 
 
@@ -81,7 +81,8 @@ def test_a_default_route_coming_and_going_calls_the_monitor(netns: str, source: 
         if source == "kernel":
             # Any program can send a routing message to traywatch's socket; only the kernel's count.
             port = _watcher_port(netns)
-            subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-c", FORGER, str(port)], check=True)
+            forged = route(0).hex()  # a default route in the main table, as the kernel lays it out
+            subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-c", FORGER, str(port), forged], check=True)
             with pytest.raises(queue.Empty):
                 lines.get(timeout=2.5)
 

@@ -25,15 +25,22 @@ log = logging.getLogger(__name__)
 SETTLE_MS = 1000
 
 
+def _from_kernel(sock: socket.socket) -> bytes | None:
+    """One datagram, or None when it did not come from the kernel (port 0): any program can send
+    to a netlink socket, and only the kernel speaks for the network."""
+    data, (sender, _groups) = sock.recvfrom(65536)
+    return data if sender == 0 else None
+
+
 def _current_links() -> dict[int, int]:
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, socket.NETLINK_ROUTE) as dump:
         dump.settimeout(2.0)
         dump.send(netlink.link_dump_request())
         links: dict[int, int] = {}
         while True:
-            data, (sender, _groups) = dump.recvfrom(65536)
-            if sender != 0:
-                continue  # not the kernel's answer
+            data = _from_kernel(dump)
+            if data is None:
+                continue
             _, links = netlink.network_changes(data, links)
             if netlink.dump_finished(data):
                 return links
@@ -62,7 +69,7 @@ class KernelRouteWatcher(QObject):
         changed = False
         while True:
             try:
-                data, (sender, _groups) = self._socket.recvfrom(65536)
+                data = _from_kernel(self._socket)
             except BlockingIOError:
                 break
             except OSError as exc:
@@ -73,8 +80,8 @@ class KernelRouteWatcher(QObject):
                 changed = True  # messages were lost: assume the worst, and learn the links again
                 self._links = _current_links()
                 continue
-            if sender != 0:
-                continue  # any program can send to this socket; only the kernel (port 0) speaks for the network
+            if data is None:
+                continue
             news, self._links = netlink.network_changes(data, self._links)
             changed = changed or news
         if changed:
