@@ -84,8 +84,9 @@ def test_pipx_installs_a_working_traywatch_that_finds_its_files_outside_the_sour
     dist: Path, tmp_path: Path, netns: str
 ) -> None:
     (wheel,) = dist.glob("traywatch-*.whl")
+    # As a user's shell runs it: a PYTHONPATH pointing at a checkout would hide what the wheel lacks.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
         "PIPX_HOME": str(tmp_path / "pipx"),
         "PIPX_BIN_DIR": str(tmp_path / "bin"),
         "HOME": str(tmp_path / "home"),
@@ -106,6 +107,7 @@ def test_pipx_installs_a_working_traywatch_that_finds_its_files_outside_the_sour
             "print(r.resources_dir()); print(len(c.shipped_catalog().services))",
         ],
         cwd=away,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
