@@ -9,6 +9,8 @@ import queue
 import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +46,24 @@ def _ip(netns: str, *args: str) -> None:
     subprocess.run(["ip", "-n", netns, *args], check=True)
 
 
+def _batch(netns: str, folder: Path, commands: list[str]) -> None:
+    """The commands in one run of ``ip``: microseconds apart, as a link coming up sends them."""
+    script = folder / "commands.ip"
+    script.write_text("\n".join(commands) + "\n", encoding="utf-8")
+    subprocess.run(["ip", "-n", netns, "-batch", str(script)], check=True)
+
+
+SETTLED = 1.0  # seconds: the call comes "a second after it settles"
+PLUG_IN = [
+    "link add wan0 type veth peer name gw0",
+    "addr add 10.77.0.2/24 dev wan0",
+    "addr add 10.77.0.1/24 dev gw0",
+    "link set gw0 up",
+    "link set wan0 up",
+    "route add default via 10.77.0.1 dev wan0",
+]
+
+
 FORGER = """
 import socket, sys
 with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
@@ -64,7 +84,7 @@ def _watcher_port(netns: str) -> int:
 
 
 @pytest.mark.parametrize("source", ["kernel", "qt"])
-def test_a_default_route_coming_and_going_calls_the_monitor(netns: str, source: str) -> None:
+def test_a_default_route_coming_and_going_calls_the_monitor(netns: str, source: str, tmp_path: Path) -> None:
     _ip(netns, "link", "set", "lo", "up")
     watcher = subprocess.Popen(
         ["ip", "netns", "exec", netns, sys.executable, "-c", WATCHER, source],
@@ -86,16 +106,14 @@ def test_a_default_route_coming_and_going_calls_the_monitor(netns: str, source: 
             with pytest.raises(queue.Empty):
                 lines.get(timeout=2.5)
 
-        # Plug in a link and a default route: the network is up.
-        _ip(netns, "link", "add", "wan0", "type", "veth", "peer", "name", "gw0")
-        _ip(netns, "addr", "add", "10.77.0.2/24", "dev", "wan0")
-        _ip(netns, "addr", "add", "10.77.0.1/24", "dev", "gw0")
-        _ip(netns, "link", "set", "gw0", "up")
-        _ip(netns, "link", "set", "wan0", "up")
-        _ip(netns, "route", "add", "default", "via", "10.77.0.1", "dev", "wan0")
+        # Plug in a link and a default route: the network is up. A burst of a dozen messages
+        # (links, addresses, routes) makes one call, once it has settled.
+        _batch(netns, tmp_path, PLUG_IN)
+        plugged = time.monotonic()
         assert lines.get(timeout=10) == "changed"
-        while not lines.empty():
-            lines.get()
+        assert time.monotonic() - plugged >= SETTLED * 0.9
+        with pytest.raises(queue.Empty):
+            lines.get(timeout=SETTLED + 1)
         if source == "kernel":
             # Messages that change nothing that matters (a link renamed in spirit, a route to a
             # neighbour) say nothing: Wi-Fi scans arrive as such link messages all day.
@@ -106,6 +124,51 @@ def test_a_default_route_coming_and_going_calls_the_monitor(netns: str, source: 
 
         # Pull it: the network is gone.
         _ip(netns, "route", "del", "default")
+        assert lines.get(timeout=10) == "changed"
+    finally:
+        watcher.terminate()
+        watcher.wait(10)
+        reader.join(10)
+
+
+FLOODED = """
+import subprocess, sys
+from PySide6.QtCore import QCoreApplication, QTimer
+from traywatch.ui.network_watch import watch_network
+app = QCoreApplication([])
+watch_network(lambda: print("changed", flush=True), app)
+
+def flood():  # the event loop busy while thousands of routes arrive, as a VPN can push them
+    subprocess.run(["ip", "-batch", sys.argv[1]], check=True)
+    print("flooded", flush=True)
+
+QTimer.singleShot(0, flood)
+app.exec()
+"""
+
+
+def test_messages_lost_to_a_full_socket_count_as_a_change_and_the_watch_goes_on(netns: str, tmp_path: Path) -> None:
+    # None of these routes is a default route, so each on its own would say nothing; but more
+    # arrive than the socket holds, and what the lost ones said cannot be known.
+    _batch(netns, tmp_path, ["link set lo up", *PLUG_IN[:-1]])
+    flood = tmp_path / "flood.ip"
+    flood.write_text("".join(f"route add 10.{80 + i // 250}.{i % 250}.0/24 via 10.77.0.1\n" for i in range(3000)))
+    watcher = subprocess.Popen(
+        ["ip", "netns", "exec", netns, sys.executable, "-c", FLOODED, str(flood)],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines, reader = _lines(watcher)
+    try:
+        assert lines.get(timeout=60) == "flooded"
+        assert lines.get(timeout=10) == "changed"
+        with pytest.raises(queue.Empty):
+            lines.get(timeout=SETTLED + 1)
+        # The links were learned again and the watch still listens.
+        _ip(netns, "route", "add", "default", "via", "10.77.0.1")
+        assert lines.get(timeout=10) == "changed"
+        _ip(netns, "link", "set", "wan0", "down")
         assert lines.get(timeout=10) == "changed"
     finally:
         watcher.terminate()

@@ -2,10 +2,10 @@
 
 On Linux the kernel's own routing messages (rtnetlink) are read directly: they are what GLib's
 network monitor reads underneath, and Qt's glib backend for QNetworkInformation costs 3–4 MB of
-resident memory for the same news (docs/performance.md). A burst of messages (a Wi-Fi join, a
-DHCP lease) makes one call, a second after it settles. Elsewhere, or if the socket cannot be
+resident memory for the same news (docs/performance.md). Elsewhere, or if the socket cannot be
 opened, Qt's QNetworkInformation does it where a backend exists: reachability and transport
-(Wi-Fi to Ethernet can keep "online" but change everything).
+(Wi-Fi to Ethernet can keep "online" but change everything). Either way a burst of news (a Wi-Fi
+join, a DHCP lease) makes one call, a second after it settles.
 """
 
 from __future__ import annotations
@@ -30,6 +30,15 @@ def _from_kernel(sock: socket.socket) -> bytes | None:
     to a netlink socket, and only the kernel speaks for the network."""
     data, (sender, _groups) = sock.recvfrom(65536)
     return data if sender == 0 else None
+
+
+def _settling(on_change: Callable[[], None], parent: QObject) -> QTimer:
+    """A timer each message (re)starts: ``on_change`` is called once a burst has settled."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(SETTLE_MS)
+    timer.timeout.connect(on_change)
+    return timer
 
 
 def _current_links() -> dict[int, int]:
@@ -57,10 +66,7 @@ class KernelRouteWatcher(QObject):
         except OSError:
             self._socket.close()
             raise
-        self._settle = QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.setInterval(SETTLE_MS)
-        self._settle.timeout.connect(on_change)
+        self._settle = _settling(on_change, self)
         self._notifier = QSocketNotifier(self._socket.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._read)
         self.destroyed.connect(self._socket.close)
@@ -88,15 +94,16 @@ class KernelRouteWatcher(QObject):
             self._settle.start()  # restarted by each message of a burst: one call when it settles
 
 
-def _watch_with_qt(on_change: Callable[[], None]) -> str:
+def _watch_with_qt(on_change: Callable[[], None], parent: QObject) -> str:
     from PySide6.QtNetwork import QNetworkInformation
 
     if not QNetworkInformation.loadDefaultBackend():
         return "no network-change backend; relying on the regular checks"
     info = QNetworkInformation.instance()  # set once a backend has loaded
-    info.reachabilityChanged.connect(lambda *_: on_change())
+    settle = _settling(on_change, parent)  # a new network changes reachability and medium at once
+    info.reachabilityChanged.connect(lambda *_: settle.start())
     if info.supports(QNetworkInformation.Feature.TransportMedium):
-        info.transportMediumChanged.connect(lambda *_: on_change())
+        info.transportMediumChanged.connect(lambda *_: settle.start())
     return f"network changes come from Qt's {info.backendName()} backend"
 
 
@@ -110,7 +117,7 @@ def watch_network(on_change: Callable[[], None], parent: QObject, *, kernel: boo
             log.info("cannot read the kernel's routing messages (%s); trying Qt", exc)
         else:
             return "network changes come from the kernel's routing messages"
-    return _watch_with_qt(on_change)
+    return _watch_with_qt(on_change, parent)
 
 
 def qt_metered() -> bool | None:
