@@ -71,6 +71,16 @@ def test_check_text_service_down(tmp_path: Path, http_server: LocalServer, https
     assert "http_status" not in row and "http status" in row and " http " in row
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_terminal_that_cannot_show_a_dash_gets_plain_ascii_not_a_crash(
+    tmp_path: Path, http_server: LocalServer, https_server: LocalServer, encoding: str
+) -> None:
+    config = local_config(tmp_path, http_server, https_server, messenger_status=503)
+    proc = run_check("--config", str(config), env={**os.environ, "PYTHONIOENCODING": encoding})
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines()[0] == "It's not your wifi - Messenger is down"
+
+
 def test_check_bad_config_exits_2_naming_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[check]\ntimeout = 'soon'\n", encoding="utf-8")
@@ -330,20 +340,26 @@ def test_a_command_ends_on_an_error_in_one_wording() -> None:
     assert "hunter2" not in words
 
 
-def test_the_text_table_cuts_a_long_detail_at_48_characters_and_nothing_else() -> None:
+def test_the_text_table_cuts_a_long_detail_at_48_characters_with_a_mark_and_nothing_else() -> None:
     def probe(target: str, host: str, role: Role, detail: str) -> ProbeResult:
         return ProbeResult(
             target, host.split(".", maxsplit=1)[0], role, f"https://{host}/", host, Outcome.OK, Layer.HTTP, 42.0, detail
         )
 
     long_detail = "answers 200 after " + "x" * 100
-    services = (probe("messenger", "www.messenger.com", Role.WEB, long_detail),)
+    just_fits = "y" * 48
+    services = (
+        probe("messenger", "www.messenger.com", Role.WEB, long_detail),
+        probe("messenger", "chat.messenger.com", Role.EDGE, just_fits),
+    )
     controls = tuple(probe(f"c{i}", f"c{i}.example", Role.CONTROL, "answers 204") for i in range(3))
     obs = Observations(services, controls, (), 2500, service_names=(("messenger", "Messenger"),))
     lines = to_text(decide(obs), obs).splitlines()
     (row,) = [line for line in lines if "www.messenger.com" in line]
-    # The detail cut at 48, two spaces, the latency right-aligned under LATENCY.
-    assert row.startswith("Messenger") and row.endswith(long_detail[:48] + "  " + "42 ms".rjust(len("LATENCY")))
+    # The detail cut to 48 with a mark that there is more, two spaces, the latency right-aligned.
+    assert row.startswith("Messenger") and row.endswith(long_detail[:47] + "…  " + "42 ms".rjust(len("LATENCY")))
+    (fits,) = [line for line in lines if "chat.messenger.com" in line]
+    assert fits.endswith(just_fits + "  " + "42 ms".rjust(len("LATENCY")))  # 48 is not cut
     assert lines.index(row) == lines.index(next(line for line in lines if "HOST" in line)) + 1
     control_rows = [line for line in lines if ".example" in line]
     assert [line.startswith("Controls") for line in control_rows] == [True, False, False]

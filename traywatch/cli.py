@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import os
 import sys
 from pathlib import Path
@@ -201,7 +203,26 @@ def _no_desktop() -> str:
     return f"traywatch: {NO_DESKTOP}"
 
 
+# What a terminal that cannot show our punctuation (an ASCII or Latin-1 locale) gets instead.
+_PLAIN = {"—": "-", "–": "-", "…": "...", "‘": "'", "’": "'", "“": '"', "”": '"', "→": "->", "×": "x"}
+
+
+def _plainly(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    unshown = error.object[error.start : error.end]
+    return "".join(_PLAIN.get(char, "?") for char in unshown), error.end
+
+
+def _plain_where_needed() -> None:
+    codecs.register_error("traywatch.plain", _plainly)
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="traywatch.plain")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _plain_where_needed()
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "check" and args.timeout is not None and not 0.1 <= args.timeout <= 120:

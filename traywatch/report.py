@@ -125,6 +125,13 @@ def _row(name: str, probe: ProbeResult) -> tuple[str, ...]:
     return (name, probe.host, result, probe.layer.value, probe.detail, latency)
 
 
+DETAIL_WIDTH = 48  # the rest is in --json
+
+
+def _cut(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[: width - 1] + "…"
+
+
 def to_text(verdict: Verdict, obs: Observations) -> str:
     """The verdict and a table for a terminal: control characters from a config or a server are
     shown, never obeyed."""
@@ -139,10 +146,10 @@ def _text(verdict: Verdict, obs: Observations) -> str:
     for index, probe in enumerate(obs.controls):
         rows.append(_row("Controls" if index == 0 else "", probe))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    widths[4] = min(widths[4], 48)
+    widths[4] = min(widths[4], DETAIL_WIDTH)
     lines = [verdict.headline, verdict.explanation, ""]
     for row in rows:
-        cells = [cell[: widths[i]].ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        cells = [_cut(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, row[-1].rjust(widths[-1])]).rstrip())
     lines.append("")
     controls = f"{verdict.controls_ok}/{verdict.controls_total}"
