@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
 
 from tests.test_monitor import (
@@ -16,14 +18,16 @@ from tests.test_monitor import (
     MESSENGER_FAILS,
     MESSENGER_OK,
     NAMES,
+    OFFLINE,
     Driver,
     confirm,
 )
+from tests.test_verdict import ctl
 from traywatch import __version__
 from traywatch.episodes import Episode
-from traywatch.model import Observations
+from traywatch.model import Layer, Observations, Outcome
 from traywatch.ui.icons import IconSet
-from traywatch.ui.status_window import StatusWindow, lanes
+from traywatch.ui.status_window import StatusWindow, fitted, lanes
 
 H = 3600.0
 DAY = 24 * H
@@ -63,6 +67,49 @@ def test_the_window_says_what_is_wrong_and_lists_services_and_checks(qtbot: QtBo
     assert not window.technical.isVisible()  # evidence one click away
     window.toggle.click()
     assert window.technical.isVisible() and "www.messenger.com answers HTTP 503" in window.technical.toPlainText()
+
+
+def _clipped(table: QTableWidget) -> list[str]:
+    """The texts of the state, what-happened and time cells that do not fit their cells."""
+    metrics = table.fontMetrics()
+    clipped = []
+    for row in range(table.rowCount()):
+        for column in (1, 2, 3):
+            text = table.item(row, column).text()
+            cell = table.visualRect(table.model().index(row, column))
+            room = cell.adjusted(3, 0, -3, 0)  # the item's own margins
+            needed = metrics.boundingRect(room, Qt.TextFlag.TextWordWrap, text)
+            if needed.width() > room.width() or needed.height() > cell.height():
+                clipped.append(text)
+    return clipped
+
+
+def test_every_cell_shows_its_whole_text(qtbot: QtBot) -> None:
+    # Offline: the longest state words ("can't tell while your connection fails") and a reason
+    # for every check, which wraps.
+    d = Driver()
+    d.cycle(HEALTHY)
+    confirm(d, OFFLINE)
+    long_reason = ctl("connectivitycheck.gstatic.com", Outcome.NXDOMAIN, Layer.DNS, detail="name does not exist")
+    failing = tuple(ctl(c.host, Outcome.UNREACHABLE, Layer.TCP) for c in CONTROLS_OK[1:])
+    obs = Observations(MESSENGER_OK + INSTAGRAM_OK, (long_reason, *failing), (), 2500, service_names=NAMES)
+    window = _window(qtbot)
+    window.update_status(d.view(), d.state.verdict, obs, [], now=d.now)
+    table = window.table
+    assert table.item(0, 1).text() == "can't tell while your connection fails"
+    qtbot.waitUntil(lambda: not _clipped(table), timeout=2000)  # once laid out, as it is drawn
+    assert "(dns)" in table.item(len(d.view().rows), 2).text()
+
+
+def test_the_window_fits_a_small_screen() -> None:
+    assert fitted(QRect(0, 0, 1920, 1080)) == QSize(720, 640)
+    small = fitted(QRect(0, 24, 1024, 576))  # a netbook's 600 lines, less a panel
+    assert small.width() == 720 and small.height() <= 576 - 40  # room for the window's title bar
+
+
+def test_the_window_takes_the_size_that_fits(qtbot: QtBot) -> None:
+    window = _window(qtbot)
+    assert window.size() == fitted(window.screen().availableGeometry())
 
 
 def test_each_check_refreshes_it(qtbot: QtBot) -> None:

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -122,6 +122,12 @@ class Timeline(QWidget):
         painter.end()
 
 
+def fitted(available: QRect) -> QSize:
+    """The window's size on a screen with ``available`` room: 720 × 640, less where the screen is
+    smaller, leaving room for the title bar."""
+    return QSize(min(720, available.width()), min(640, available.height() - 40))
+
+
 class StatusWindow(QDialog):
     def __init__(self, icons: IconSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,8 +153,14 @@ class StatusWindow(QDialog):
         self.table.setHorizontalHeaderLabels(["", "State", "What happened", "Time"])
         self.table.verticalHeader().setVisible(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for column in (0, 1, 3):  # icon, state and time on one line; what happened takes the rest and wraps
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        # Rows follow their text as the window is resized: a reason that wraps is shown whole.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.setAccessibleName("Services and independent checks")
@@ -214,7 +226,7 @@ class StatusWindow(QDialog):
         layout.addWidget(self.uptime, 1)
         layout.addWidget(self.your_side)
         layout.addLayout(buttons)
-        self.resize(720, 640)
+        self.resize(fitted(self.screen().availableGeometry()))
         self._verdict: Verdict | None = None
         self._checked_at: float | None = None
         self._episodes: list[Episode] = []
