@@ -7,6 +7,7 @@ import getpass
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from PySide6.QtGui import QIcon, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from pytestqt.qtbot import QtBot
 
-from tests.test_monitor import HEALTHY, MESSENGER_503, Driver, confirm
+from tests.test_monitor import BLOCKED, HEALTHY, MESSENGER_503, Driver, confirm
 from traywatch.resources import icon_path
 from traywatch.ui.icons import IconSet
 from traywatch.ui.tray import MUTE_BACK, PAUSE_HOUR, Tray, tooltip
@@ -109,6 +110,26 @@ def test_menu_actions_forward_intents(qtbot: QtBot) -> None:
     with qtbot.waitSignal(tray.pause, timeout=1000) as blocker:
         pause_actions["For 1 hour"].trigger()
     assert blocker.args == [PAUSE_HOUR]
+
+
+def test_the_tooltip_says_what_and_why() -> None:
+    said = tooltip(_down_view()).splitlines()
+    assert said[:2] == ["It's not your wifi — Messenger is down", "Messenger's servers are answering with an error."]
+    assert said[2].startswith("Last checked ")
+    d = Driver()
+    confirm(d, BLOCKED)  # "This network is blocking Messenger: a school, office, …"
+    assert tooltip(d.view()).splitlines()[1] == "This network is blocking Messenger."
+
+
+def test_the_tooltip_fits_what_windows_shows_and_keeps_the_what() -> None:
+    # Windows shows 127 characters of a tray icon's tooltip; the reason goes before the headline does.
+    longest = View(Display.DOWN, "It's not your wifi — " + "x" * 40, "y" * 60 + ". More.", (), 1_000_000.0, 1_003_600.0)
+    said = tooltip(longest)
+    assert len(said) <= 127 and said.splitlines()[0] == longest.headline and "y" * 60 not in said
+    room = 127 - len(said) - 1  # what is left for the reason and its line break
+    fits = tooltip(replace(longest, explanation="y" * (room - 1) + ". More."))
+    assert len(fits) == 127 and fits.splitlines()[1] == "y" * (room - 1) + "."
+    assert tooltip(replace(longest, explanation="y" * room + ". More.")) == said  # one more: left out
 
 
 def test_tooltip_mentions_pause() -> None:

@@ -31,13 +31,20 @@ MUTE_BACK = "back"
 UNMUTE = "unmute"
 
 
+TOOLTIP_LIMIT = 127  # what Windows shows of a tray icon's tooltip
+
+
 def tooltip(view: View) -> str:
-    lines = [view.headline]
+    """What, why (the reason's first clause: "This network is blocking Messenger.") and when;
+    the why is left out rather than cut where the whole would not fit."""
+    lines = []
     if view.checked_at is not None:
         lines.append(f"Last checked {clock_time(view.checked_at)}")
     if view.paused_until is not None:
         lines.append(f"Notifications paused until {clock_time(view.paused_until)}")
-    return "\n".join(lines)
+    why = view.explanation.split(". ", 1)[0].split(": ", 1)[0].rstrip(".")
+    with_why = "\n".join([view.headline, f"{why}.", *lines])
+    return with_why if why and len(with_why) <= TOOLTIP_LIMIT else "\n".join([view.headline, *lines])
 
 
 class Tray(QObject):
