@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QLocale, QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QSpinBox
 from pytestqt.qtbot import QtBot
 
@@ -94,6 +94,19 @@ def test_numbers_are_spin_boxes_with_units_and_bounds(qtbot: QtBot, paths: Paths
     interval.selectAll()
     qtbot.keyClicks(interval, "nan")  # not a number: the box does not take it
     assert interval.value() == 60.0
+    # Whole seconds read as such ("60 s", not "60.0 s"); a tenth is kept where one is typed.
+    assert interval.text() == "60 s" and spin(dialog, "general.hold_down").text() == "600 s"
+    timeout = spin(dialog, "network.timeout")
+    timeout.setValue(2.5)
+    assert timeout.text() == "2.5 s"
+    timeout.selectAll()
+    qtbot.keyClicks(timeout, "7")
+    assert timeout.value() == 7.0 and timeout.text() == "7 s"
+    timeout.setLocale(QLocale("de_DE"))
+    timeout.setValue(2.5)
+    assert timeout.text() == "2,5 s"
+    interval.setValue(86400)
+    assert interval.text() == "86400 s"  # no thousands separator to trip over when typing
     help_text = dialog.findChild(QLabel, "general.interval.help")
     assert help_text is not None and help_text.text() == "Seconds between checks. Once a minute is polite."
 

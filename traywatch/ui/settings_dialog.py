@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QLocale, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -52,6 +52,15 @@ log = logging.getLogger(__name__)
 
 _ERROR_STYLE = "color: #b3261e;"
 _HELP_STYLE = "color: palette(mid); font-size: small;"
+
+
+class _Seconds(QDoubleSpinBox):
+    """Seconds to a tenth, shown without a tenth that is nought: "60 s", "2.5 s"."""
+
+    def textFromValue(self, value: float) -> str:
+        locale = self.locale()  # a copy: "2,5 s" where a comma is the decimal point
+        locale.setNumberOptions(locale.numberOptions() | QLocale.NumberOption.OmitGroupSeparator)
+        return locale.toString(value, "f", 1).removesuffix(locale.decimalPoint() + "0")
 
 
 class Field:
@@ -94,7 +103,7 @@ class Field:
             spin.valueChanged.connect(on_change)
             self.widget = spin
         elif kind is Kind.SECONDS:
-            seconds = QDoubleSpinBox()
+            seconds = _Seconds()
             seconds.setDecimals(1)
             seconds.setRange(
                 float(setting.minimum or 0), float(setting.maximum if setting.maximum is not None else 1e6)
