@@ -104,7 +104,8 @@ def test_every_cell_shows_its_whole_text(qtbot: QtBot) -> None:
 def test_the_window_fits_a_small_screen() -> None:
     assert fitted(QRect(0, 0, 1920, 1080)) == QSize(720, 640)
     small = fitted(QRect(0, 24, 1024, 576))  # a netbook's 600 lines, less a panel
-    assert small.width() == 720 and small.height() <= 576 - 40  # room for the window's title bar
+    assert small == QSize(720, 576 - 40)  # room for the window's title bar
+    assert fitted(QRect(0, 0, 640, 480)) == QSize(640, 440)
 
 
 def test_the_window_takes_the_size_that_fits(qtbot: QtBot) -> None:
