@@ -2,9 +2,9 @@
 and policy, against a simulated internet in a network namespace (tests/internet.py), with the
 monitor's clock compressed.
 
-    sudo .venv/bin/python benchmarks/bench_alarms.py [--cycles 300] [--only false,flap,outage]
+    sudo .venv/bin/python benchmarks/bench_alarms.py [--cycles 300] [--only false,flap,outage,loss]
 
-Three tables, in Markdown:
+Four tables, in Markdown:
 
 1. False notices: every service healthy, while a share of connections or DNS queries fail at
    random (resets, hangs, unanswered or SERVFAIL queries, answers naming an address that refuses
@@ -17,23 +17,33 @@ Three tables, in Markdown:
    connections failing while its front answers (3 November 2021), from 20 onsets spread over one
    round of light cycles (one random onset in each twentieth): time to the notice, and to "back".
 
-Time: the probe timeout is 1 s and the resolver's 1 s (glibc's default is 5 s and traywatch's
-timeout 5 s: the same ratio), and each cycle's duration counts 5 times on the monitor's clock. The
-monitor runs at its defaults (docs/notifications.md), or as ``--confirm N --recheck S`` say, to
-compare; ``--full`` asks the full matrix every cycle (no light cycles while healthy). Needs root
-(ip netns).
+4. Packet loss (``--only loss``, not run by default: it runs in real time): every service
+   healthy while a share of all IP packets is lost, both ways, DNS included (nftables drops them
+   as they arrive, so neither end is told). TCP's and the resolver's own timers cannot be sped up,
+   so this table runs at the real timeouts (probe 5 s, resolver 5 s) and a cycle's duration counts
+   once. "X is down" or "X is blocked" is false; "Your connection is unstable" is what the user
+   should hear once the loss is bad enough, and is counted apart.
+
+Time (tables 1–3): the probe timeout is 1 s and the resolver's 1 s (glibc's default is 5 s and
+traywatch's timeout 5 s: the same ratio), and each cycle's duration counts 5 times on the monitor's
+clock. The monitor runs at its defaults (docs/notifications.md), or as ``--confirm N --recheck S``
+say, to compare; ``--full`` asks the full matrix every cycle (no light cycles while healthy). Needs
+root (ip netns) and, for table 4, nftables.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +57,13 @@ from traywatch.catalog import Catalog  # noqa: E402
 from traywatch.monitor import ChangeKind, MonitorSettings  # noqa: E402
 from traywatch.notices import NoteKind, Notification  # noqa: E402
 from traywatch.probes import ProbeSettings, run_cycle  # noqa: E402
+from traywatch.verdict import Side  # noqa: E402
+from traywatch.view import Display, view  # noqa: E402
 
 TIMEOUT = 1.0
 SCALE = 5.0  # one real second of a cycle is this many on the monitor's clock
+REAL_TIMEOUT = 5.0  # traywatch's and glibc's defaults, for the packet-loss table
+LOSS_RATES = (0.02, 0.05, 0.10, 0.20)
 LANES = 3
 KINDS = {
     "resets": ("reset",),
@@ -82,6 +96,10 @@ class Lane:
     changes: list[monitor.Change] = field(default_factory=list)
     cycles: int = 0
     light: int = 0  # of them light
+    scale: float = SCALE
+    durations: list[float] = field(default_factory=list)  # real seconds a cycle took
+    verdicts: Counter[str] = field(default_factory=Counter)  # what the full cycles concluded
+    blamed: int = 0  # cycles after which the tray put the trouble on Meta's side
 
     def __post_init__(self) -> None:
         self.start = self.now
@@ -98,14 +116,36 @@ class Lane:
         self.state, token = monitor.start_cycle(self.state, self.now)
         light = self.state.running_light
         observations = await run_cycle(tiers.asked(self.state, cat), probe)
-        self.now += observations.duration_ms / 1000 * SCALE
+        self.durations.append(observations.duration_ms / 1000)
+        self.now += observations.duration_ms / 1000 * self.scale
         verdict = tiers.judge(observations, light_cycle=light)
+        if verdict is not None and not light:
+            self.verdicts[verdict.kind.value] += 1
         self.state, changes = monitor.cycle_done(self.state, token, verdict, self.now)
         self.changes += changes
         self.notes += notices.build(changes, self.state)
+        shown = view(self.state)
+        on_meta = self.state.verdict is not None and self.state.verdict.kind.side is Side.THEM
+        self.blamed += shown.display in (Display.DOWN, Display.DEGRADED) or (
+            shown.display is Display.CHECKING and on_meta
+        )
         self.cycles += 1
         self.light += light
         return changes
+
+
+def side_by_side(lanes: list[Lane], cat: Catalog, probe: ProbeSettings, *, cycles: int) -> list[Lane]:
+    """``cycles`` cycles shared among the lanes, run at the same time."""
+
+    async def run(lane: Lane) -> None:
+        for _ in range(cycles // len(lanes)):
+            await lane.cycle(cat, probe)
+
+    async def all_lanes() -> None:
+        await asyncio.gather(*(run(lane) for lane in lanes))
+
+    asyncio.run(all_lanes())
+    return lanes
 
 
 def false_notices(
@@ -121,16 +161,7 @@ def false_notices(
             if kinds and kind not in kinds:
                 continue
             net.faults(rate, KINDS[kind], scope)
-            lanes = [Lane(settings) for _ in range(LANES)]
-
-            async def run(lane: Lane) -> None:
-                for _ in range(cycles // LANES):
-                    await lane.cycle(cat, probe)
-
-            async def all_lanes(lanes: list[Lane] = lanes) -> None:
-                await asyncio.gather(*(run(lane) for lane in lanes))
-
-            asyncio.run(all_lanes())
+            lanes = side_by_side([Lane(settings) for _ in range(LANES)], cat, probe, cycles=cycles)
             notes = [n for lane in lanes for n in lane.notes]
             service = [n for n in notes if n.kind is NoteKind.OUTAGE]
             blocked = [n for n in service if "blocked" in n.title]
@@ -147,6 +178,69 @@ def false_notices(
             for note in service + local:
                 print(f"    false: {note.title} — {note.body}", flush=True)
     net.faults(0.0, ())
+    return rows
+
+
+def _lose(rate: float) -> None:
+    """Drop ``rate`` of the packets arriving anywhere in this namespace: on its loopback that is
+    every packet of both ends, and neither sender is told (as on a lossy radio link)."""
+    subprocess.run(["nft", "flush", "ruleset"], check=True)
+    if rate:
+        rules = f"""table inet loss {{
+  chain input {{
+    type filter hook input priority 0; policy accept;
+    counter
+    numgen random mod 10000 < {round(rate * 10000)} counter drop
+  }}
+}}"""
+        subprocess.run(["nft", "-f", "-"], input=rules, text=True, check=True)
+
+
+def _lost() -> float:
+    """The share of packets dropped since ``_lose``, from its counters."""
+    listing = subprocess.run(["nft", "-j", "list", "ruleset"], capture_output=True, text=True, check=True).stdout
+    counted = [
+        expression["counter"]["packets"]
+        for item in json.loads(listing)["nftables"]
+        for expression in item.get("rule", {}).get("expr", [])
+        if "counter" in expression
+    ]
+    return counted[1] / counted[0] if len(counted) == 2 and counted[0] else 0.0
+
+
+def packet_loss(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycles: int) -> list[str]:
+    probe = ProbeSettings(timeout=REAL_TIMEOUT)
+    rows = [
+        "| packets lost | measured | cycles (light) | simulated hours | false service/blocked notices "
+        "| your-side notices | other notices | full cycles' verdicts | the tray put it on Meta after "
+        "| cycle time: median / 95th percentile / max |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for rate in LOSS_RATES:
+        _lose(rate)
+        lanes = side_by_side([Lane(settings, scale=1.0) for _ in range(LANES)], cat, probe, cycles=cycles)
+        measured = _lost()
+        notes = [n for lane in lanes for n in lane.notes]
+        service = [n for n in notes if n.kind is NoteKind.OUTAGE]
+        local = [n for n in notes if n.kind is NoteKind.LOCAL]
+        other = [n for n in notes if n.kind not in (NoteKind.OUTAGE, NoteKind.LOCAL)]
+        said, also = (
+            ", ".join(f"{k}× {t}" for t, k in Counter(n.title for n in ns).items()) or "0" for ns in (local, other)
+        )
+        verdicts = sum((lane.verdicts for lane in lanes), Counter[str]())
+        concluded = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in verdicts.most_common())
+        durations = sorted(d for lane in lanes for d in lane.durations)
+        p95 = durations[int(0.95 * (len(durations) - 1))]
+        rows.append(
+            f"| {rate:.0%} | {measured:.1%} | {sum(lane.cycles for lane in lanes)} "
+            f"({sum(lane.light for lane in lanes)}) | {sum(lane.hours for lane in lanes):.1f} | {len(service)} "
+            f"| {said} | {also} | {concluded} | {sum(lane.blamed for lane in lanes)} cycles "
+            f"| {statistics.median(durations):.2f} / {p95:.2f} / {durations[-1]:.2f} s |"
+        )
+        print(rows[-1], flush=True)
+        for note in service + local + other:
+            print(f"    {note.title} — {note.body}", flush=True)
+    _lose(0.0)
     return rows
 
 
@@ -266,6 +360,8 @@ def inside(args: argparse.Namespace) -> None:
     only = set(args.only.split(","))
     tables = []
     try:
+        if "loss" in only:
+            tables.append(packet_loss(net, cat, settings, cycles=args.cycles))
         if "false" in only:
             kinds = set(args.kinds.split(",")) if args.kinds else None
             tables.append(false_notices(net, cat, probe, settings, cycles=args.cycles, kinds=kinds))
@@ -283,7 +379,7 @@ def inside(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=300, help="cycles per condition of table 1")
-    parser.add_argument("--only", default="false,flap,outage", help="which tables: false, flap, outage")
+    parser.add_argument("--only", default="false,flap,outage", help="which tables: false, flap, outage, loss")
     parser.add_argument("--kinds", default="", help=f"table 1's conditions, comma-separated: {', '.join(KINDS)}")
     defaults = MonitorSettings()
     parser.add_argument("--confirm", type=int, default=defaults.confirm_failures, help="failing samples to confirm")
@@ -296,11 +392,19 @@ def main() -> None:
         return
     if os.geteuid() != 0:
         sys.exit("bench_alarms.py needs root: it makes a network namespace")
-    with namespace(dns_timeout=int(TIMEOUT)) as name:
-        command = [sys.executable, str(Path(__file__).resolve()), "--inside", "--cycles", str(args.cycles)]
-        command += ["--only", args.only, "--kinds", args.kinds, "--confirm", str(args.confirm)]
-        command += ["--recheck", str(args.recheck), *(["--full"] if args.full else [])]
-        subprocess.run(["ip", "netns", "exec", name, *command], check=True, cwd=ROOT)
+    tables = args.only.split(",")
+    if "loss" in tables and shutil.which("nft") is None:
+        sys.exit("the packet-loss table needs nftables: apt-get install nftables")
+    compressed = [t for t in tables if t != "loss"]
+    # The packet-loss table runs in real time, its resolver at glibc's own timeout.
+    for chosen, dns_timeout in ((compressed, int(TIMEOUT)), (["loss"] if "loss" in tables else [], REAL_TIMEOUT)):
+        if not chosen:
+            continue
+        with namespace(dns_timeout=int(dns_timeout)) as name:
+            command = [sys.executable, str(Path(__file__).resolve()), "--inside", "--cycles", str(args.cycles)]
+            command += ["--only", ",".join(chosen), "--kinds", args.kinds, "--confirm", str(args.confirm)]
+            command += ["--recheck", str(args.recheck), *(["--full"] if args.full else [])]
+            subprocess.run(["ip", "netns", "exec", name, *command], check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":

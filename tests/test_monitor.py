@@ -509,6 +509,36 @@ def test_back_online_follows_a_notified_episode_once() -> None:
     assert len(d.notes) == 2
 
 
+def test_a_stray_failing_sample_starts_the_wait_for_back_online_again() -> None:
+    d = Driver()
+    confirm(d, OFFLINE)
+    d.cycle(HEALTHY)
+    d.cycle(HEALTHY)  # fixed: the quiet spell runs
+    d.cycle(OFFLINE)  # one sample, not confirmed: your side failed again all the same
+    stray = d.now
+    while d.now - stray < d.settings.local_hold_down:
+        assert d.titles() == ["It's your connection"]
+        d.cycle(HEALTHY)
+    assert d.titles() == ["It's your connection", "You're back online"]
+
+
+def test_an_unstable_connection_is_back_after_ten_quiet_minutes_not_two() -> None:
+    # Trouble that comes and goes: two good minutes in it are not the end of it.
+    d = Driver()
+    confirm(d, UNSTABLE)
+    assert d.titles() == ["Your connection is unstable"]
+    last = d.now
+    while d.now - last < d.settings.hold_down:
+        assert d.titles() == ["Your connection is unstable"]
+        d.cycle(HEALTHY)
+    assert d.titles() == ["Your connection is unstable", "You're back online"]
+    confirm(d, OFFLINE)  # a new episode, offline only: the short wait again
+    last = d.now
+    while d.now - last < d.settings.local_hold_down:
+        d.cycle(HEALTHY)
+    assert d.titles()[-2:] == ["It's your connection", "You're back online"]
+
+
 def test_back_online_is_not_said_for_an_episode_that_was_not_announced() -> None:
     d = Driver()
     d.pipeline.pause(d.now + 3600)

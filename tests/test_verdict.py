@@ -563,6 +563,37 @@ def test_three_of_five_checks_answering_is_the_least_that_is_not_unstable() -> N
     assert decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, controls)).kind is VerdictKind.ALL_CLEAR
 
 
+def test_checks_answering_a_second_behind_the_fastest_are_a_lossy_connection_not_meta() -> None:
+    # Packets lost on the way: a lost SYN or DNS query costs TCP or the resolver a second or more,
+    # so some checks answer at once and others seconds later; Meta's probes time out the same way.
+    controls = (
+        ctl(NAMED[0], ms=12),
+        ctl(NAMED[1], ms=1400),
+        ctl(NAMED[2], ms=2100),
+        ctl(NAMED[3], ms=30),
+        ctl("1.1.1.1", Outcome.TIMEOUT),
+    )
+    failing = p("messenger", "www.messenger.com", Outcome.TIMEOUT, Layer.TLS)
+    verdict = decide(obs_of((failing, MESSENGER_OK[1], *INSTAGRAM_OK), controls))
+    assert verdict.kind is VerdictKind.UNSTABLE
+    assert verdict.explanation == (
+        "Only 2/5 checks answer in good time; of the rest, 2 answer over a second late, 1 times out."
+    )
+    assert verdict.controls_ok == 4  # answers all the same
+
+
+@pytest.mark.parametrize(("behind", "kind"), [(1000.0, VerdictKind.ALL_CLEAR), (1001.0, VerdictKind.UNSTABLE)])
+def test_late_means_more_than_a_second_behind_the_fastest_check(behind: float, kind: VerdictKind) -> None:
+    controls = (*(ctl(c.host, ms=20) for c in CONTROLS_OK[:2]), *(ctl(c.host, ms=20 + behind) for c in CONTROLS_OK[2:]))
+    assert decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, controls)).kind is kind
+
+
+def test_a_link_on_which_every_check_is_as_slow_is_not_unstable() -> None:
+    # A satellite link: every answer takes two seconds, none is lost.
+    controls = tuple(ctl(c.host, ms=1900 + 100 * i) for i, c in enumerate(CONTROLS_OK))
+    assert decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, controls)).kind is VerdictKind.ALL_CLEAR
+
+
 def test_as_many_portal_signs_as_answers_is_a_portal_and_fewer_is_not() -> None:
     portal = tuple(ctl(c.host, Outcome.REDIRECT_OFFSITE, status=302) for c in CONTROLS_OK[:2])
     timeout = ctl(CONTROLS_OK[4].host, Outcome.TIMEOUT)

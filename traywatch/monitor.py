@@ -16,7 +16,8 @@ It never cries wolf:
   and ``flap_update_every`` seconds after the last at the soonest), and the recovery is said
   once, when the episode ends.
 - Your own side has one episode, whatever kinds it passes through (sign-in page, DNS, unstable,
-  offline), ending ``local_hold_down`` seconds after your side works again.
+  offline), ending ``local_hold_down`` seconds after your side works again (``hold_down`` for an
+  unstable connection, whose trouble comes and goes).
 - A your-side sample, a sleep and a network change wipe the evidence gathered so far: failures
   seen before them are not counted with failures seen after.
 - While the last full picture is all clear and nothing is open or in doubt, a *light* cycle
@@ -141,6 +142,7 @@ class LocalTrack:
     problem: VerdictKind | None = None  # confirmed now
     episode_since: float | None = None
     last_fail: float | None = None
+    unsteady: bool = False  # the episode has seen an unstable connection: trouble that comes and goes
 
     def forget_evidence(self) -> LocalTrack:
         return replace(self, fails=0, first_fail=None, oks=0, first_ok=None)
@@ -320,11 +322,15 @@ def _local_failed(
 ) -> tuple[LocalTrack, Change | None]:
     first = _since(you.first_fail, you.fails, at)
     you = replace(you, fails=you.fails + 1, first_fail=first, oks=0, first_ok=None)
+    unsteady = you.unsteady or kind is VerdictKind.UNSTABLE
+    if you.episode_since is not None:
+        # An episode ends after a quiet spell: every failing sample in it starts the spell again.
+        you = replace(you, last_fail=at, unsteady=unsteady)
     if you.problem is not None:
-        return replace(you, problem=kind, last_fail=at), None
+        return replace(you, problem=kind), None
     if not _confirmed(you.fails, first, at, s):
         return you, None
-    you = replace(you, problem=kind, last_fail=at)
+    you = replace(you, problem=kind, last_fail=at, unsteady=unsteady)
     if you.episode_since is not None:
         return you, None  # the same episode, come back before it ended: said once already
     you = replace(you, episode_since=first)
@@ -341,7 +347,9 @@ def _local_fine(you: LocalTrack, at: float, s: MonitorSettings) -> tuple[LocalTr
     if you.problem is not None and you.oks >= s.confirm_recoveries:
         you = replace(you, problem=None)
     last = you.last_fail if you.last_fail is not None else since
-    if you.problem is None and at - last >= s.local_hold_down:
+    # An unstable connection's trouble comes and goes: it is over after a service's hold-down.
+    quiet = s.hold_down if you.unsteady else s.local_hold_down
+    if you.problem is None and at - last >= quiet:
         return LocalTrack(), Change(ChangeKind.ONLINE, at=at, since=since, downtime=max(0.0, first_ok - since))
     return you, None
 

@@ -120,6 +120,7 @@ _PORTAL_SIGNS = frozenset(
     {Outcome.HTTP_STATUS, Outcome.UNEXPECTED_BODY, Outcome.REDIRECT_OFFSITE, Outcome.REDIRECT_LOOP}
 )
 _HEALTHY_SHARE = 0.6
+LATE_MS = 1000.0  # a check this far behind the fastest lost a packet on the way (see _late)
 
 
 def describe(probe: ProbeResult) -> str:
@@ -261,11 +262,23 @@ def decide(obs: Observations) -> Verdict:
             f"None of the {total} independent checks answer: {_failure_summary(failed)}. Meta is not the problem.",
             control_evidence,
         )
+    late = _late(ok)
     if total and len(ok) / total < _HEALTHY_SHARE:
         return verdict(
             VerdictKind.UNSTABLE,
             "Your connection is unstable",
             f"Only {score} answer right; of the rest, {_failure_summary(failed)}.",
+            control_evidence,
+        )
+    if total and (len(ok) - len(late)) / total < _HEALTHY_SHARE:
+        # Packets lost on the way: the checks that lost one answer a second or more after the rest.
+        in_time = f"{len(ok) - len(late)}/{total} checks"
+        late_words = f"{len(late)} answer{'s' if len(late) == 1 else ''} over a second late"
+        rest = f"{late_words}, {_failure_summary(failed)}" if failed else late_words
+        return verdict(
+            VerdictKind.UNSTABLE,
+            "Your connection is unstable",
+            f"Only {in_time} answer in good time; of the rest, {rest}.",
             control_evidence,
         )
 
@@ -448,6 +461,17 @@ def _behind_edge(service_id: str, failing: Sequence[ProbeResult], probes: Sequen
 
 def _short(probe: ProbeResult) -> str:
     return f"{probe.host} {probe.detail}" if probe.detail.startswith("answers") else f"{probe.host}: {probe.detail}"
+
+
+def _late(answered: Sequence[ProbeResult]) -> list[ProbeResult]:
+    """The checks that answered more than ``LATE_MS`` after the fastest one. TCP resends a lost
+    connection request after a second, and the probes ask a lost lookup again after 1.5 s, so a
+    check that lost a packet answers a second or more behind those that lost none; on a link that
+    is only slow (a satellite), every answer is as slow and none is late."""
+    if not answered:
+        return []
+    fastest = min(c.latency_ms for c in answered)
+    return [c for c in answered if c.latency_ms - fastest > LATE_MS]
 
 
 def _failure_summary(failed: Sequence[ProbeResult]) -> str:
