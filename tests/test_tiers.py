@@ -104,6 +104,15 @@ def test_any_failure_in_a_light_cycle_is_no_verdict(failing: object) -> None:
     assert decide_light(light_obs(failing, *INSTAGRAM_OK)) is None
 
 
+def test_a_slow_answer_in_a_light_cycle_is_no_verdict_but_at_the_bound_it_is() -> None:
+    # Slow or a lost packet? Only the controls of the full matrix can tell.
+    slow = replace(MESSENGER_OK[0], latency_ms=2501.0)
+    assert decide_light(light_obs(slow, MESSENGER_OK[1], *INSTAGRAM_OK)) is None
+    at_bound = replace(MESSENGER_OK[0], latency_ms=2500.0)
+    verdict = decide_light(light_obs(at_bound, MESSENGER_OK[1], *INSTAGRAM_OK))
+    assert verdict is not None and verdict.kind is VerdictKind.ALL_CLEAR
+
+
 def test_a_light_cycle_that_asked_nothing_countable_is_no_verdict() -> None:
     assert decide_light(light_obs()) is None
     throttled = replace(MESSENGER_OK[0], outcome=Outcome.THROTTLED)

@@ -610,6 +610,17 @@ def test_slow_means_slower_than_the_threshold() -> None:
     assert decide(obs_of((over, MESSENGER_OK[1], *INSTAGRAM_OK))).kind is VerdictKind.DEGRADED
 
 
+def test_slowness_in_a_cycle_that_lost_packets_is_not_put_on_meta() -> None:
+    # One check answered a second behind the rest: a packet was lost on the way, and a slow
+    # answer from Messenger in the same cycle may be that too. Meta is not called slow on it.
+    slow = p("messenger", "www.messenger.com", ms=2600)
+    one_late = (*CONTROLS_OK[:4], ctl("1.1.1.1", ms=1051))  # 1001 ms behind the 50 ms of the rest
+    verdict = decide(obs_of((slow, MESSENGER_OK[1], *INSTAGRAM_OK), one_late))
+    assert verdict.kind is VerdictKind.ALL_CLEAR
+    in_time = (*CONTROLS_OK[:4], ctl("1.1.1.1", ms=1050))
+    assert decide(obs_of((slow, MESSENGER_OK[1], *INSTAGRAM_OK), in_time)).kind is VerdictKind.DEGRADED
+
+
 def test_a_probe_that_answered_without_a_detail_reads_ok() -> None:
     assert describe(replace(MESSENGER_OK[0], detail="")) == "www.messenger.com: ok (50 ms)"
 

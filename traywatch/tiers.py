@@ -6,8 +6,8 @@ a resumed TLS session), and every outage pattern the alarm benchmark plays (a fr
 503, names gone from DNS, a service unreachable) fails it on the first cycle, so it is asked
 every time. The rest of the matrix — chat connections, app APIs, connect-only hosts — takes
 turns, one endpoint a cycle, so each is still asked every few minutes; the controls are left
-out, since Meta's sites all answering prove your side works. Any failure in a light cycle sends
-the monitor to the full matrix at once, where the usual confirmation rules apply.
+out, since Meta's sites all answering prove your side works. Any failure or slow answer in a light
+cycle sends the monitor to the full matrix at once, where the usual confirmation rules apply.
 """
 
 from __future__ import annotations

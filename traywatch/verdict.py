@@ -292,7 +292,8 @@ def decide(obs: Observations) -> Verdict:
         if not probe.counted:
             continue
         if probe.ok:
-            if probe.latency_ms > obs.slow_ms:
+            # Where a check lost a packet, a slow answer may have lost one too: not Meta's doing.
+            if probe.latency_ms > obs.slow_ms and not late:
                 slow.setdefault(probe.target_id, []).append(probe)
             continue
         sign = _block_sign(probe, answers)
@@ -400,9 +401,11 @@ def decide(obs: Observations) -> Verdict:
 
 
 def decide_light(obs: Observations) -> Verdict | None:
-    """A light cycle's verdict when everything it asked answered; None at the first failure,
-    which no part of the picture may judge: the full matrix is asked instead."""
-    return decide(obs) if _every_site_answers(obs) else None
+    """A light cycle's verdict when everything it asked answered in good time; None at the first
+    failure or slow answer, which no part of the picture may judge (slow, or a packet lost on the
+    way? only the controls can tell): the full matrix is asked instead."""
+    answered_in_time = _every_site_answers(obs) and all(p.latency_ms <= obs.slow_ms for p in obs.services if p.counted)
+    return decide(obs) if answered_in_time else None
 
 
 def _every_site_answers(obs: Observations) -> bool:
