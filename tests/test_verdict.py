@@ -580,6 +580,17 @@ def test_checks_answering_a_second_behind_the_fastest_are_a_lossy_connection_not
         "Only 2/5 checks answer in good time; of the rest, 2 answer over a second late, 1 times out."
     )
     assert verdict.controls_ok == 4  # answers all the same
+    one_late = (
+        ctl(NAMED[0], ms=12),
+        ctl(NAMED[1], ms=30),
+        ctl(NAMED[2], Outcome.TIMEOUT),
+        ctl(NAMED[3], ms=1500),
+        ctl("1.1.1.1", Outcome.TIMEOUT),
+    )
+    verdict = decide(obs_of((failing, MESSENGER_OK[1], *INSTAGRAM_OK), one_late))
+    assert verdict.explanation == (
+        "Only 2/5 checks answer in good time; of the rest, 1 answers over a second late, 2 time out."
+    )
 
 
 @pytest.mark.parametrize(("behind", "kind"), [(1000.0, VerdictKind.ALL_CLEAR), (1001.0, VerdictKind.UNSTABLE)])
