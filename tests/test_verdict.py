@@ -558,6 +558,14 @@ def test_an_unstable_connection_names_only_the_failing_checks() -> None:
     assert verdict.explanation == "Only 2/5 checks answer right; of the rest, 3 time out."
 
 
+def test_an_unstable_connection_counts_a_check_showing_a_sign_in_page_among_all_checks() -> None:
+    portal = ctl(CONTROLS_OK[0].host, Outcome.REDIRECT_OFFSITE, status=302)
+    controls = (portal, *CONTROLS_OK[1:3], *(ctl(c.host, Outcome.TIMEOUT) for c in CONTROLS_OK[3:]))
+    verdict = decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, controls))
+    assert verdict.kind is VerdictKind.UNSTABLE
+    assert verdict.explanation == "Only 2/5 checks answer right; of the rest, 2 time out."
+
+
 def test_three_of_five_checks_answering_is_the_least_that_is_not_unstable() -> None:
     controls = (*CONTROLS_OK[:3], *(ctl(c.host, Outcome.TIMEOUT) for c in CONTROLS_OK[3:]))
     assert decide(obs_of(MESSENGER_OK + INSTAGRAM_OK, controls)).kind is VerdictKind.ALL_CLEAR

@@ -262,23 +262,13 @@ def decide(obs: Observations) -> Verdict:
             f"None of the {total} independent checks answer: {_failure_summary(failed)}. Meta is not the problem.",
             control_evidence,
         )
+    # Checks that disagree, or that answer a second after the rest (packets lost on the way).
     late = _late(ok)
-    if total and len(ok) / total < _HEALTHY_SHARE:
-        return verdict(
-            VerdictKind.UNSTABLE,
-            "Your connection is unstable",
-            f"Only {score} answer right; of the rest, {_failure_summary(failed)}.",
-            control_evidence,
-        )
     if total and (len(ok) - len(late)) / total < _HEALTHY_SHARE:
-        # Packets lost on the way: the checks that lost one answer a second or more after the rest.
-        in_time = f"{len(ok) - len(late)}/{total} checks"
-        late_words = f"{len(late)} answer{'s' if len(late) == 1 else ''} over a second late"
-        rest = f"{late_words}, {_failure_summary(failed)}" if failed else late_words
         return verdict(
             VerdictKind.UNSTABLE,
             "Your connection is unstable",
-            f"Only {in_time} answer in good time; of the rest, {rest}.",
+            _unsteady_words(ok, late, failed, total),
             control_evidence,
         )
 
@@ -464,6 +454,17 @@ def _behind_edge(service_id: str, failing: Sequence[ProbeResult], probes: Sequen
 
 def _short(probe: ProbeResult) -> str:
     return f"{probe.host} {probe.detail}" if probe.detail.startswith("answers") else f"{probe.host}: {probe.detail}"
+
+
+def _unsteady_words(
+    ok: Sequence[ProbeResult], late: Sequence[ProbeResult], failed: Sequence[ProbeResult], total: int
+) -> str:
+    if not late:
+        return f"Only {len(ok)}/{total} checks answer right; of the rest, {_failure_summary(failed)}."
+    rest = f"{len(late)} answer{'s' if len(late) == 1 else ''} over a second late"
+    if failed:
+        rest += f", {_failure_summary(failed)}"
+    return f"Only {len(ok) - len(late)}/{total} checks answer in good time; of the rest, {rest}."
 
 
 def _late(answered: Sequence[ProbeResult]) -> list[ProbeResult]:
