@@ -132,14 +132,20 @@ def test_a_default_route_coming_and_going_calls_the_monitor(netns: str, source: 
 
 
 FLOODED = """
-import subprocess, sys
+import os, resource, subprocess, sys
 from PySide6.QtCore import QCoreApplication, QTimer
 from traywatch.ui.network_watch import watch_network
 app = QCoreApplication([])
 watch_network(lambda: print("changed", flush=True), app)
+files = resource.getrlimit(resource.RLIMIT_NOFILE)
 
 def flood():  # the event loop busy while thousands of routes arrive, as a VPN can push them
     subprocess.run(["ip", "-batch", sys.argv[1]], check=True)
+    if sys.argv[2] == "no-files":  # and no socket can be opened to learn the links again
+        lowest_free = os.dup(0)
+        os.close(lowest_free)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free, files[1]))
+        QTimer.singleShot(500, lambda: resource.setrlimit(resource.RLIMIT_NOFILE, files))
     print("flooded", flush=True)
 
 QTimer.singleShot(0, flood)
@@ -147,14 +153,18 @@ app.exec()
 """
 
 
-def test_messages_lost_to_a_full_socket_count_as_a_change_and_the_watch_goes_on(netns: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("files", ["files", "no-files"])
+def test_messages_lost_to_a_full_socket_count_as_a_change_and_the_watch_goes_on(
+    netns: str, tmp_path: Path, files: str
+) -> None:
     # None of these routes is a default route, so each on its own would say nothing; but more
-    # arrive than the socket holds, and what the lost ones said cannot be known.
+    # arrive than the socket holds, and what the lost ones said cannot be known. With "no-files"
+    # the links cannot be learned again just then: the change is still said.
     _batch(netns, tmp_path, ["link set lo up", *PLUG_IN[:-1]])
     flood = tmp_path / "flood.ip"
     flood.write_text("".join(f"route add 10.{80 + i // 250}.{i % 250}.0/24 via 10.77.0.1\n" for i in range(3000)))
     watcher = subprocess.Popen(
-        ["ip", "netns", "exec", netns, sys.executable, "-c", FLOODED, str(flood)],
+        ["ip", "netns", "exec", netns, sys.executable, "-c", FLOODED, str(flood), files],
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
         stdout=subprocess.PIPE,
         text=True,

@@ -84,7 +84,10 @@ class KernelRouteWatcher(QObject):
                     self._notifier.setEnabled(False)
                     return
                 changed = True  # messages were lost: assume the worst, and learn the links again
-                self._links = _current_links()
+                try:
+                    self._links = _current_links()
+                except OSError as failed:  # no socket to spare, or no answer: the old links stand
+                    log.warning("could not learn the network links again: %s", failed)
                 continue
             if data is None:
                 continue
