@@ -126,8 +126,9 @@ class Lane:
         self.notes += notices.build(changes, self.state)
         shown = view(self.state)
         on_meta = self.state.verdict is not None and self.state.verdict.kind.side is Side.THEM
+        # The icon, or the headline beside any icon but your side's: "It's not your wifi — …".
         self.blamed += shown.display in (Display.DOWN, Display.DEGRADED) or (
-            shown.display is Display.CHECKING and on_meta
+            on_meta and shown.display in (Display.CHECKING, Display.ALL_CLEAR)
         )
         self.cycles += 1
         self.light += light

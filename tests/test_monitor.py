@@ -242,6 +242,18 @@ def test_failures_seen_while_the_controls_are_shaky_do_not_count() -> None:
     assert d.titles() == ["It's not your wifi — Messenger is down"]
 
 
+def test_a_failure_that_does_not_count_shows_neither_green_nor_meta_to_blame() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    d.cycle(SHAKY_503)
+    shown = d.view()
+    assert not d.state.in_doubt
+    assert shown.display is Display.CHECKING
+    assert not shown.headline.startswith("It's not your wifi")
+    d.cycle(HEALTHY)
+    assert d.view().display is Display.ALL_CLEAR
+
+
 def test_a_your_side_sample_wipes_the_evidence() -> None:
     d = Driver()
     for verdict in (MESSENGER_503, MESSENGER_503, OFFLINE, MESSENGER_503, MESSENGER_503):

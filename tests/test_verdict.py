@@ -707,3 +707,110 @@ def test_a_slow_service_is_told_in_seconds(ms: float, shown: str) -> None:
     verdict = decide(obs_of((slow, MESSENGER_OK[1], *INSTAGRAM_OK)))
     assert f"took {shown} s (slow above 2.5 s)" in verdict.explanation
     assert verdict.services[0].reason == f"slow: {shown} s"
+
+
+# A lossy link: the checks lose answers, and Meta's probes lose theirs as often.
+
+MESSENGER_TIMES_OUT = p("messenger", "www.messenger.com", Outcome.TIMEOUT, Layer.TLS, detail="timed out")
+EDGE_TIMES_OUT = p("messenger", "edge-chat.messenger.com", Outcome.TIMEOUT, Layer.TCP, role=Role.EDGE)
+
+
+def test_a_meta_timeout_no_likelier_than_the_checks_losses_is_the_connection() -> None:
+    # One check in five times out, and one of Messenger's two addresses: 36 % of cycles lose at
+    # least one of two answers at that rate. Nothing singles Messenger out.
+    controls = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT))
+    verdict = decide(obs_of((MESSENGER_TIMES_OUT, MESSENGER_OK[1], *INSTAGRAM_OK), controls))
+    assert verdict.kind is VerdictKind.UNSTABLE
+    assert verdict.headline == "Your connection is unstable"
+    assert verdict.explanation == (
+        "1/5 checks lose their answers (1 times out), and Meta's sites as often (1 of 4 asked): "
+        "packets are lost on the way, not an outage."
+    )
+    assert {s.state for s in verdict.services} == {ServiceState.UNKNOWN}
+    # With every check answering, the same timeout is Messenger's (a suspicion the monitor checks).
+    assert decide(obs_of((MESSENGER_TIMES_OUT, MESSENGER_OK[1], *INSTAGRAM_OK))).kind is VerdictKind.SERVICE_DOWN
+
+
+def test_a_check_answering_late_is_a_lost_answer_too() -> None:
+    controls = (*CONTROLS_OK[:4], ctl("1.1.1.1", ms=1200))  # 1150 ms behind the rest: a lost packet
+    verdict = decide(obs_of((MESSENGER_TIMES_OUT, MESSENGER_OK[1], *INSTAGRAM_OK), controls))
+    assert verdict.kind is VerdictKind.UNSTABLE
+    assert verdict.explanation.startswith("1/5 checks lose their answers (1 answers over a second late), and")
+
+
+@pytest.mark.parametrize(
+    ("checks", "kind"),
+    [
+        # Both of Messenger's addresses time out: at one check lost in five, 4 % of cycles would.
+        (5, VerdictKind.SERVICE_DOWN),
+        # One lost in four: 6.25 % would, more than one cycle in 20, so it says nothing.
+        (4, VerdictKind.UNSTABLE),
+    ],
+)
+def test_a_service_is_down_on_timeouts_only_when_chance_gives_them_under_one_in_twenty(
+    checks: int, kind: VerdictKind
+) -> None:
+    controls = (*CONTROLS_OK[: checks - 1], ctl("1.1.1.1", Outcome.TIMEOUT))
+    verdict = decide(obs_of((MESSENGER_TIMES_OUT, EDGE_TIMES_OUT, *INSTAGRAM_OK), controls))
+    assert verdict.kind is kind
+
+
+@pytest.mark.parametrize(
+    ("checks", "kind"),
+    [
+        (10, VerdictKind.SERVICE_DOWN),  # two of three at one check lost in ten: 2.8 % of cycles
+        (6, VerdictKind.UNSTABLE),  # ...at one lost in six: 7.4 %
+    ],
+)
+def test_some_of_a_services_addresses_failing_are_weighed_against_those_answering(
+    checks: int, kind: VerdictKind
+) -> None:
+    controls = (*(ctl(f"check{i}.example.org") for i in range(checks - 1)), ctl("1.1.1.1", Outcome.TIMEOUT))
+    verdict = decide(obs_of((MESSENGER_TIMES_OUT, EDGE_TIMES_OUT, p("messenger", "api.messenger.com")), controls))
+    assert verdict.kind is kind
+
+
+def test_odds_of_exactly_one_in_twenty_are_chance() -> None:
+    # One check in twenty lost, and Messenger asked once: it fails by chance one time in 20.
+    controls = (*(ctl(f"check{i}.example.org") for i in range(19)), ctl("1.1.1.1", Outcome.TIMEOUT))
+    verdict = decide(obs_of((MESSENGER_TIMES_OUT,), controls))
+    assert verdict.kind is VerdictKind.UNSTABLE
+
+
+def test_failures_the_checks_do_not_share_are_the_services_own() -> None:
+    controls = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT))
+    messenger_503 = p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503")
+    reset = p("messenger", "www.messenger.com", Outcome.RESET, Layer.HTTP, detail="connection reset")
+    for failing in (messenger_503, reset):
+        verdict = decide(obs_of((failing, MESSENGER_OK[1], *INSTAGRAM_OK), controls))
+        assert verdict.kind is VerdictKind.SERVICE_DOWN, failing.outcome
+    # A reset that a check suffered too is as likely the link's.
+    reset_too = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.RESET, Layer.TCP))
+    verdict = decide(obs_of((reset, MESSENGER_OK[1], *INSTAGRAM_OK), reset_too))
+    assert verdict.kind is VerdictKind.UNSTABLE
+
+
+def test_a_service_the_losses_explain_is_not_judged_beside_one_that_is_down() -> None:
+    controls = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT))
+    instagram_503 = p("instagram", "www.instagram.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503")
+    verdict = decide(obs_of((MESSENGER_TIMES_OUT, MESSENGER_OK[1], instagram_503, INSTAGRAM_OK[1]), controls))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+    assert verdict.affected == ("instagram",)
+    assert {s.id: s.state for s in verdict.services}["messenger"] is ServiceState.UNKNOWN
+
+
+def test_slowness_beside_a_check_that_failed_is_not_put_on_meta() -> None:
+    slow = p("messenger", "www.messenger.com", ms=2600)
+    controls = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT))
+    assert decide(obs_of((slow, MESSENGER_OK[1], *INSTAGRAM_OK), controls)).kind is VerdictKind.ALL_CLEAR
+
+
+def test_a_service_failing_while_the_connection_is_patchy_does_not_say_it_is_not_your_wifi() -> None:
+    patchy = (*CONTROLS_OK[:3], *(ctl(c.host, Outcome.TIMEOUT) for c in CONTROLS_OK[3:]))  # 3/5 answer
+    messenger_503 = p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503, detail="answers HTTP 503")
+    verdict = decide(obs_of((messenger_503, MESSENGER_OK[1], *INSTAGRAM_OK), patchy))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+    assert verdict.headline == "Messenger is not working — but your connection is patchy too"
+    one_off = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT))  # all but one: the connection works
+    verdict = decide(obs_of((messenger_503, MESSENGER_OK[1], *INSTAGRAM_OK), one_off))
+    assert verdict.headline == "It's not your wifi — Messenger is down"

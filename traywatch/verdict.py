@@ -7,7 +7,10 @@ The rules, in the order they are tried (docs/verdicts.md has them as a table):
 2. No control answers right: if every named control failed at DNS while a DoH resolver (reached
    by IP) answered, your DNS is broken; otherwise it is your connection.
 3. Named controls all fail at DNS while an IP-literal control or DoH works: your DNS is broken.
-4. Fewer than 60 % of the controls answer right: your connection is unstable.
+4. Fewer than 60 % of the controls answer right in good time: your connection is unstable.
+   So too when the controls lose answers (fail, or answer a second late) and every failing
+   service fails no likelier than that would make it by chance (1 in 20 or more): timeouts, or
+   failures a control had too. Meta's probes lose packets on a lossy link like anything else.
 5. Your side is fine. A Meta host that resolves to a local address, fails only locally at DNS while
    DoH resolves it, presents a certificate from an unknown issuer, answers 451, or is reset during
    the handshake: blocked on this network.
@@ -28,6 +31,7 @@ confirms: …", or "Meta hasn't acknowledged it yet".
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -121,6 +125,8 @@ _PORTAL_SIGNS = frozenset(
 )
 _HEALTHY_SHARE = 0.6
 LATE_MS = 1000.0  # a check this far behind the fastest lost a packet on the way (see _late)
+# A service's failures at least this likely from the controls' own losses say nothing of it.
+BY_CHANCE = 0.05
 
 
 def describe(probe: ProbeResult) -> str:
@@ -278,12 +284,13 @@ def decide(obs: Observations) -> Verdict:
     meta_dns: dict[str, list[str]] = {}
     down: dict[str, list[ProbeResult]] = {}
     slow: dict[str, list[ProbeResult]] = {}
+    lossy = bool(late or failed)
     for probe in obs.services:
         if not probe.counted:
             continue
         if probe.ok:
             # Where a check lost a packet, a slow answer may have lost one too: not Meta's doing.
-            if probe.latency_ms > obs.slow_ms and not late:
+            if probe.latency_ms > obs.slow_ms and not lossy:
                 slow.setdefault(probe.target_id, []).append(probe)
             continue
         sign = _block_sign(probe, answers)
@@ -294,6 +301,28 @@ def decide(obs: Observations) -> Verdict:
         if sign:
             meta_dns.setdefault(probe.target_id, []).append(sign)
         down.setdefault(probe.target_id, []).append(probe)
+
+    # Failures the controls' own losses explain are the link's, not the service's.
+    share = (len(late) + len(failed)) / total if total else 0.0
+    shared = frozenset(c.outcome for c in failed)
+    asked = [p for p in obs.services if p.counted]
+    lost = {
+        sid: probes
+        for sid, probes in down.items()
+        if _lost_on_the_way(probes, sum(p.target_id == sid for p in asked), share, shared)
+    }
+    for sid in lost:
+        del down[sid]
+        states[sid] = (ServiceState.UNKNOWN, "lost answers as the checks did")
+    if lost and not (down or blocked or meta_dns):
+        lost_answers = sum(len(probes) for probes in lost.values())
+        return verdict(
+            VerdictKind.UNSTABLE,
+            "Your connection is unstable",
+            f"{len(late) + len(failed)}/{total} checks lose their answers ({_lost_words(late, failed)}), and Meta's "
+            f"sites as often ({lost_answers} of {len(asked)} asked): packets are lost on the way, not an outage.",
+            [*control_evidence, *(describe(p) for probes in lost.values() for p in probes)],
+        )
 
     for sid, probes in slow.items():
         states[sid] = (ServiceState.SLOW, f"slow: {max(p.latency_ms for p in probes) / 1000:.1f} s")
@@ -316,9 +345,10 @@ def decide(obs: Observations) -> Verdict:
     page_evidence = _status_page_evidence(obs)
 
     # "Works" only when it does: the monitor counts a service's failure only then, too.
+    connection_works = len(ok) >= total - 1
     if total == 0:
         works = "your connection works: every site asked answers"
-    elif len(ok) >= total - 1:
+    elif connection_works:
         works = f"your connection works: {score}"
     else:
         works = f"only {score} answer, so your connection may be part of it"
@@ -347,6 +377,11 @@ def decide(obs: Observations) -> Verdict:
     if down:
         down_names = names(down)
         first_id, failing = next(iter(down.items()))
+        headline = (
+            down_headline(down_names)
+            if connection_works
+            else f"{names_are(down_names)} not working — but your connection is patchy too"
+        )
         first = failing[0]
         what = _short(first)
         if _behind_edge(first_id, failing, obs.services):
@@ -354,7 +389,7 @@ def decide(obs: Observations) -> Verdict:
             what = f"{obs.service_name(first_id)}'s site loads, but its chat connection fails ({_short(first)})"
         return verdict(
             VerdictKind.SERVICE_DOWN,
-            down_headline(down_names),
+            headline,
             f"{what}; {works}.{_acknowledged(said, down)}"
             f"{_elsewhere(obs, [p for group in down.values() for p in group])}",
             [describe(p) for group in down.values() for p in group] + control_evidence + page_evidence,
@@ -461,10 +496,29 @@ def _unsteady_words(
 ) -> str:
     if not late:
         return f"Only {len(ok)}/{total} checks answer right; of the rest, {_failure_summary(failed)}."
-    rest = f"{len(late)} answer{'s' if len(late) == 1 else ''} over a second late"
+    return f"Only {len(ok) - len(late)}/{total} checks answer in good time; of the rest, {_lost_words(late, failed)}."
+
+
+def _lost_words(late: Sequence[ProbeResult], failed: Sequence[ProbeResult]) -> str:
+    """How the controls lost their answers: "1 answers over a second late, 2 time out"."""
+    words = [f"{len(late)} answer{'s' if len(late) == 1 else ''} over a second late"] if late else []
     if failed:
-        rest += f", {_failure_summary(failed)}"
-    return f"Only {len(ok) - len(late)}/{total} checks answer in good time; of the rest, {rest}."
+        words.append(_failure_summary(failed))
+    return ", ".join(words)
+
+
+def _lost_on_the_way(failing: Sequence[ProbeResult], asked: int, share: float, shared: frozenset[Outcome]) -> bool:
+    """A service's failures that the controls' losses explain: each a timeout or a failure a
+    control had too, and as many or more would fail by chance (``BY_CHANCE`` or likelier) if
+    each of the ``asked`` probes lost its answer as often as the controls lost theirs."""
+    if not share or any(p.outcome is not Outcome.TIMEOUT and p.outcome not in shared for p in failing):
+        return False
+    return _at_least(len(failing), asked, share) >= BY_CHANCE
+
+
+def _at_least(k: int, n: int, share: float) -> float:
+    """The odds that ``k`` or more of ``n`` tries fail, each failing with odds ``share``."""
+    return sum(math.comb(n, i) * share**i * (1 - share) ** (n - i) for i in range(k, n + 1))
 
 
 def _late(answered: Sequence[ProbeResult]) -> list[ProbeResult]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from traywatch.monitor import MonitorState
+from traywatch.monitor import MonitorState, is_clean
 from traywatch.notices import LOCAL_TITLES
 from traywatch.policy import Quiet
 from traywatch.verdict import ServiceState, VerdictKind, down_headline, names_are
@@ -23,6 +23,9 @@ class Display(enum.Enum):
     CAPTIVE = "captive-portal"
     CHECKING = "checking"
 
+
+# Verdicts about services that the monitor counts only while your side is clean.
+_JUDGED_PER_SERVICE = frozenset({VerdictKind.SERVICE_DOWN, VerdictKind.META_DNS, VerdictKind.BLOCKED})
 
 PAUSE_BADGE = "paused"  # the icon file drawn over the state's icon while paused
 
@@ -100,6 +103,9 @@ def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = No
     elif state.in_doubt:
         display = Display.CHECKING
         headline = f"Checking again: {verdict.headline}"
+    elif verdict.kind in _JUDGED_PER_SERVICE and not is_clean(verdict):
+        # The controls fail too: the monitor does not count it against the service, nor may the icon.
+        display = Display.CHECKING
     elif verdict.kind in (VerdictKind.DEGRADED, VerdictKind.META_REPORTS):
         # Meta's side, amber: it still works from here, and Meta says it has trouble.
         display = Display.DEGRADED
