@@ -91,8 +91,8 @@ class LocalServer(ThreadingHTTPServer):
     request_queue_size = 256  # many probes connect at once; the default backlog of 5 drops SYNs
     block_on_close = False
 
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), Handler)
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
         self.upgrades: list[dict[str, str]] = []
@@ -112,7 +112,7 @@ class LocalServer(ThreadingHTTPServer):
         return int(self.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://{self.server_address[0]}:{self.port}{path}"
 
     def route(self, path: str, handler: Route) -> str:
         self.routes[path] = handler

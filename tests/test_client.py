@@ -128,7 +128,7 @@ def test_the_direct_client_sends_one_request_with_its_headers_and_body(https_ser
     async def go() -> tuple[int, dict[str, str], bytes]:
         async with DirectClient(verifying_context(), 2.0, {"User-Agent": "ua/1"}) as client:
             headers = (("Content-Type", "application/json"),)
-            answer = await client.send(Request("POST", url, headers, b'{"a":1}', connect_to="127.0.0.1"))
+            answer = await client.send(Request("POST", url, headers, b'{"a":1}', connect_to=("127.0.0.1",)))
             body = b"".join([chunk async for chunk in answer.raw()])
             await answer.aclose()
             return answer.status_code, answer.headers, body
@@ -268,7 +268,7 @@ def test_the_address_given_is_the_one_connected_to_and_connection_is_always_clos
 
     async def go() -> int:
         async with DirectClient(verifying_context(), 2.0, {}) as client:
-            asked = Request("GET", url, (("Connection", "keep-alive"),), connect_to="127.0.0.1")
+            asked = Request("GET", url, (("Connection", "keep-alive"),), connect_to=("127.0.0.1",))
             answer = await client.send(asked)
             await answer.aclose()
             return answer.status_code

@@ -76,9 +76,9 @@ class Request:
     url: Url
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
-    # Connect to this address instead of looking the URL's host up; Host, SNI and the
-    # certificate check still name the host.
-    connect_to: str | None = None
+    # Connect to the first of these addresses to answer instead of looking the URL's host up;
+    # Host, SNI and the certificate check still name the host.
+    connect_to: tuple[str, ...] = ()
 
 
 class Response:

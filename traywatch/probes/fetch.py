@@ -35,12 +35,12 @@ class Fetcher:
         if json is not None:
             body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
             request_headers["Content-Type"] = "application/json"
-        connect_to = None
+        connect_to: tuple[str, ...] = ()
         if not uses_proxy(url, host, self.proxies):  # an address is its own lookup
             lookup = await dns.resolve(host, target.effective_port)
             if lookup.outcome is not Outcome.OK or not lookup.addresses:
                 raise FetchError(f"{host} does not resolve ({lookup.detail or lookup.outcome.value})")
-            connect_to = lookup.addresses[0]
+            connect_to = lookup.addresses
         request = Request(method, target, tuple(request_headers.items()), body, connect_to)
         try:
             response = await self.client.send(request)

@@ -8,7 +8,7 @@ from typing import Any
 
 from traywatch.catalog import THROTTLED_STATUSES, Endpoint
 from traywatch.model import Layer, Outcome, Role
-from traywatch.probes.client import Client, ConnectError, Request, Response
+from traywatch.probes.client import Client, Request, Response
 from traywatch.probes.progress import Progress
 from traywatch.urls import InvalidUrl, Url, parse
 
@@ -47,16 +47,7 @@ async def _send(
 ) -> Response:
     """Send ``method`` for ``url`` to the first of ``addresses`` that takes the connection, naming
     the host in the Host header and the TLS SNI, and verifying its certificate for that name."""
-    if addresses is None:
-        return await client.send(Request(method, url), trace)
-    last: ConnectError | None = None
-    for address in addresses:
-        try:
-            return await client.send(Request(method, url, connect_to=address), trace)
-        except ConnectError as exc:
-            # An unreachable IPv6 route fails at once; the next (IPv4) address may work.
-            last = exc
-    raise last if last is not None else ConnectError("no address to connect to")
+    return await client.send(Request(method, url, connect_to=addresses or ()), trace)
 
 
 async def probe_http(

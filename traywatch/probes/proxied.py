@@ -5,6 +5,7 @@ httpx exception kept as the cause."""
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -65,14 +66,25 @@ class ProxyClient:
         await self._client.aclose()
 
     async def send(self, request: Request, trace: Trace = no_trace) -> Response:
+        """Through the proxy; or, for a host the proxy is not used for, to each of its addresses
+        in turn until one takes the connection (httpx connects to one address at a time)."""
+        if not request.connect_to:
+            return await self._send(request, None, trace)
+        *others, last = request.connect_to
+        for address in others:
+            with contextlib.suppress(client.ConnectError):  # the next address may take it
+                return await self._send(request, address, trace)
+        return await self._send(request, last, trace)
+
+    async def _send(self, request: Request, address: str | None, trace: Trace) -> Response:
         httpx = self._httpx
         url = request.url
         extensions: dict[str, Any] = {"trace": trace}
         target = str(url)
         headers = dict(request.headers)
-        if request.connect_to is not None:
+        if address is not None:
             extensions["sni_hostname"] = url.host
-            target = str(httpx.URL(target).copy_with(host=request.connect_to))
+            target = str(httpx.URL(target).copy_with(host=address))
             headers.setdefault("Host", url.netloc)
         built = self._client.build_request(
             request.method, target, headers=headers, content=request.body or None, extensions=extensions

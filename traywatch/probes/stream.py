@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from traywatch.model import Layer
+from traywatch.probes.eyeballs import first_link
 from traywatch.probes.link import Link
 from traywatch.probes.progress import Progress
 
@@ -16,23 +16,13 @@ from traywatch.probes.progress import Progress
 async def opened(
     host: str, addresses: tuple[str, ...], port: int, context: ssl.SSLContext | None, progress: Progress
 ) -> AsyncIterator[Link]:
-    """Connect to the first address that answers, then (with a context) verify TLS for ``host``.
+    """Connect to the first address that answers (``eyeballs``), then (with a context) verify
+    TLS for ``host``.
 
     Raises the socket or ssl error of the layer that failed; ``progress`` says which layer.
     """
     progress.enter(Layer.TCP)
-    link: Link | None = None
-    last: OSError | None = None
-    loop = asyncio.get_running_loop()
-    for address in addresses:
-        try:
-            _, link = await loop.create_connection(lambda: Link(tls=context is not None), address, port)
-            break
-        except OSError as exc:
-            # An unreachable IPv6 route fails at once; the next (IPv4) address may work.
-            last = exc
-    if link is None:
-        raise last if last is not None else OSError("no address to connect to")
+    link = await first_link(addresses, port, tls=context is not None)
     try:
         progress.done()
         if context is not None:

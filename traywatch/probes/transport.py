@@ -30,6 +30,7 @@ from traywatch.probes.client import (
     header_map,
     no_trace,
 )
+from traywatch.probes.eyeballs import first_link
 from traywatch.probes.link import Link
 
 MAX_HEADERS = 64 * 1024  # a status line and headers longer than this are not an answer
@@ -87,9 +88,7 @@ class DirectClient:
         timeout = self.timeout
         await trace("connection.connect_tcp.started", {})
         async with _step(timeout, ConnectTimeout, ConnectError):
-            _, link = await asyncio.get_running_loop().create_connection(
-                lambda: Link(tls=url.scheme == "https"), request.connect_to or url.host, url.effective_port
-            )
+            link = await first_link(request.connect_to or (url.host,), url.effective_port, tls=url.scheme == "https")
         await trace("connection.connect_tcp.complete", {})
         try:
             if url.scheme == "https":
