@@ -62,6 +62,12 @@ PORTAL = verdict_of(
 BLOCKED = verdict_of(
     (p("messenger", "www.messenger.com", Outcome.SINKHOLED, Layer.DNS, addresses=("0.0.0.0",)), *INSTAGRAM_OK)
 )
+CLOCK = verdict_of(
+    tuple(
+        p(service, f"www.{service}.com", Outcome.CERT_EXPIRED, Layer.TLS, detail="certificate has expired")
+        for service in ("messenger", "instagram")
+    )
+)
 SLOW = verdict_of((p("messenger", "www.messenger.com", ms=4000), MESSENGER_OK[1], *INSTAGRAM_OK))
 
 
@@ -1095,7 +1101,11 @@ def test_back_online_is_shown_after_notices_of_other_kinds_between() -> None:
 
 @pytest.mark.parametrize(
     ("verdict", "kind", "title"),
-    [(OFFLINE, NoteKind.LOCAL, "It's your connection"), (PORTAL, NoteKind.PORTAL, "This network wants you to sign in")],
+    [
+        (OFFLINE, NoteKind.LOCAL, "It's your connection"),
+        (PORTAL, NoteKind.PORTAL, "This network wants you to sign in"),
+        (CLOCK, NoteKind.LOCAL, "Your computer's clock is wrong"),
+    ],
 )
 def test_what_is_still_wrong_on_your_side_says_since_when(verdict: Verdict, kind: NoteKind, title: str) -> None:
     d = Driver()

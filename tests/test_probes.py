@@ -119,7 +119,7 @@ def test_a_certificate_not_yet_valid(ca: trustme.CA) -> None:
     )
     try:
         result = probe(f"tls://127.0.0.1:{server.port}")
-        assert (result.outcome, result.layer) == (Outcome.CERT_INVALID, Layer.TLS)
+        assert (result.outcome, result.layer) == (Outcome.CERT_NOT_YET_VALID, Layer.TLS)
         assert "not yet valid" in result.detail
     finally:
         server.stop()
@@ -128,7 +128,7 @@ def test_a_certificate_not_yet_valid(ca: trustme.CA) -> None:
 @pytest.mark.parametrize(
     ("code", "outcome"),
     [
-        (9, Outcome.CERT_INVALID),  # not yet valid
+        (9, Outcome.CERT_NOT_YET_VALID),
         (10, Outcome.CERT_EXPIRED),
         (18, Outcome.CERT_UNKNOWN_ISSUER),  # self-signed
         (19, Outcome.CERT_UNKNOWN_ISSUER),  # self-signed in the chain

@@ -127,3 +127,17 @@ def test_your_dns_broken_when_names_fail_but_ip_control_works(http_server: Local
     ip_literal = control("ip", http_server.route("/s12-ip", servers.ok(b"success")))
     obs = cycle([service("facebook", "https://www.facebook.invalid/")], [*named, ip_literal])
     assert decide(obs).kind is VerdictKind.LOCAL_DNS
+
+
+def test_a_clock_years_off_is_your_computers_clock(http_server: LocalServer, expired_server: LocalServer) -> None:
+    # Certificates that ended a month ago read, to a machine whose clock is that far ahead, like
+    # every certificate on the web: each verified by OpenSSL against this machine's clock.
+    messenger = expired_server.route("/clock-messenger", servers.ok())
+    instagram = f"wss://127.0.0.1:{expired_server.port}/clock-instagram"
+    obs = cycle(
+        [service("messenger", messenger, name="Messenger"), service("instagram", instagram, name="Instagram")],
+        _controls(http_server, "clock"),
+    )
+    verdict = decide(obs)
+    assert verdict.kind is VerdictKind.CLOCK, verdict.explanation
+    assert verdict.headline == "Your computer's clock is wrong"

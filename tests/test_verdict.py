@@ -814,3 +814,43 @@ def test_a_service_failing_while_the_connection_is_patchy_does_not_say_it_is_not
     one_off = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT))  # all but one: the connection works
     verdict = decide(obs_of((messenger_503, MESSENGER_OK[1], *INSTAGRAM_OK), one_off))
     assert verdict.headline == "It's not your wifi — Messenger is down"
+
+
+# A clock far off: every certificate reads as expired, or not yet valid, while plain checks answer.
+
+
+def _dated(outcome: Outcome) -> tuple[ProbeResult, ...]:
+    return (
+        p("messenger", "www.messenger.com", outcome, Layer.TLS),
+        p("messenger", "edge-chat.messenger.com", outcome, Layer.TLS, role=Role.EDGE),
+        p("instagram", "www.instagram.com", outcome, Layer.TLS),
+        p("instagram", "edge-chat.instagram.com", outcome, Layer.TLS, role=Role.EDGE),
+    )
+
+
+@pytest.mark.parametrize("outcome", [Outcome.CERT_EXPIRED, Outcome.CERT_NOT_YET_VALID])
+def test_every_certificate_out_of_date_is_this_computers_clock(outcome: Outcome) -> None:
+    verdict = decide(replace(obs_of(_dated(outcome)), started_at=1_577_880_000.0))  # 2020-01-01, noon UTC
+    assert verdict.kind is VerdictKind.CLOCK
+    assert verdict.kind.side is Side.YOU
+    assert verdict.headline == "Your computer's clock is wrong"
+    assert "This computer's clock says 2020-01-01 " in verdict.explanation
+    assert {s.state for s in verdict.services} == {ServiceState.UNKNOWN}
+
+
+def test_one_services_expired_certificate_beside_others_that_verify_is_that_service_down() -> None:
+    expired = _dated(Outcome.CERT_EXPIRED)[:2]
+    verdict = decide(obs_of((*expired, *INSTAGRAM_OK)))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+    assert verdict.affected == ("messenger",)
+
+
+def test_a_clock_needs_two_services_out_of_date_and_no_certificate_that_verifies() -> None:
+    # One service only: Meta's own mistake looks the same, so it is that service's.
+    assert decide(obs_of(_dated(Outcome.CERT_EXPIRED)[:2])).kind is VerdictKind.SERVICE_DOWN
+    # A plain TCP host answering proves nothing of dates; a verified certificate does.
+    tcp_ok = p("whatsapp", "g.whatsapp.net", role=Role.EDGE, layer=Layer.TCP)
+    tcp_ok = replace(tcp_ok, url="tcp://g.whatsapp.net:443")
+    assert decide(obs_of((*_dated(Outcome.CERT_EXPIRED), tcp_ok))).kind is VerdictKind.CLOCK
+    verified = p("whatsapp", "web.whatsapp.com")
+    assert decide(obs_of((*_dated(Outcome.CERT_EXPIRED), verified))).kind is VerdictKind.SERVICE_DOWN

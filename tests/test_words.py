@@ -90,6 +90,17 @@ def test_your_side_leads_with_what_to_do(controls: tuple[object, ...], kind: Ver
     assert say(verdict).startswith(words)
 
 
+def test_a_wrong_clock_says_how_to_set_it() -> None:
+    expired = tuple(
+        p(s.target_id, s.host, Outcome.CERT_EXPIRED, Layer.TLS, role=s.role) for s in MESSENGER_OK + INSTAGRAM_OK
+    )
+    verdict = verdict_of(expired, CONTROLS_OK)
+    assert verdict.kind is VerdictKind.CLOCK
+    text = say(verdict)
+    assert text.endswith("Set the date and time automatically in your system settings.")
+    assert not JARGON.search(text)
+
+
 def test_a_blocked_service_is_said_to_be_this_networks_doing() -> None:
     sinkholed = p("messenger", "www.messenger.com", Outcome.SINKHOLED, Layer.DNS, addresses=("0.0.0.0",))
     text = _down(sinkholed)

@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run one check and print the verdict",
         description="Run one check cycle and print the verdict. Exit status: 0 all clear, "
         "1 a Meta service is down, slow or its DNS fails, 2 usage or config error, "
-        "3 the problem is on your side (connection, captive portal, DNS, unstable, blocked), "
+        "3 the problem is on your side (connection, captive portal, DNS, unstable, clock, blocked), "
         "4 internal error.",
     )
     check.add_argument("--json", action="store_true", help="print a JSON document (docs/check-json.md)")

@@ -43,6 +43,7 @@ class Outcome(enum.Enum):
     TIMEOUT = "timeout"
     RESET = "reset"
     CERT_EXPIRED = "cert_expired"
+    CERT_NOT_YET_VALID = "cert_not_yet_valid"
     CERT_WRONG_HOST = "cert_wrong_host"
     CERT_UNKNOWN_ISSUER = "cert_unknown_issuer"
     CERT_INVALID = "cert_invalid"
@@ -68,6 +69,7 @@ class Outcome(enum.Enum):
 _CERTIFICATE_OUTCOMES = frozenset(
     {
         Outcome.CERT_EXPIRED,
+        Outcome.CERT_NOT_YET_VALID,
         Outcome.CERT_WRONG_HOST,
         Outcome.CERT_UNKNOWN_ISSUER,
         Outcome.CERT_INVALID,

@@ -38,7 +38,9 @@ from traywatch.verdict import ServiceState, Verdict, VerdictKind
 
 # Verdicts that say your own side fails (the controls do not answer right). A block is your
 # network's doing too, but the controls answer: it is judged per service, like an outage.
-YOUR_SIDE = frozenset({VerdictKind.OFFLINE, VerdictKind.CAPTIVE_PORTAL, VerdictKind.LOCAL_DNS, VerdictKind.UNSTABLE})
+YOUR_SIDE = frozenset(
+    {VerdictKind.OFFLINE, VerdictKind.CAPTIVE_PORTAL, VerdictKind.LOCAL_DNS, VerdictKind.UNSTABLE, VerdictKind.CLOCK}
+)
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ LOCAL_TITLES = {
     VerdictKind.CAPTIVE_PORTAL: "This network wants you to sign in",
     VerdictKind.LOCAL_DNS: "Your DNS is broken",
     VerdictKind.UNSTABLE: "Your connection is unstable",
+    VerdictKind.CLOCK: "Your computer's clock is wrong",
 }
 
 _OUTAGE_KINDS = (ChangeKind.DOWN, ChangeKind.BLOCKED, ChangeKind.DROPPED_AGAIN)

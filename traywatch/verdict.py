@@ -11,18 +11,20 @@ The rules, in the order they are tried (docs/verdicts.md has them as a table):
    So too when the controls lose answers (fail, or answer a second late) and every failing
    service fails no likelier than that would make it by chance (1 in 20 or more): timeouts, or
    failures a control had too. Meta's probes lose packets on a lossy link like anything else.
-5. Your side is fine. A Meta host that resolves to a local address, fails only locally at DNS while
+5. Your side is fine, but every certificate Meta's probes met, on two services or more, reads as
+   expired or not yet valid: this computer's clock is wrong.
+6. A Meta host that resolves to a local address, fails only locally at DNS while
    DoH resolves it, presents a certificate from an unknown issuer, answers 451, or is reset during
    the handshake: blocked on this network.
-6. A Meta host fails at DNS locally *and* DoH answers SERVFAIL for it (4 October 2021): Meta's DNS.
-7. Any service endpoint fails: it's not your wifi, that service is down, with the failing layer
+7. A Meta host fails at DNS locally *and* DoH answers SERVFAIL for it (4 October 2021): Meta's DNS.
+8. Any service endpoint fails: it's not your wifi, that service is down, with the failing layer
    (a chat connection turned away while the site loads is said as such). A throttled answer
    (429) counts for nothing.
-8. Every service answers, but Meta's status page reports more than a low disruption for the
+9. Every service answers, but Meta's status page reports more than a low disruption for the
    product that speaks for one: Meta reports problems (its side; the one signal for outages no
    anonymous probe can see).
-9. Any service endpoint is slower than the slow threshold: degraded.
-10. All clear.
+10. Any service endpoint is slower than the slow threshold: degraded.
+11. All clear.
 
 Whenever a service is judged down, the status page's word is added: "Meta's status page
 confirms: …", or "Meta hasn't acknowledged it yet".
@@ -30,6 +32,7 @@ confirms: …", or "Meta hasn't acknowledged it yet".
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import math
 from collections.abc import Iterable, Sequence
@@ -58,6 +61,7 @@ class VerdictKind(enum.Enum):
     UNSTABLE = "unstable"
     BLOCKED = "blocked"
     META_REPORTS = "meta_reports"  # everything answers here, but Meta says one of them has trouble
+    CLOCK = "clock"  # this computer's clock is so far off that no certificate verifies
 
     @property
     def side(self) -> Side:
@@ -276,6 +280,17 @@ def decide(obs: Observations) -> Verdict:
             "Your connection is unstable",
             _unsteady_words(ok, late, failed, total),
             control_evidence,
+        )
+
+    out_of_date = _out_of_date(obs.services)
+    if out_of_date:
+        return verdict(
+            VerdictKind.CLOCK,
+            "Your computer's clock is wrong",
+            f"Every certificate Meta's sites show reads as expired or not yet valid, while "
+            f"{len(ok)}/{total} checks answer.{_clock_says(obs.started_at)} Set the date and time "
+            "automatically in your system settings.",
+            [*(describe(p) for p in out_of_date), *control_evidence],
         )
 
     answers = obs.doh
@@ -519,6 +534,31 @@ def _lost_on_the_way(failing: Sequence[ProbeResult], asked: int, share: float, s
 def _at_least(k: int, n: int, share: float) -> float:
     """The odds that ``k`` or more of ``n`` tries fail, each failing with odds ``share``."""
     return sum(math.comb(n, i) * share**i * (1 - share) ** (n - i) for i in range(k, n + 1))
+
+
+_OUT_OF_DATE = frozenset({Outcome.CERT_EXPIRED, Outcome.CERT_NOT_YET_VALID})
+
+
+def _out_of_date(probes: Sequence[ProbeResult]) -> list[ProbeResult]:
+    """The probes whose certificates read as expired or not yet valid, when they are every probe
+    that met a certificate and span two services or more: a clock that far off fails every site
+    on the web alike, while Meta letting one certificate lapse fails one service. Empty otherwise."""
+    verified = [p for p in probes if p.counted and urlsplit(p.url).scheme in _VERIFIED_SCHEMES]
+    dated = [p for p in verified if p.outcome in _OUT_OF_DATE]
+    if len({p.target_id for p in dated}) < 2 or len(dated) < len(verified):
+        return []
+    return dated
+
+
+_VERIFIED_SCHEMES = frozenset({"https", "wss", "tls"})
+
+
+def _clock_says(started_at: float) -> str:
+    """What this computer's clock said when the cycle began, as a sentence to insert."""
+    if not started_at:
+        return ""
+    now = dt.datetime.fromtimestamp(started_at).astimezone()
+    return f" This computer's clock says {now:%Y-%m-%d %H:%M}."
 
 
 def _late(answered: Sequence[ProbeResult]) -> list[ProbeResult]:

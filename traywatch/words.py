@@ -11,6 +11,10 @@ from traywatch.verdict import ServiceState, ServiceStatus, Verdict, VerdictKind,
 _YOUR_SIDE = {
     VerdictKind.OFFLINE: "Your device isn't reaching the internet. Check the wifi or the cable, or restart the router.",
     VerdictKind.UNSTABLE: "Your connection is losing some of what it sends. Meta may well be fine.",
+    VerdictKind.CLOCK: (
+        "Websites can't prove who they are while this computer's date is wrong. "
+        "Set the date and time automatically in your system settings."
+    ),
     VerdictKind.LOCAL_DNS: (
         "Your network can't look up web addresses right now. Restarting the router usually helps; "
         "another DNS server would too."

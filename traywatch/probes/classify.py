@@ -12,7 +12,7 @@ from traywatch.probes import client
 # OpenSSL X509_V_ERR_* codes, as carried by ssl.SSLCertVerificationError.verify_code.
 _CERT_CODES = {
     10: Outcome.CERT_EXPIRED,  # certificate has expired
-    9: Outcome.CERT_INVALID,  # certificate is not yet valid
+    9: Outcome.CERT_NOT_YET_VALID,  # certificate is not yet valid
     18: Outcome.CERT_UNKNOWN_ISSUER,  # self-signed certificate
     19: Outcome.CERT_UNKNOWN_ISSUER,  # self-signed certificate in chain
     20: Outcome.CERT_UNKNOWN_ISSUER,  # unable to get local issuer certificate
