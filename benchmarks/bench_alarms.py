@@ -2,9 +2,9 @@
 and policy, against a simulated internet in a network namespace (tests/internet.py), with the
 monitor's clock compressed.
 
-    sudo .venv/bin/python benchmarks/bench_alarms.py [--cycles 300] [--only false,flap,outage,loss]
+    sudo .venv/bin/python benchmarks/bench_alarms.py [--cycles 300] [--only false,flap,outage,loss,ipv6]
 
-Four tables, in Markdown:
+Five tables, in Markdown:
 
 1. False notices: every service healthy, while a share of connections or DNS queries fail at
    random (resets, hangs, unanswered or SERVFAIL queries, answers naming an address that refuses
@@ -23,6 +23,10 @@ Four tables, in Markdown:
    so this table runs at the real timeouts (probe 5 s, resolver 5 s) and a cycle's duration counts
    once. "X is down" or "X is blocked" is false; "Your connection is unstable" is what the user
    should hear once the loss is bad enough, and is counted apart.
+5. IPv6 announced but lost (``--only ipv6``): every name also has an IPv6 address, and the
+   namespace an IPv6 route into nothing, as when a router hands out IPv6 its uplink does not
+   carry. A browser gets through on IPv4 a quarter of a second later, so any notice is false,
+   "It's your connection" included; so is the tray putting it on either side.
 
 Time (tables 1–3): the probe timeout is 1 s and the resolver's 1 s (glibc's default is 5 s and
 traywatch's timeout 5 s: the same ratio), and each cycle's duration counts 5 times on the monitor's
@@ -51,7 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.internet import Internet, catalog, namespace  # noqa: E402
+from tests.internet import VOID6, Internet, catalog, namespace  # noqa: E402
 from traywatch import monitor, notices, tiers  # noqa: E402
 from traywatch.catalog import Catalog  # noqa: E402
 from traywatch.monitor import ChangeKind, MonitorSettings  # noqa: E402
@@ -100,6 +104,7 @@ class Lane:
     durations: list[float] = field(default_factory=list)  # real seconds a cycle took
     verdicts: Counter[str] = field(default_factory=Counter)  # what the full cycles concluded
     blamed: int = 0  # cycles after which the tray put the trouble on Meta's side
+    blamed_you: int = 0  # ...or on your side
 
     def __post_init__(self) -> None:
         self.start = self.now
@@ -129,6 +134,10 @@ class Lane:
         # The icon, or the headline beside any icon but your side's: "It's not your wifi — …".
         self.blamed += shown.display in (Display.DOWN, Display.DEGRADED) or (
             on_meta and shown.display in (Display.CHECKING, Display.ALL_CLEAR)
+        )
+        on_you = self.state.verdict is not None and self.state.verdict.kind.side is Side.YOU
+        self.blamed_you += shown.display in (Display.YOUR_SIDE, Display.CAPTIVE) or (
+            on_you and shown.display is Display.CHECKING
         )
         self.cycles += 1
         self.light += light
@@ -242,6 +251,35 @@ def packet_loss(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycle
         for note in service + local + other:
             print(f"    {note.title} — {note.body}", flush=True)
     _lose(0.0)
+    return rows
+
+
+def ipv6_lost(
+    net: Internet, cat: Catalog, probe: ProbeSettings, settings: MonitorSettings, *, cycles: int
+) -> list[str]:
+    rows = [
+        "| IPv6 | cycles (light) | simulated hours | service/blocked notices | your-side notices "
+        "| full cycles' verdicts | the tray put it on your side after | on Meta after | cycle: median / max |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, address in (("none (IPv4 only)", ""), ("announced, every packet lost", VOID6)):
+        net.aaaa(address)
+        lanes = side_by_side([Lane(settings) for _ in range(LANES)], cat, probe, cycles=cycles)
+        notes = [n for lane in lanes for n in lane.notes]
+        service = [n for n in notes if n.kind is NoteKind.OUTAGE]
+        local = [n for n in notes if n.kind is not NoteKind.OUTAGE]
+        said = ", ".join(f"{k}× {t}" for t, k in Counter(n.title for n in local).items()) or "0"
+        verdicts = sum((lane.verdicts for lane in lanes), Counter[str]())
+        concluded = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in verdicts.most_common())
+        durations = sorted(d for lane in lanes for d in lane.durations)
+        rows.append(
+            f"| {label} | {sum(lane.cycles for lane in lanes)} ({sum(lane.light for lane in lanes)}) "
+            f"| {sum(lane.hours for lane in lanes):.1f} | {len(service)} | {said} | {concluded} "
+            f"| {sum(lane.blamed_you for lane in lanes)} cycles | {sum(lane.blamed for lane in lanes)} cycles "
+            f"| {statistics.median(durations):.2f} / {durations[-1]:.2f} s |"
+        )
+        print(rows[-1], flush=True)
+    net.aaaa("")
     return rows
 
 
@@ -363,6 +401,8 @@ def inside(args: argparse.Namespace) -> None:
     try:
         if "loss" in only:
             tables.append(packet_loss(net, cat, settings, cycles=args.cycles))
+        if "ipv6" in only:
+            tables.append(ipv6_lost(net, cat, probe, settings, cycles=args.cycles))
         if "false" in only:
             kinds = set(args.kinds.split(",")) if args.kinds else None
             tables.append(false_notices(net, cat, probe, settings, cycles=args.cycles, kinds=kinds))
@@ -380,7 +420,7 @@ def inside(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=300, help="cycles per condition of table 1")
-    parser.add_argument("--only", default="false,flap,outage", help="which tables: false, flap, outage, loss")
+    parser.add_argument("--only", default="false,flap,outage", help="which tables: false, flap, outage, loss, ipv6")
     parser.add_argument("--kinds", default="", help=f"table 1's conditions, comma-separated: {', '.join(KINDS)}")
     defaults = MonitorSettings()
     parser.add_argument("--confirm", type=int, default=defaults.confirm_failures, help="failing samples to confirm")
@@ -396,12 +436,18 @@ def main() -> None:
     tables = args.only.split(",")
     if "loss" in tables and shutil.which("nft") is None:
         sys.exit("the packet-loss table needs nftables: apt-get install nftables")
-    compressed = [t for t in tables if t != "loss"]
-    # The packet-loss table runs in real time, its resolver at glibc's own timeout.
-    for chosen, dns_timeout in ((compressed, int(TIMEOUT)), (["loss"] if "loss" in tables else [], REAL_TIMEOUT)):
+    compressed = [t for t in tables if t not in ("loss", "ipv6")]
+    # The packet-loss table runs in real time, its resolver at glibc's own timeout; the IPv6 table
+    # in a namespace with an IPv6 route, which makes every lookup ask for IPv6 addresses too.
+    groups = (
+        (compressed, int(TIMEOUT), False),
+        (["loss"] if "loss" in tables else [], REAL_TIMEOUT, False),
+        (["ipv6"] if "ipv6" in tables else [], int(TIMEOUT), True),
+    )
+    for chosen, dns_timeout, ipv6 in groups:
         if not chosen:
             continue
-        with namespace(dns_timeout=int(dns_timeout)) as name:
+        with namespace(dns_timeout=int(dns_timeout), ipv6_void=ipv6) as name:
             command = [sys.executable, str(Path(__file__).resolve()), "--inside", "--cycles", str(args.cycles)]
             command += ["--only", ",".join(chosen), "--kinds", args.kinds, "--confirm", str(args.confirm)]
             command += ["--recheck", str(args.recheck), *(["--full"] if args.full else [])]

@@ -5,7 +5,9 @@ resolver is pointed at (``/etc/netns/NAME/resolv.conf``), to addresses on the na
 loopback (100.64.1.0/24: neither private nor sinkholed, and never routed anywhere). One HTTPS
 server on :443 and one HTTP server on :80 answer as Meta's fronts, the controls and the DoH
 resolvers do, with certificates from a trustme CA. Faults are injected at random, per
-connection or per DNS query: a reset, a hang, an unanswered or a SERVFAIL query.
+connection or per DNS query: a reset, a hang, an unanswered or a SERVFAIL query. With
+``namespace(ipv6_void=True)`` and the ``aaaa`` command, every name also has an IPv6 address
+(``VOID6``), routed into nothing: IPv6 announced by the network but never carried.
 
 Run as ``python -m tests.internet FOLDER`` inside the namespace; it writes ``ca.pem`` and reads
 one JSON command a line on stdin (``{"rate": 0.1, "kinds": ["reset"], "scope": "all"}``,
@@ -43,6 +45,7 @@ CONTROL_IP = "100.64.1.2"  # the IP-literal control
 DOH_IPS = ("100.64.1.3", "100.64.1.4")
 OTHERS = "100.64.1.5"  # every other name (the named controls)
 REFUSING = "100.64.1.6"  # on the loopback, but nothing listens: connections are refused
+VOID6 = "2a02:ffff::5"  # every name's IPv6 address, when announced: its packets go nowhere
 ADDRESSES = (WEB, CONTROL_IP, *DOH_IPS, OTHERS, REFUSING)
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 HANG_SECONDS = 30.0  # a hung connection is let go after this, so threads do not pile up
@@ -89,6 +92,7 @@ class Faults:
     # Hosts whose chat service fails behind a working edge: the WebSocket upgrade gets this status.
     chat_down: dict[str, int] = field(default_factory=dict)
     page_bytes: int = 0  # Meta's web fronts answer pages this big (0: a tiny page)
+    aaaa: str = ""  # every known name's IPv6 address, or none (AAAA answered empty)
     meta: frozenset[str] = field(default_factory=frozenset)
     queries: dict[str, int] = field(default_factory=dict)  # DNS queries received, by name
     dropped: set[tuple[str, int]] = field(default_factory=set)  # for "dns_drop_once"
@@ -104,7 +108,8 @@ class Faults:
         return self.rng.choice(usable)
 
 
-# DNS: one question per query, A answered, AAAA empty (NODATA), anything unknown NXDOMAIN.
+# DNS: one question per query, A answered, AAAA empty (NODATA) unless an IPv6 address is set,
+# anything unknown NXDOMAIN.
 
 
 def _question(packet: bytes) -> tuple[str, int, int]:
@@ -118,7 +123,13 @@ def _question(packet: bytes) -> tuple[str, int, int]:
 
 
 def dns_answer(
-    packet: bytes, names: set[str], meta: frozenset[str], rcode_override: int | None = None, refusing: bool = False
+    packet: bytes,
+    names: set[str],
+    meta: frozenset[str],
+    rcode_override: int | None = None,
+    *,
+    refusing: bool = False,
+    aaaa: str = "",
 ) -> bytes:
     name, qtype, end = _question(packet)
     question = packet[12:end]
@@ -127,6 +138,8 @@ def dns_answer(
     if rcode == 0 and qtype == 1:
         address = REFUSING if refusing else WEB if name in meta else OTHERS
         answers = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(address)
+    if rcode == 0 and qtype == 28 and aaaa:
+        answers = b"\xc0\x0c" + struct.pack("!HHIH", 28, 1, 60, 16) + socket.inet_pton(socket.AF_INET6, aaaa)
     if rcode_override is not None:
         rcode, answers = rcode_override, b""
     flags = 0x8180 | rcode
@@ -159,7 +172,8 @@ def serve_dns(faults: Faults, names: set[str], stop: threading.Event) -> threadi
             if fault == "dns_drop":
                 continue
             rcode = 2 if fault == "dns_servfail" else None
-            sock.sendto(dns_answer(packet, names, faults.meta, rcode, refusing=fault == "refusing"), peer)
+            answer = dns_answer(packet, names, faults.meta, rcode, refusing=fault == "refusing", aaaa=faults.aaaa)
+            sock.sendto(answer, peer)
 
     thread = threading.Thread(target=run, daemon=True, name="dns")
     thread.start()
@@ -318,6 +332,8 @@ def serve(folder: Path) -> None:
             faults.chat_down = dict(command["chat_down"])
         elif "page_bytes" in command:
             faults.page_bytes = int(command["page_bytes"])
+        elif "aaaa" in command:
+            faults.aaaa = str(command["aaaa"])
         else:
             faults.rate = float(command["rate"])
             faults.kinds = tuple(command["kinds"])
@@ -334,9 +350,10 @@ def serve(folder: Path) -> None:
 
 
 @contextmanager
-def namespace(dns_timeout: int = 1) -> Iterator[str]:
+def namespace(dns_timeout: int = 1, *, ipv6_void: bool = False) -> Iterator[str]:
     """A network namespace whose loopback carries the simulated internet's addresses and whose
-    resolver is the simulated DNS server. Needs root."""
+    resolver is the simulated DNS server; with ``ipv6_void``, also an IPv6 address and a default
+    route whose gateway takes every packet and answers none. Needs root."""
     name = f"twnet-{uuid.uuid4().hex[:8]}"
     subprocess.run(["ip", "netns", "add", name], check=True)
     etc = Path("/etc/netns") / name
@@ -344,6 +361,8 @@ def namespace(dns_timeout: int = 1) -> Iterator[str]:
         subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
         for address in ADDRESSES:
             subprocess.run(["ip", "-n", name, "addr", "add", f"{address}/32", "dev", "lo"], check=True)
+        if ipv6_void:
+            route_ipv6_into_nothing(name)
         etc.mkdir(parents=True, exist_ok=True)
         # glibc's default is 5 s a try; the benchmarks scale it with the probe timeout.
         (etc / "resolv.conf").write_text(f"nameserver 127.0.0.1\noptions timeout:{dns_timeout} attempts:2\n")
@@ -352,6 +371,20 @@ def namespace(dns_timeout: int = 1) -> Iterator[str]:
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False)
         shutil.rmtree(etc, ignore_errors=True)
+
+
+def route_ipv6_into_nothing(name: str) -> None:
+    """An IPv6 address and default route into a veth pair whose gateway is a static neighbour
+    that no interface owns: packets leave, and nothing ever comes back."""
+    for args in (
+        ["link", "add", "v6out", "type", "veth", "peer", "name", "v6void"],
+        ["addr", "add", "2a02:ffff:1::2/64", "dev", "v6out", "nodad"],
+        ["link", "set", "v6out", "up"],
+        ["link", "set", "v6void", "up"],
+        ["-6", "route", "add", "default", "via", "2a02:ffff:1::1", "dev", "v6out"],
+        ["-6", "neigh", "add", "2a02:ffff:1::1", "lladdr", "02:00:00:00:00:01", "dev", "v6out", "nud", "permanent"],
+    ):
+        subprocess.run(["ip", "-n", name, *args], check=True)
 
 
 class Internet:
@@ -400,6 +433,10 @@ class Internet:
 
     def page_bytes(self, size: int) -> None:
         self._send({"page_bytes": size})
+
+    def aaaa(self, address: str) -> None:
+        """Every known name gets this IPv6 address too (empty: none)."""
+        self._send({"aaaa": address})
 
     def close(self) -> None:
         assert self.proc.stdin is not None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.internet import VOID6, route_ipv6_into_nothing
 from traywatch.probes import eyeballs
 from traywatch.probes.eyeballs import first_link, interleaved
 
@@ -78,23 +79,14 @@ print(json.dumps({"probes": probes, "fetched": asyncio.run(read())}))
 
 @pytest.fixture
 def ipv6_blackholed(netns: str) -> Iterator[str]:
-    """A namespace with working IPv4 on its loopback and an IPv6 default route whose gateway
-    takes every packet and answers none (a static neighbour no interface owns)."""
-
-    def ip(*args: str) -> None:
-        subprocess.run(["ip", "-n", netns, *args], check=True)
-
-    ip("link", "set", "lo", "up")
-    ip("addr", "add", "100.64.2.1/32", "dev", "lo")
-    ip("link", "add", "v6out", "type", "veth", "peer", "name", "v6void")
-    ip("addr", "add", "2a02:ffff:1::2/64", "dev", "v6out", "nodad")
-    ip("link", "set", "v6out", "up")
-    ip("link", "set", "v6void", "up")
-    ip("-6", "route", "add", "default", "via", "2a02:ffff:1::1", "dev", "v6out")
-    ip("-6", "neigh", "add", "2a02:ffff:1::1", "lladdr", "02:00:00:00:00:01", "dev", "v6out", "nud", "permanent")
+    """A namespace with working IPv4 on its loopback and an IPv6 default route into nothing,
+    where dual.example.test has an address of each family, the IPv6 one first."""
+    subprocess.run(["ip", "-n", netns, "link", "set", "lo", "up"], check=True)
+    subprocess.run(["ip", "-n", netns, "addr", "add", "100.64.2.1/32", "dev", "lo"], check=True)
+    route_ipv6_into_nothing(netns)
     etc = Path("/etc/netns") / netns
     etc.mkdir(parents=True, exist_ok=True)
-    (etc / "hosts").write_text("127.0.0.1 localhost\n2a02:ffff::5 dual.example.test\n100.64.2.1 dual.example.test\n")
+    (etc / "hosts").write_text(f"127.0.0.1 localhost\n{VOID6} dual.example.test\n100.64.2.1 dual.example.test\n")
     yield netns
 
 
@@ -106,7 +98,7 @@ def test_probes_answer_through_ipv4_when_ipv6_packets_vanish(ipv6_blackholed: st
         capture_output=True,
         text=True,
     ).stdout.split()
-    assert order == ["2a02:ffff::5", "100.64.2.1"]  # the resolver offers the dead family first
+    assert order == [VOID6, "100.64.2.1"]  # the resolver offers the dead family first
     # A one-second deadline: each probe has time for one address that never answers and the next.
     run = subprocess.run(
         ["ip", "netns", "exec", ipv6_blackholed, sys.executable, "-c", BLACKHOLED_V6, "1"],
