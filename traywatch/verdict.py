@@ -8,9 +8,6 @@ The rules, in the order they are tried (docs/verdicts.md has them as a table):
    by IP) answered, your DNS is broken; otherwise it is your connection.
 3. Named controls all fail at DNS while an IP-literal control or DoH works: your DNS is broken.
 4. Fewer than 60 % of the controls answer right in good time: your connection is unstable.
-   So too when the controls lose answers (fail, or answer a second late) and every failing
-   service fails no likelier than that would make it by chance (1 in 20 or more): timeouts, or
-   failures a control had too. Meta's probes lose packets on a lossy link like anything else.
 5. Your side is fine, but every certificate Meta's probes met, on two services or more, reads as
    expired or not yet valid: this computer's clock is wrong.
 6. A Meta host that resolves to a local address, fails only locally at DNS while
@@ -19,7 +16,11 @@ The rules, in the order they are tried (docs/verdicts.md has them as a table):
 7. A Meta host fails at DNS locally *and* DoH answers SERVFAIL for it (4 October 2021): Meta's DNS.
 8. Any service endpoint fails: it's not your wifi, that service is down, with the failing layer
    (a chat connection turned away while the site loads is said as such). A throttled answer
-   (429) counts for nothing.
+   (429) counts for nothing. Nor do failures the controls' own lost answers explain: when the
+   controls lose some (fail, or answer a second late), a service whose failures are timeouts
+   (or failures a control had too) no less likely by chance than 1 in 20 is not judged, and
+   when that leaves no service down, your connection is unstable: Meta's probes lose packets on
+   a lossy link like anything else.
 9. Every service answers, but Meta's status page reports more than a low disruption for the
    product that speaks for one: Meta reports problems (its side; the one signal for outages no
    anonymous probe can see).
@@ -317,15 +318,8 @@ def decide(obs: Observations) -> Verdict:
             meta_dns.setdefault(probe.target_id, []).append(sign)
         down.setdefault(probe.target_id, []).append(probe)
 
-    # Failures the controls' own losses explain are the link's, not the service's.
-    share = (len(late) + len(failed)) / total if total else 0.0
-    shared = frozenset(c.outcome for c in failed)
     asked = [p for p in obs.services if p.counted]
-    lost = {
-        sid: probes
-        for sid, probes in down.items()
-        if _lost_on_the_way(probes, sum(p.target_id == sid for p in asked), share, shared)
-    }
+    lost = _lost(down, asked, late, failed, total)
     for sid in lost:
         del down[sid]
         states[sid] = (ServiceState.UNKNOWN, "lost answers as the checks did")
@@ -522,6 +516,23 @@ def _lost_words(late: Sequence[ProbeResult], failed: Sequence[ProbeResult]) -> s
     return ", ".join(words)
 
 
+def _lost(
+    down: dict[str, list[ProbeResult]],
+    asked: Sequence[ProbeResult],
+    late: Sequence[ProbeResult],
+    failed: Sequence[ProbeResult],
+    total: int,
+) -> dict[str, list[ProbeResult]]:
+    """The services in ``down`` whose failures the controls' own lost answers explain."""
+    share = (len(late) + len(failed)) / total if total else 0.0
+    shared = frozenset(c.outcome for c in failed)
+    return {
+        sid: probes
+        for sid, probes in down.items()
+        if _lost_on_the_way(probes, sum(p.target_id == sid for p in asked), share, shared)
+    }
+
+
 def _lost_on_the_way(failing: Sequence[ProbeResult], asked: int, share: float, shared: frozenset[Outcome]) -> bool:
     """A service's failures that the controls' losses explain: each a timeout or a failure a
     control had too, and as many or more would fail by chance (``BY_CHANCE`` or likelier) if
@@ -537,6 +548,7 @@ def _at_least(k: int, n: int, share: float) -> float:
 
 
 _OUT_OF_DATE = frozenset({Outcome.CERT_EXPIRED, Outcome.CERT_NOT_YET_VALID})
+_VERIFIED_SCHEMES = frozenset({"https", "wss", "tls"})  # the probes that verify a certificate
 
 
 def _out_of_date(probes: Sequence[ProbeResult]) -> list[ProbeResult]:
@@ -548,9 +560,6 @@ def _out_of_date(probes: Sequence[ProbeResult]) -> list[ProbeResult]:
     if len({p.target_id for p in dated}) < 2 or len(dated) < len(verified):
         return []
     return dated
-
-
-_VERIFIED_SCHEMES = frozenset({"https", "wss", "tls"})
 
 
 def _clock_says(started_at: float) -> str:
