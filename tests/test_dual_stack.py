@@ -77,6 +77,13 @@ print(json.dumps({"probes": probes, "fetched": asyncio.run(read())}))
 """
 
 
+GETADDRINFO = """
+import socket
+infos = socket.getaddrinfo("dual.example.test", 443, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG)
+print(*dict.fromkeys(info[4][0] for info in infos))
+"""
+
+
 @pytest.fixture
 def ipv6_blackholed(netns: str) -> Iterator[str]:
     """A namespace with working IPv4 on its loopback and an IPv6 default route into nothing,
@@ -113,16 +120,9 @@ def test_probes_answer_through_ipv4_when_ipv6_packets_vanish(ipv6_blackholed: st
     assert seen["fetched"] == '200 {"up": true}'
 
 
-GETADDRINFO = """
-import socket
-infos = socket.getaddrinfo("dual.example.test", 443, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG)
-print(*dict.fromkeys(info[4][0] for info in infos))
-"""
-
-
 @pytest.fixture
 def listeners() -> Iterator[tuple[int, list[socket.socket]]]:
-    """Three loopback addresses on one port: two listening, the third refusing."""
+    """Two loopback addresses listening on one port (nothing listens on .3 and .4)."""
     first = socket.create_server(("127.0.0.1", 0))
     port = first.getsockname()[1]
     second = socket.create_server(("127.0.0.2", port))
