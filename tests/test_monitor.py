@@ -611,6 +611,28 @@ def test_a_service_slow_for_ten_minutes_notifies_once() -> None:
     assert len(d.notes) == 1
 
 
+def test_one_slow_answer_is_checked_again_before_the_tray_turns_amber() -> None:
+    d = Driver()
+    d.cycle(HEALTHY)
+    d.cycle(SLOW)
+    assert (d.view().display, d.view().headline) == (Display.CHECKING, "Checking again: Messenger is slow")
+    d.cycle(HEALTHY)
+    d.cycle(SLOW)  # not two in a row
+    assert d.view().display is Display.CHECKING
+    d.cycle(SLOW)
+    assert (d.view().display, d.view().headline) == (Display.DEGRADED, "Messenger is slow")
+    # A failure, or a new network, starts the count again.
+    for between in (
+        lambda: d.cycle(MESSENGER_503),
+        lambda: setattr(d, "state", monitor.network_changed(d.state, d.now)),
+    ):
+        between()
+        d.cycle(SLOW)
+        assert d.view().display is Display.CHECKING
+        d.cycle(SLOW)
+        assert d.view().display is Display.DEGRADED
+
+
 def test_slow_notices_can_be_switched_off() -> None:
     d = Driver()
     d.values["general.notify_slow"] = False

@@ -119,6 +119,7 @@ class Track:
     noticed_at: float | None = None  # when this episode was last announced or updated
     noticed_drops: int = 0  # how many drops the notice said then
     slow_since: float | None = None
+    slow_samples: int = 0  # slow clean samples in a row
     slow_noticed: bool = False
     # Meta's own word: an episode begins when its status page reports the service, and ends once
     # the page has said nothing for a whole hold-down (so a report that comes and goes is one).
@@ -130,7 +131,9 @@ class Track:
         return self.episode_since is not None
 
     def forget_evidence(self) -> Track:
-        return replace(self, fails=0, first_fail=None, suspects=frozenset(), oks=0, first_ok=None, slow_since=None)
+        return replace(
+            self, fails=0, first_fail=None, suspects=frozenset(), oks=0, first_ok=None, slow_since=None, slow_samples=0
+        )
 
 
 @dataclass(frozen=True)
@@ -391,7 +394,14 @@ def _failed(
         suspects = failing
     first = _since(track.first_fail, track.fails, at)
     track = replace(
-        track, fails=track.fails + 1, first_fail=first, suspects=suspects, oks=0, first_ok=None, slow_since=None
+        track,
+        fails=track.fails + 1,
+        first_fail=first,
+        suspects=suspects,
+        oks=0,
+        first_ok=None,
+        slow_since=None,
+        slow_samples=0,
     )
     if track.down:
         return replace(track, last_fail=at, blocked=blocked), None
@@ -443,9 +453,9 @@ def _answered(track: Track, sid: str, slow: bool, at: float, s: MonitorSettings)
                 reported_last=track.reported_last,
             )
     if not slow:
-        return replace(track, slow_since=None, slow_noticed=False), change
+        return replace(track, slow_since=None, slow_samples=0, slow_noticed=False), change
     slow_since = track.slow_since if track.slow_since is not None else at
-    track = replace(track, slow_since=slow_since)
+    track = replace(track, slow_since=slow_since, slow_samples=track.slow_samples + 1)
     if change is None and not track.slow_noticed and not track.in_episode and at - slow_since >= s.slow_after:
         track = replace(track, slow_noticed=True)
         change = Change(ChangeKind.SLOW, sid, track.name, at, since=slow_since)

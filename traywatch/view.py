@@ -106,12 +106,22 @@ def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = No
     elif verdict.kind in _JUDGED_PER_SERVICE and not is_clean(verdict):
         # The controls fail too: the monitor does not count it against the service, nor may the icon.
         display = Display.CHECKING
+    elif verdict.kind is VerdictKind.DEGRADED and not _slow_again(state, verdict.affected):
+        # One slow answer may be one lost packet: amber once a second sample in a row says so too.
+        display = Display.CHECKING
+        headline = f"Checking again: {verdict.headline}"
     elif verdict.kind in (VerdictKind.DEGRADED, VerdictKind.META_REPORTS):
         # Meta's side, amber: it still works from here, and Meta says it has trouble.
         display = Display.DEGRADED
     else:
         display = Display.ALL_CLEAR
     return View(display, headline, explanation, rows, state.checked_at, paused_until, state.running is not None)
+
+
+def _slow_again(state: MonitorState, service_ids: tuple[str, ...]) -> bool:
+    """Whether one of these services was slow in the last two samples or more, in a row."""
+    tracks = (state.track(sid) for sid in service_ids)
+    return any(track is not None and track.slow_samples >= 2 for track in tracks)
 
 
 def _rows(state: MonitorState, quiet: Quiet, now: float | None) -> tuple[Row, ...]:
