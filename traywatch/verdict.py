@@ -306,7 +306,7 @@ def decide(obs: Observations) -> Verdict:
             continue
         if probe.ok:
             # Where a check lost a packet, a slow answer may have lost one too: not Meta's doing.
-            if probe.latency_ms > obs.slow_ms and not lossy:
+            if _server_ms(probe) > obs.slow_ms and not lossy:
                 slow.setdefault(probe.target_id, []).append(probe)
             continue
         sign = _block_sign(probe, answers)
@@ -334,7 +334,7 @@ def decide(obs: Observations) -> Verdict:
         )
 
     for sid, probes in slow.items():
-        states[sid] = (ServiceState.SLOW, f"slow: {max(p.latency_ms for p in probes) / 1000:.1f} s")
+        states[sid] = (ServiceState.SLOW, f"slow: {max(_server_ms(p) for p in probes) / 1000:.1f} s")
     for sid, probes in down.items():
         states[sid] = (ServiceState.DOWN, describe(probes[0]))
     for sid, signs in blocked.items():
@@ -417,11 +417,12 @@ def decide(obs: Observations) -> Verdict:
             meta_says=f"Meta's status page: {product.describe()}.",
         )
     if slow:
-        slowest = max((p for group in slow.values() for p in group), key=lambda p: p.latency_ms)
+        slowest = max((p for group in slow.values() for p in group), key=_server_ms)
         return verdict(
             VerdictKind.DEGRADED,
             f"{names_are(names(slow))} slow",
-            f"{slowest.host} took {slowest.latency_ms / 1000:.1f} s (slow above {obs.slow_ms / 1000:.1f} s); {works}.",
+            f"{slowest.host} took {_server_ms(slowest) / 1000:.1f} s to answer once connected "
+            f"(slow above {obs.slow_ms / 1000:.1f} s); {works}.",
             [describe(p) for group in slow.values() for p in group] + control_evidence + page_evidence,
             states,
         )
@@ -438,8 +439,15 @@ def decide_light(obs: Observations) -> Verdict | None:
     """A light cycle's verdict when everything it asked answered in good time; None at the first
     failure or slow answer, which no part of the picture may judge (slow, or a packet lost on the
     way? only the controls can tell): the full matrix is asked instead."""
-    answered_in_time = _every_site_answers(obs) and all(p.latency_ms <= obs.slow_ms for p in obs.services if p.counted)
+    answered_in_time = _every_site_answers(obs) and all(_server_ms(p) <= obs.slow_ms for p in obs.services if p.counted)
     return decide(obs) if answered_in_time else None
+
+
+def _server_ms(probe: ProbeResult) -> float:
+    """How long the servers took to answer: the probe's time less finding the address and opening
+    the connection, which a lost packet stretches by a second or more (a lookup asked again, a
+    connection request sent again) while a slow server does not. A connect-only probe has none."""
+    return probe.latency_ms - sum(ms for layer, ms in probe.layer_ms if layer in (Layer.DNS, Layer.TCP))
 
 
 def _every_site_answers(obs: Observations) -> bool:
