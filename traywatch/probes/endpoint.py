@@ -130,7 +130,7 @@ async def probe_endpoint(
             # connection to ask once more, so the sign holds only if the third is reset too.
             third = await _attempt(target_id, endpoint, context, allows_redirect, deadline)
             return replace(third if third.ok else result, attempts=3)
-        return replace(second if second.ok else result, attempts=2)
+        return replace(_telling(result, second), attempts=2)
     # Still no answer half-way: a second attempt alongside, and the first good answer wins.
     second_task = asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
     pending = {first, second_task}
@@ -142,7 +142,16 @@ async def probe_endpoint(
                     other.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
                 return replace(task.result(), attempts=2)
-    return replace(first.result(), attempts=2)
+    return replace(_telling(first.result(), second_task.result()), attempts=2)
+
+
+def _telling(first: ProbeResult, second: ProbeResult) -> ProbeResult:
+    """Which of two attempts the probe's result is: the one that worked, else the first, unless
+    the first was reset in the handshake and the second failed otherwise. A filter resets every
+    time, so that second failure is the one to go by, and the filter's sign is not kept."""
+    if second.ok or (first.reset_in_handshake and not second.reset_in_handshake):
+        return second
+    return first
 
 
 async def _attempt(
