@@ -123,6 +123,16 @@ class Verdict:
         bad = (ServiceState.DOWN, ServiceState.BLOCKED, ServiceState.SLOW, ServiceState.REPORTED)
         return tuple(s.id for s in self.services if s.state in bad)
 
+    @property
+    def connection_works(self) -> bool:
+        return connection_works(self.controls_ok, self.controls_total)
+
+
+def connection_works(answering: int, asked: int) -> bool:
+    """Your connection works when all the controls but at most one answer right: only then is
+    "It's not your wifi" said, and only then does the monitor count a service's failure."""
+    return answering >= asked - 1
+
 
 # Answers that only come from something standing between you and the control: a login page.
 _PORTAL_SIGNS = frozenset(
@@ -354,10 +364,9 @@ def decide(obs: Observations) -> Verdict:
     page_evidence = _status_page_evidence(obs)
 
     # "Works" only when it does: the monitor counts a service's failure only then, too.
-    connection_works = len(ok) >= total - 1
     if total == 0:
         works = "your connection works: every site asked answers"
-    elif connection_works:
+    elif connection_works(len(ok), total):
         works = f"your connection works: {score}"
     else:
         works = f"only {score} answer, so your connection may be part of it"
@@ -388,7 +397,7 @@ def decide(obs: Observations) -> Verdict:
         first_id, failing = next(iter(down.items()))
         headline = (
             down_headline(down_names)
-            if connection_works
+            if connection_works(len(ok), total)
             else f"{names_are(down_names)} not working — but your connection is patchy too"
         )
         first = failing[0]

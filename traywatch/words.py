@@ -48,7 +48,7 @@ def what_fails(name: str, probes: Sequence[ProbeResult], others_answer: bool) ->
 
 
 def _your_internet(verdict: Verdict) -> str:
-    if verdict.controls_ok >= verdict.controls_total - 1:
+    if verdict.connection_works:
         return "Your internet is working."
     return "Your internet seems patchy too, so part of it may be on your side."
 
