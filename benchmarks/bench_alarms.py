@@ -218,6 +218,17 @@ def _lost() -> float:
     return counted[1] / counted[0] if len(counted) == 2 and counted[0] else 0.0
 
 
+def _titles(notes: list[Notification]) -> str:
+    """The notices' titles, counted: "3× Your connection is unstable", or "0"."""
+    return ", ".join(f"{count}× {title}" for title, count in Counter(n.title for n in notes).items()) or "0"
+
+
+def _concluded(lanes: list[Lane]) -> str:
+    """What the lanes' full cycles concluded, most often first: "118 unstable, 27 all clear"."""
+    verdicts = sum((lane.verdicts for lane in lanes), Counter[str]())
+    return ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in verdicts.most_common())
+
+
 def packet_loss(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycles: int) -> list[str]:
     probe = ProbeSettings(timeout=REAL_TIMEOUT)
     rows = [
@@ -234,11 +245,7 @@ def packet_loss(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycle
         service = [n for n in notes if n.kind is NoteKind.OUTAGE]
         local = [n for n in notes if n.kind is NoteKind.LOCAL]
         other = [n for n in notes if n.kind not in (NoteKind.OUTAGE, NoteKind.LOCAL)]
-        said, also = (
-            ", ".join(f"{k}× {t}" for t, k in Counter(n.title for n in ns).items()) or "0" for ns in (local, other)
-        )
-        verdicts = sum((lane.verdicts for lane in lanes), Counter[str]())
-        concluded = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in verdicts.most_common())
+        said, also, concluded = _titles(local), _titles(other), _concluded(lanes)
         durations = sorted(d for lane in lanes for d in lane.durations)
         p95 = durations[int(0.95 * (len(durations) - 1))]
         rows.append(
@@ -268,9 +275,7 @@ def ipv6_lost(
         notes = [n for lane in lanes for n in lane.notes]
         service = [n for n in notes if n.kind is NoteKind.OUTAGE]
         local = [n for n in notes if n.kind is not NoteKind.OUTAGE]
-        said = ", ".join(f"{k}× {t}" for t, k in Counter(n.title for n in local).items()) or "0"
-        verdicts = sum((lane.verdicts for lane in lanes), Counter[str]())
-        concluded = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in verdicts.most_common())
+        said, concluded = _titles(local), _concluded(lanes)
         durations = sorted(d for lane in lanes for d in lane.durations)
         rows.append(
             f"| {label} | {sum(lane.cycles for lane in lanes)} ({sum(lane.light for lane in lanes)}) "
