@@ -2,9 +2,9 @@
 and policy, against a simulated internet in a network namespace (tests/internet.py), with the
 monitor's clock compressed.
 
-    sudo .venv/bin/python benchmarks/bench_alarms.py [--cycles 300] [--only false,flap,outage,loss,ipv6]
+    sudo .venv/bin/python benchmarks/bench_alarms.py [--cycles 300] [--only false,flap,outage,loss,ipv6,dropouts]
 
-Five tables, in Markdown:
+Six tables, in Markdown:
 
 1. False notices: every service healthy, while a share of connections or DNS queries fail at
    random (resets, hangs, unanswered or SERVFAIL queries, answers naming an address that refuses
@@ -27,6 +27,12 @@ Five tables, in Markdown:
    namespace an IPv6 route into nothing, as when a router hands out IPv6 its uplink does not
    carry. A browser gets through on IPv4 a quarter of a second later, so any notice is false,
    "It's your connection" included; so is the tray putting it on either side.
+6. Dropouts (``--only dropouts``, in real time like table 4): every service healthy while the
+   link loses every packet for a few seconds at a time, as wifi does when it roams or a
+   microwave oven runs. A third of the checks meet one, starting at any moment from a few
+   seconds before the check to a second into it, when some probes have answered and others are
+   on the way. "X is down" or "X is blocked" is false, and so is the tray putting it on Meta:
+   in those seconds it is the user's link that failed.
 
 Time (tables 1–3): the probe timeout is 1 s and the resolver's 1 s (glibc's default is 5 s and
 traywatch's timeout 5 s: the same ratio), and each cycle's duration counts 5 times on the monitor's
@@ -39,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -196,11 +203,12 @@ def _lose(rate: float) -> None:
     every packet of both ends, and neither sender is told (as on a lossy radio link)."""
     subprocess.run(["nft", "flush", "ruleset"], check=True)
     if rate:
+        share = f"numgen random mod 10000 < {round(rate * 10000)} " if rate < 1 else ""
         rules = f"""table inet loss {{
   chain input {{
     type filter hook input priority 0; policy accept;
     counter
-    numgen random mod 10000 < {round(rate * 10000)} counter drop
+    {share}counter drop
   }}
 }}"""
         subprocess.run(["nft", "-f", "-"], input=rules, text=True, check=True)
@@ -259,6 +267,78 @@ def packet_loss(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycle
             print(f"    {note.title} — {note.body}", flush=True)
     _lose(0.0)
     return rows
+
+
+DROPOUTS = (2.0, 5.0, 10.0)  # seconds of silence
+DROPOUT_SHARE = 1 / 3  # of the checks, one begins near their start
+
+
+def dropouts(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycles: int) -> list[str]:
+    """One monitor a row, its cycles met by dropouts placed on its own clock: a dropout that
+    outlasts a check is still on for the re-check five seconds later, and over by the next
+    minute's check. Real time runs at the clock's pace within a cycle, as in table 4."""
+    probe = ProbeSettings(timeout=REAL_TIMEOUT)
+    rows = [
+        "| dropout | cycles (light) | met by a dropout | false service/blocked notices | your-side notices "
+        "| full cycles' verdicts | the tray put it on Meta after | on your side after |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    rng = random.Random(6)
+    for length in DROPOUTS:
+        lane = Lane(settings, scale=1.0)
+        met = asyncio.run(_through_dropouts(lane, cat, probe, length, rng=rng, cycles=cycles))
+        _lose(0.0)
+        service = [n for n in lane.notes if n.kind is NoteKind.OUTAGE]
+        local = [n for n in lane.notes if n.kind is not NoteKind.OUTAGE]
+        rows.append(
+            f"| {length:g} s | {lane.cycles} ({lane.light}) | {met} | {len(service)} | {_titles(local)} "
+            f"| {_concluded([lane])} | {lane.blamed} cycles | {lane.blamed_you} cycles |"
+        )
+        print(rows[-1], flush=True)
+        for note in lane.notes:
+            print(f"    {note.title} — {note.body}", flush=True)
+    return rows
+
+
+async def _through_dropouts(
+    lane: Lane, cat: Catalog, probe: ProbeSettings, length: float, *, rng: random.Random, cycles: int
+) -> int:
+    """Runs ``cycles`` cycles, a share of them met by a silence of ``length`` seconds; returns
+    how many a silence overlapped."""
+    silences: list[tuple[float, float]] = []  # on the lane's clock
+    loop = asyncio.get_running_loop()
+    met = 0
+    for _ in range(cycles):
+        start = max(lane.now, lane.state.next_check)
+        if rng.random() < DROPOUT_SHARE:
+            begins = start + rng.uniform(-length, 1.0)
+            silences.append((begins, begins + length))
+        began = loop.time()
+        follower = asyncio.ensure_future(_silent_while(silences, start, began))
+        try:
+            await lane.cycle(cat, probe)
+        finally:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower  # a failed nft command is raised here, not lost with the task
+        end = start + loop.time() - began
+        met += any(a < end and b > start for a, b in silences)
+    return met
+
+
+async def _silent_while(silences: list[tuple[float, float]], start: float, began: float) -> None:
+    """Drops every packet while the lane's clock (``start`` at the loop time ``began``, running
+    at the loop's pace) is inside a silence."""
+    loop = asyncio.get_running_loop()
+    dropping = None
+    while True:
+        now = start + loop.time() - began
+        inside = any(a <= now < b for a, b in silences)
+        if inside != dropping:
+            _lose(1.0 if inside else 0.0)
+            dropping = inside
+        edges = [t for a, b in silences for t in (a, b) if t > now]
+        await asyncio.sleep(min(edges, default=now + 1.0) - now)
 
 
 def ipv6_lost(
@@ -406,6 +486,8 @@ def inside(args: argparse.Namespace) -> None:
     try:
         if "loss" in only:
             tables.append(packet_loss(net, cat, settings, cycles=args.cycles))
+        if "dropouts" in only:
+            tables.append(dropouts(net, cat, settings, cycles=args.cycles))
         if "ipv6" in only:
             tables.append(ipv6_lost(net, cat, probe, settings, cycles=args.cycles))
         if "false" in only:
@@ -425,7 +507,9 @@ def inside(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=300, help="cycles per condition of table 1")
-    parser.add_argument("--only", default="false,flap,outage", help="which tables: false, flap, outage, loss, ipv6")
+    parser.add_argument(
+        "--only", default="false,flap,outage", help="which tables: false, flap, outage, loss, ipv6, dropouts"
+    )
     parser.add_argument("--kinds", default="", help=f"table 1's conditions, comma-separated: {', '.join(KINDS)}")
     defaults = MonitorSettings()
     parser.add_argument("--confirm", type=int, default=defaults.confirm_failures, help="failing samples to confirm")
@@ -439,14 +523,15 @@ def main() -> None:
     if os.geteuid() != 0:
         sys.exit("bench_alarms.py needs root: it makes a network namespace")
     tables = args.only.split(",")
-    if "loss" in tables and shutil.which("nft") is None:
-        sys.exit("the packet-loss table needs nftables: apt-get install nftables")
-    compressed = [t for t in tables if t not in ("loss", "ipv6")]
+    real_time = [t for t in tables if t in ("loss", "dropouts")]
+    if real_time and shutil.which("nft") is None:
+        sys.exit("the packet-loss and dropout tables need nftables: apt-get install nftables")
+    compressed = [t for t in tables if t not in ("loss", "dropouts", "ipv6")]
     # The packet-loss table runs in real time, its resolver at glibc's own timeout; the IPv6 table
     # in a namespace with an IPv6 route, which makes every lookup ask for IPv6 addresses too.
     groups = (
         (compressed, int(TIMEOUT), False),
-        (["loss"] if "loss" in tables else [], REAL_TIMEOUT, False),
+        (real_time, REAL_TIMEOUT, False),
         (["ipv6"] if "ipv6" in tables else [], int(TIMEOUT), True),
     )
     for chosen, dns_timeout, ipv6 in groups:
