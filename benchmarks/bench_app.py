@@ -5,7 +5,8 @@
 Runs under a private Xvfb + trayer + dunst desktop (tests/desktop.py), with local servers
 (benchmarks/serve.py). Prints:
 1. start to tray icon shown: traywatch / bare app;
-2. RSS after 10 cycles: traywatch / bare app, and the floor (bare app + ssl + asyncio) / bare app;
+2. RSS after 10 cycles: traywatch / bare app, and beside it the floor (bare app + ssl + asyncio)
+   and a bare app that makes 10 HTTPS requests with httpx, each / bare app;
 3. CPU over 5 idle minutes at a 60 s interval, accelerated: CPU per cycle and per idle second
    measured separately, then 5 cycles + 300 idle seconds, as % of one core;
 4. GUI event-loop latency while cycles with hanging endpoints run (goal < 50 ms max).
@@ -49,6 +50,26 @@ BARE_APP = textwrap.dedent(
 # imported after it (3.7 MB for these two), which traywatch's feature_hook prevents.
 FLOOR_APP = "import asyncio, ssl\nssl.create_default_context()\n" + BARE_APP
 
+# The same tray app on the stack a Python tray probe would reach for first: httpx for the
+# probes (10 HTTPS requests from a thread, off the GUI thread) and platformdirs for its files;
+# no monitor, verdict, notifications or history. The page's URL is its second argument.
+HTTPX_APP = (
+    textwrap.dedent(
+        """
+        import sys, threading, httpx, platformdirs
+        platformdirs.user_config_dir("probe")
+        def probe():
+            with httpx.Client(timeout=5) as client:
+                for _ in range(10):
+                    client.get(sys.argv[2])
+        worker = threading.Thread(target=probe)
+        worker.start()
+        worker.join()
+        """
+    )
+    + BARE_APP
+)
+
 
 def _rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -72,10 +93,10 @@ def _thread_cpu_s(pid: int) -> float:
     return total / 1e9
 
 
-def _bare(env: dict[str, str], app: str = BARE_APP) -> tuple[float, subprocess.Popen[str]]:
+def _bare(env: dict[str, str], app: str = BARE_APP, *args: str) -> tuple[float, subprocess.Popen[str]]:
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-c", app, str(ROOT / "resources/icons/all-clear.svg")],
+        [sys.executable, "-c", app, str(ROOT / "resources/icons/all-clear.svg"), *args],
         env=env,
         stdout=subprocess.PIPE,
         text=True,
@@ -149,11 +170,13 @@ def run(tmp: Path, env: dict[str, str], ports: dict[str, int]) -> None:
     _, proc = _traywatch({**env, "XDG_STATE_HOME": str(state)}, fast, log)
     _, bare = _bare(env)
     _, floor = _bare(env, FLOOR_APP)
+    _, httpx_app = _bare(env, HTTPX_APP, f"https://127.0.0.1:{ports['https']}/web")
     assert wait_until(lambda: _cycles(log) >= 10, 60, 0.05)
     time.sleep(0.5)
     rss, bare_rss, floor_rss = _rss_kb(proc.pid), _rss_kb(bare.pid), _rss_kb(floor.pid)
-    _stop(bare)
-    _stop(floor)
+    httpx_rss = _rss_kb(httpx_app.pid)
+    for other in (bare, floor, httpx_app):
+        _stop(other)
     cpu_before, cycles_before = _cpu_s(proc.pid), _cycles(log)
     time.sleep(10)
     cpu_per_cycle = (_cpu_s(proc.pid) - cpu_before) / max(1, _cycles(log) - cycles_before)
@@ -165,6 +188,10 @@ def run(tmp: Path, env: dict[str, str], ports: dict[str, int]) -> None:
     print(
         f"   the floor, a bare app with ssl (one TLS context) and asyncio: {floor_rss / 1024:.1f} MB, "
         f"ratio {floor_rss / bare_rss:.2f}; traywatch / floor {rss / floor_rss:.2f}"
+    )
+    print(
+        f"   a bare app that makes 10 HTTPS requests with httpx (and asks platformdirs its folder): "
+        f"{httpx_rss / 1024:.1f} MB, ratio {httpx_rss / bare_rss:.2f}; traywatch / it {rss / httpx_rss:.2f}"
     )
 
     state = tmp / "state-idle"
