@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from traywatch.history import History
 from traywatch.loop_thread import LoopThread
 from traywatch.notices import NoteKind, Notification, Urgency
 from traywatch.tomlreader import TomlDocument
-from traywatch.ui.controller import Controller
+from traywatch.ui.controller import Controller, MeteredAsk
 from traywatch.ui.icons import IconSet
 from traywatch.ui.notifications import NotificationSink
 from traywatch.ui.tray import Tray
@@ -65,7 +64,7 @@ def make(
     config: Config,
     history: History | None = None,
     *,
-    metered: Callable[[], bool | None] = lambda: None,
+    metered: MeteredAsk = lambda: None,
     runner: CycleRunner | None = None,
 ) -> tuple[Controller, Tray, RecordingSink]:
     tray = Tray(IconSet())

@@ -3,8 +3,9 @@ keeps re-checks of a suspected failure as fast."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,11 +17,11 @@ from tests.dbus_service import private_bus
 from tests.nm import FakeNetworkManager
 from tests.test_monitor import HEALTHY, MESSENGER_503, Driver
 from traywatch import monitor
-from traywatch.metered import nm_metered
+from traywatch.metered import NetworkManagerMetered
 from traywatch.monitor import MonitorSettings
 
 if TYPE_CHECKING:
-    from traywatch.ui.controller import Controller
+    from traywatch.ui.controller import Controller, MeteredAsk
     from traywatch.ui.tray import Tray
     from traywatch.ui.worker import CycleRunner
 
@@ -31,7 +32,7 @@ def _app(
     http_server: object,
     https_server: object,
     *,
-    metered: Callable[[], bool | None],
+    metered: MeteredAsk,
     interval: float | None = None,
     runner: CycleRunner | None = None,
 ) -> tuple[Controller, Tray]:
@@ -52,18 +53,72 @@ def bus(tmp_path: Path) -> Iterator[str]:
         yield address
 
 
+def _asked(ask: NetworkManagerMetered, times: int = 1) -> list[bool | None]:
+    """``times`` answers in a row on one event loop, as the app asks on its probe loop; the
+    connection is closed at the end."""
+
+    async def asking() -> list[bool | None]:
+        try:
+            return [await ask() for _ in range(times)]
+        finally:
+            await ask.close()
+
+    return asyncio.run(asking())
+
+
 @pytest.mark.parametrize(("value", "metered"), [(1, True), (3, True), (2, False), (4, False), (0, None)])
 def test_network_managers_word_is_read(bus: str, value: int, metered: bool | None) -> None:
     nm = FakeNetworkManager(bus, value)
     try:
-        assert nm_metered(bus) is metered
+        assert _asked(NetworkManagerMetered(bus)) == [metered]
         assert nm.asked == 1
     finally:
         nm.close()
 
 
 def test_no_network_manager_means_not_known(bus: str) -> None:
-    assert nm_metered(bus, timeout=1.0) is None
+    ask = NetworkManagerMetered(bus, timeout=1.0)
+    assert _asked(ask, 2) == [None, None]
+    assert ask.connections == 1  # the bus answered: "no such name" needs no new connection
+
+
+def test_no_bus_means_not_known(tmp_path: Path) -> None:
+    ask = NetworkManagerMetered(f"unix:path={tmp_path / 'no-bus'}", timeout=1.0)
+    assert _asked(ask) == [None]
+    assert ask.connections == 0
+
+
+def test_one_connection_serves_every_ask(bus: str) -> None:
+    # Asked before each healthy check: seen at the service, every ask comes over one connection.
+    nm = FakeNetworkManager(bus, 2)
+    try:
+        ask = NetworkManagerMetered(bus)
+        assert _asked(ask, 3) == [False, False, False]
+        assert nm.asked == 3 and len(set(nm.askers)) == 1
+        assert ask.connections == 1
+    finally:
+        nm.close()
+
+
+def test_an_ask_left_unanswered_is_given_up_and_the_next_asks_afresh(bus: str) -> None:
+    nm = FakeNetworkManager(bus, 1)
+    try:
+        ask = NetworkManagerMetered(bus, timeout=0.5)
+
+        async def asking() -> list[bool | None]:
+            try:
+                nm.silent = True
+                answers = [await ask()]
+                nm.silent = False
+                return [*answers, await ask()]
+            finally:
+                await ask.close()
+
+        assert asyncio.run(asking()) == [None, True]
+        assert ask.connections == 2  # a connection that let an ask time out is not trusted again
+        assert len(set(nm.askers)) == 2
+    finally:
+        nm.close()
 
 
 def test_a_metered_connection_is_checked_every_5_minutes_and_doubts_at_once() -> None:
@@ -121,7 +176,7 @@ def test_the_app_slows_down_on_a_metered_connection_and_says_so(
 
     nm = FakeNetworkManager(bus, 1)
     try:
-        controller, tray = _app(qtbot, loop, http_server, https_server, metered=lambda: nm_metered(bus))
+        controller, tray = _app(qtbot, loop, http_server, https_server, metered=NetworkManagerMetered(bus))
         controller.start()
         qtbot.waitUntil(lambda: controller.metered is True, timeout=10000)
         assert tray.notices["metered"] == "Metered connection: checking every 5 min"
@@ -142,10 +197,11 @@ def test_word_of_a_metered_connection_after_the_first_check_moves_the_next(
     from tests.test_controller import settle
 
     first_done = threading.Event()
+    ask = NetworkManagerMetered(bus)
 
-    def late() -> bool | None:  # NetworkManager answers only once the first check is over
-        first_done.wait(10)
-        return nm_metered(bus)
+    async def late() -> bool | None:  # NetworkManager answers only once the first check is over
+        await asyncio.to_thread(first_done.wait, 10)
+        return await ask()
 
     nm = FakeNetworkManager(bus, 1)
     try:
@@ -163,6 +219,7 @@ def test_word_of_a_metered_connection_after_the_first_check_moves_the_next(
         settle(qtbot, controller)
     finally:
         first_done.set()
+        loop.submit(ask.close()).result(5)  # type: ignore[attr-defined]
         nm.close()
 
 
@@ -175,7 +232,7 @@ def test_a_connection_marked_metered_in_the_settings_is_seen_at_the_next_check(
     caplog.set_level("INFO", logger="traywatch.ui.controller")
     nm = FakeNetworkManager(bus, 2)
     try:
-        controller, tray = _app(qtbot, loop, http_server, https_server, metered=lambda: nm_metered(bus))
+        controller, tray = _app(qtbot, loop, http_server, https_server, metered=NetworkManagerMetered(bus))
         controller.start()
         qtbot.waitUntil(lambda: controller.metered is False and nm.asked >= 3, timeout=10000)
         assert tray.notices.get("metered", "") == ""
@@ -184,6 +241,8 @@ def test_a_connection_marked_metered_in_the_settings_is_seen_at_the_next_check(
         assert tray.notices["metered"] == "Metered connection: checking every 5 min"
         said = [r.getMessage() for r in caplog.records if "metered" in r.getMessage()]
         assert said == ["the connection is not known to be metered", "the connection is metered"]  # news only
+        # Asked on the probe loop itself: no thread waits on the bus for the app's life.
+        assert not [t.name for t in threading.enumerate() if t.name.startswith("asyncio_")]
         settle(qtbot, controller)
     finally:
         nm.close()
@@ -196,7 +255,7 @@ def test_a_new_network_is_asked_about_at_once(
 
     nm = FakeNetworkManager(bus, 2)
     try:
-        controller, _ = _app(qtbot, loop, http_server, https_server, metered=lambda: nm_metered(bus), interval=600.0)
+        controller, _ = _app(qtbot, loop, http_server, https_server, metered=NetworkManagerMetered(bus), interval=600.0)
         controller.start()
         qtbot.waitUntil(lambda: controller.metered is False and controller.state.running is None, timeout=10000)
         nm.metered = 3  # a phone's hotspot: NetworkManager guesses metered

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from traywatch import monitor, tiers
 from traywatch.config import Config
 from traywatch.forwarding import Credentials, Outcome, WebhookSink, webhook_credentials
 from traywatch.history import EVERY_LINE, History
+from traywatch.metered import NetworkManagerMetered
 from traywatch.model import Observations
 from traywatch.monitor import MonitorState
 from traywatch.notices import NoteKind, Notification
@@ -32,6 +34,10 @@ from traywatch.view import view
 
 log = logging.getLogger(__name__)
 
+# Whether the connection is metered: Qt's answer, read on the GUI thread, or a coroutine's,
+# awaited on the probe loop.
+MeteredAsk = Callable[[], bool | None] | Callable[[], Awaitable[bool | None]]
+
 
 class Controller(QObject):
     forwarded = Signal(object)  # a forwarding Outcome, queued back from the probe thread
@@ -48,7 +54,7 @@ class Controller(QObject):
         history: History | None = None,
         clock: Callable[[], float] = time.time,
         open_url: Callable[[str], object] | None = None,
-        metered: Callable[[], bool | None] | None = None,
+        metered: MeteredAsk | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -107,6 +113,10 @@ class Controller(QObject):
     def stop(self) -> None:
         self.tick_timer.stop()
         self.check_timer.stop()
+        if isinstance(self.ask_metered, NetworkManagerMetered):
+            # Closed on its loop before the loop stops, rather than cancelled with it.
+            with contextlib.suppress(Exception):
+                self.runner.loop.submit(self.ask_metered.close()).result(self.ask_metered.timeout)
 
     def _tick(self) -> None:
         epoch = self.state.epoch
@@ -221,15 +231,16 @@ class Controller(QObject):
         self._schedule()  # the check it starts asks whether the new network is metered
 
     def _check_metered(self) -> None:
-        """Ask the system whether the connection is metered: NetworkManager off the GUI thread (D-Bus
-        may be slow), Qt on it."""
+        """Ask the system whether the connection is metered: NetworkManager on the probe loop (D-Bus
+        may be slow), Qt on this thread."""
         ask = self.ask_metered
         if ask is qt_metered:  # Qt's answer is read on this thread, at once
             self._metered(ask())
             return
 
         async def asking() -> None:
-            self.metered_known.emit(await asyncio.to_thread(ask))
+            answer = ask()
+            self.metered_known.emit(await answer if inspect.isawaitable(answer) else answer)
 
         self.runner.loop.submit(asking())
 
@@ -317,15 +328,13 @@ class Controller(QObject):
         self.open_url(url)
 
 
-def _metered_here() -> Callable[[], bool | None]:
-    """NetworkManager's word on Linux (over D-Bus, off the GUI thread); Qt's elsewhere."""
+def _metered_here() -> MeteredAsk:
+    """NetworkManager's word on Linux (over D-Bus, on the probe loop); Qt's elsewhere."""
     import sys
 
     if not sys.platform.startswith("linux"):
         return qt_metered
-    from traywatch.metered import nm_metered
-
-    return nm_metered
+    return NetworkManagerMetered()
 
 
 def _open_in_browser(url: str) -> bool:
