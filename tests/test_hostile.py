@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import socket
 import subprocess
 import sys
@@ -843,7 +842,27 @@ def test_any_status_page_answer_is_products_or_unavailable(data: bytes) -> None:
         products = ()
     assert all(len(p.text) <= 60 and len(p.name) <= 60 for p in products)
     start = parse_outage_start(data)
-    assert start is None or not math.isnan(start)
+    assert start is None or 0 < start < 1e10
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01T00:00:00+00:01",  # before the first moment a datetime holds, once in UTC
+        "9999-12-31T23:59:59-23:59",  # after the last
+        "1970-01-01T00:00:00Z",
+        "2286-11-20T17:46:40Z",  # 10**10 s: the bound numbers already had
+    ],
+)
+def test_an_outage_start_no_clock_shows_is_no_start(moment: str) -> None:
+    # Shown as "major disruptions since 14:02", such a date raised where the words are made.
+    from traywatch.statuspage import Level, ProductStatus, parse_outage_start
+
+    assert parse_outage_start(json.dumps([{"status": "major disruption", "time": moment}]).encode()) is None
+    for inside, seconds in (("1970-01-01T00:00:01Z", 1), ("2286-11-20T17:46:39Z", 10**10 - 1)):
+        start = parse_outage_start(json.dumps([{"status": "major disruption", "time": inside}]).encode())
+        assert start == seconds
+        assert ProductStatus("messenger", "Messenger", Level.MAJOR, "Major disruptions", start).describe()
 
 
 def test_json_at_the_depth_bound_parses_and_one_deeper_does_not() -> None:

@@ -151,20 +151,24 @@ def parse_outage_start(data: bytes) -> float | None:
 
 
 def _timestamp(value: object) -> float | None:
+    """Seconds since 1970 from a number or an ISO 8601 string; None for a moment before 1970 or
+    after 2286, which the page cannot mean and a clock could not show."""
+    seconds: float
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         seconds = value / 1000 if value > 10**11 else value  # milliseconds, as JavaScript writes them
-        return float(seconds) if 0 < seconds < 10**10 else None
-    if isinstance(value, str):
+    elif isinstance(value, str):
         try:
             moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=dt.UTC)
+            seconds = moment.timestamp()
+        except (ValueError, OverflowError):
             return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
-        return moment.timestamp()
-    return None
+    else:
+        return None
+    return float(seconds) if 0 < seconds < 10**10 else None
 
 
 def due(last: StatusReport | None, now: float, looks_wrong: bool) -> bool:
