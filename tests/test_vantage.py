@@ -273,6 +273,9 @@ def test_the_documented_limits() -> None:
         ({"x-ratelimit-reset": "300"}, 300),
         ({"retry-after": "99999"}, 3600),  # never longer than the limit's own hour
         ({"retry-after": "soon"}, 3600),
+        ({"retry-after": "\u00b2"}, 3600),  # a digit to str.isdigit, not to int(): raised before
+        ({"retry-after": "9" * 5000}, 3600),  # more digits than int() reads: raised before
+        ({"retry-after": "\u0661\u0662\u0660", "x-ratelimit-reset": "60"}, 60),  # not ASCII: not ours to read
         ({}, 3600),
     ],
 )

@@ -30,6 +30,7 @@ POLL_EVERY = 0.5  # seconds between looks at a running measurement (Globalping a
 GIVE_UP_AFTER = 30.0
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _MEASUREMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SECONDS = re.compile(r"[0-9]{1,9}")  # ASCII digits only: str.isdigit also takes "²", which int() refuses
 
 
 def country_from_locale(environ: dict[str, str] | None = None) -> str:
@@ -105,7 +106,7 @@ class GlobalpingError(Exception):
 def _retry_at(headers: dict[str, str], now: float) -> float:
     for name in ("retry-after", "x-ratelimit-reset"):
         value = headers.get(name, "")
-        if value.isdigit():
+        if _SECONDS.fullmatch(value):
             return now + min(int(value), 3600)
     return now + 3600  # no word on when: an hour, the limit's own window
 
