@@ -17,6 +17,7 @@ from tests.servers import LocalServer
 from traywatch.autostart import XdgAutostart
 from traywatch.config import load_config
 from traywatch.configstore import load_or_recover
+from traywatch.errors import ConfigError
 from traywatch.loop_thread import LoopThread
 from traywatch.paths import Paths
 from traywatch.secretstore import NullStore, SecretStore, open_secret_store
@@ -429,3 +430,12 @@ def test_a_credential_url_written_by_hand_moves_to_the_keyring_at_start(
         assert json.loads(store.get("forwarding.url") or "{}") == {"secret": hook, "for": "https://hooks.slack.com"}
     finally:
         store.delete("forwarding.url")
+
+
+@pytest.mark.parametrize("status", ["²", "2⁰⁰", "200, ٢٠٤", "9" * 5000])
+def test_a_status_that_is_not_plain_digits_is_refused_in_words(status: str) -> None:
+    # str.isdigit takes "²" and Arabic-Indic digits; int() refuses the first and 5,000 digits,
+    # and the editor, which shows a ConfigError's words, had a ValueError instead.
+    fields = {"id": "office", "name": "", "url": "http://192.0.2.10/", "status": status}
+    with pytest.raises(ConfigError, match="expected HTTP status codes"):
+        build_entry("control", {**fields, "body": "", "match": "prefix", "domains": ""})

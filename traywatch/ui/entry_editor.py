@@ -33,6 +33,9 @@ EDITOR_WIDTH = 560  # pixels
 Tester = Callable[[Service | Control, Callable[[str], None]], None]
 
 
+_DIGITS = re.compile(r"[0-9]{1,9}")  # the range is the config's to check, in its own words
+
+
 def describe_entry(entry: Service | Control) -> str:
     if isinstance(entry, Control):
         return f"Control · {entry.name} · {entry.endpoint.url}"
@@ -49,7 +52,7 @@ def build_entry(kind: str, fields: dict[str, str]) -> Service | Control:
     endpoint: dict[str, Any] = {"url": fields["url"]}
     statuses = [s for s in re.split(r"[,\s]+", fields["status"]) if s]
     if statuses:
-        if not all(s.isdigit() for s in statuses):
+        if not all(_DIGITS.fullmatch(s) for s in statuses):  # str.isdigit takes "²", which int() refuses
             raise ConfigError("", "expected status", "expected HTTP status codes separated by commas, like 200, 204")
         endpoint["expect_status"] = [int(s) for s in statuses]
     if fields["body"]:
