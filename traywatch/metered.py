@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from contextlib import AsyncExitStack
 from typing import Any
 
 _NM = "org.freedesktop.NetworkManager"
@@ -29,7 +28,7 @@ class NetworkManagerMetered:
         self.address = address
         self.timeout = timeout
         self.connections = 0  # opened so far
-        self._stack: AsyncExitStack | None = None
+        self._stack: contextlib.AsyncExitStack | None = None
         self._router: Any = None
         self._lock = asyncio.Lock()  # a network change and a check asking at once share one
 
@@ -59,7 +58,7 @@ class NetworkManagerMetered:
         if self._router is None:
             from jeepney.io.asyncio import open_dbus_router
 
-            stack = AsyncExitStack()
+            stack = contextlib.AsyncExitStack()
             try:
                 self._router = await stack.enter_async_context(open_dbus_router(self.address))
             except BaseException:
