@@ -64,7 +64,7 @@ def make(
     config: Config,
     history: History | None = None,
     *,
-    metered: MeteredAsk = lambda: None,
+    metered: MeteredAsk | None = lambda: None,  # None: the app's own way, as it starts
     runner: CycleRunner | None = None,
 ) -> tuple[Controller, Tray, RecordingSink]:
     tray = Tray(IconSet())

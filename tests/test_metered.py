@@ -32,7 +32,7 @@ def _app(
     http_server: object,
     https_server: object,
     *,
-    metered: MeteredAsk,
+    metered: MeteredAsk | None,
     interval: float | None = None,
     runner: CycleRunner | None = None,
 ) -> tuple[Controller, Tray]:
@@ -243,6 +243,31 @@ def test_a_connection_marked_metered_in_the_settings_is_seen_at_the_next_check(
         assert said == ["the connection is not known to be metered", "the connection is metered"]  # news only
         # Asked on the probe loop itself: no thread waits on the bus for the app's life.
         assert not [t.name for t in threading.enumerate() if t.name.startswith("asyncio_")]
+        settle(qtbot, controller)
+    finally:
+        nm.close()
+
+
+def test_on_linux_the_app_asks_network_manager_on_the_system_bus(
+    qtbot: QtBot,
+    bus: str,
+    loop: object,
+    http_server: object,
+    https_server: object,
+    *,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The app's own choice, as it starts: the test's bus stands in for the system's.
+    from tests.test_controller import settle
+
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", bus)
+    nm = FakeNetworkManager(bus, 1)
+    try:
+        controller, tray = _app(qtbot, loop, http_server, https_server, metered=None)
+        assert isinstance(controller.ask_metered, NetworkManagerMetered)
+        controller.start()
+        qtbot.waitUntil(lambda: controller.metered is True, timeout=10000)
+        assert tray.notices["metered"] == "Metered connection: checking every 5 min"
         settle(qtbot, controller)
     finally:
         nm.close()
