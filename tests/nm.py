@@ -12,7 +12,8 @@ NAME = "org.freedesktop.NetworkManager"
 
 class FakeNetworkManager(DBusService):
     def __init__(self, address: str, metered: int) -> None:
-        self.metered = metered  # NM's NMMetered: 0 unknown, 1 yes, 2 no, 3 guess yes, 4 guess no
+        self.metered: object = metered  # NM's NMMetered: 0 unknown, 1 yes, 2 no, 3 guess yes, 4 guess no
+        self.signature = "u"  # the type it answers with: NM's own, unless a test says otherwise
         self.asked = 0
         self.askers: list[str] = []  # the unique bus name of the connection behind each ask
         self.silent = False  # asked, answers nothing
@@ -25,5 +26,5 @@ class FakeNetworkManager(DBusService):
         self.askers.append(str(message.header.fields[HeaderFields.sender]))
         if self.silent:
             return True
-        self.conn.send(new_method_return(message, "v", (("u", self.metered),)))
+        self.conn.send(new_method_return(message, "v", ((self.signature, self.metered),)))
         return True

@@ -76,6 +76,17 @@ def test_network_managers_word_is_read(bus: str, value: int, metered: bool | Non
         nm.close()
 
 
+@pytest.mark.parametrize(("signature", "value"), [("i", 1), ("s", "1"), ("b", True)])
+def test_an_answer_not_of_network_managers_type_means_not_known(bus: str, signature: str, value: object) -> None:
+    nm = FakeNetworkManager(bus, 1)
+    nm.signature, nm.metered = signature, value
+    try:
+        assert _asked(NetworkManagerMetered(bus)) == [None]
+        assert nm.asked == 1
+    finally:
+        nm.close()
+
+
 def test_no_network_manager_means_not_known(bus: str) -> None:
     ask = NetworkManagerMetered(bus, timeout=1.0)
     assert _asked(ask, 2) == [None, None]

@@ -96,6 +96,9 @@ def test_outage_file_dates_the_problem(https_server: LocalServer) -> None:
     outages = [
         {"id": 1, "status": "Resolved", "time": "2026-11-01T10:00:00Z", "service_id": 3, "posts": []},
         {"id": 2, "status": "Major disruptions", "time": start * 1000, "service_id": 3, "posts": [{"text": "x"}]},
+        # Begun later but over: not when the open one began. And an entry that is no outage at all.
+        {"id": 3, "status": "Resolved", "time": (start + 3600) * 1000, "service_id": 3, "posts": []},
+        "junk",
     ]
     https_server.route("/dated/data/outages/messenger.json", json_route(json.dumps(outages).encode()))
     product = read(https_server, "/dated").product("messenger")
