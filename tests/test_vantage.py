@@ -397,3 +397,16 @@ def test_only_the_failing_hosts_are_asked_about(https_server: LocalServer, http_
 
     asyncio.run(one_cycle())
     assert [r["target"] for r in api.requests] == ["127.0.0.2"]
+
+
+def test_the_budget_forgets_what_is_past_and_keeps_one_question_a_host() -> None:
+    # What it holds stays bounded for the app's life: the last hour's tests, one entry a host.
+    budget = Budget().spent("c", 0.0).spent("b", 1.0).spent("a", 2.0)
+    budget = budget.spent("a", 3600.0)
+    # The first spend is exactly an hour old, and gone; the second, a second short of it, stays.
+    assert budget.spent_at == (1.0,) * PROBES + (2.0,) * PROBES + (3600.0,) * PROBES
+    assert budget.asked == (("a", 3600.0),)  # every other question is past its wait
+    at = 1.0 + HOST_EVERY  # "b" exactly its wait ago, "a" a second short of it
+    budget = Budget().spent("c", -HOST_EVERY).spent("b", 1.0).spent("a", 2.0).spent("d", at)
+    assert budget.asked == (("a", 2.0), ("d", at))
+    assert budget.spent("a", at + 1).asked == (("d", at), ("a", at + 1))  # asked again: one entry, the last
