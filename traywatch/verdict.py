@@ -364,9 +364,10 @@ def decide(obs: Observations) -> Verdict:
     page_evidence = _status_page_evidence(obs)
 
     # "Works" only when it does: the monitor counts a service's failure only then, too.
+    works_here = connection_works(len(ok), total)
     if total == 0:
         works = "your connection works: every site asked answers"
-    elif connection_works(len(ok), total):
+    elif works_here:
         works = f"your connection works: {score}"
     else:
         works = f"only {score} answer, so your connection may be part of it"
@@ -397,7 +398,7 @@ def decide(obs: Observations) -> Verdict:
         first_id, failing = next(iter(down.items()))
         headline = (
             down_headline(down_names)
-            if connection_works(len(ok), total)
+            if works_here
             else f"{names_are(down_names)} not working — but your connection is patchy too"
         )
         first = failing[0]
