@@ -112,6 +112,7 @@ class Lane:
     verdicts: Counter[str] = field(default_factory=Counter)  # what the full cycles concluded
     blamed: int = 0  # cycles after which the tray put the trouble on Meta's side
     blamed_you: int = 0  # ...or on your side
+    named: int = 0  # cycles after which it named a Meta service as having failed a check, no more
 
     def __post_init__(self) -> None:
         self.start = self.now
@@ -137,11 +138,15 @@ class Lane:
         self.changes += changes
         self.notes += notices.build(changes, self.state)
         shown = view(self.state)
-        on_meta = self.state.verdict is not None and self.state.verdict.kind.side is Side.THEM
-        # The icon, or the headline beside any icon but your side's: "It's not your wifi — …".
+        verdict = self.state.verdict
+        # The icon, or a Meta-side verdict's own words beside any icon but your side's ("It's not
+        # your wifi — …", "Checking again: Messenger is slow"); "Checking again: Messenger failed a
+        # check" says what was seen and whose fault it is not yet.
+        on_meta = verdict is not None and verdict.kind.side is Side.THEM and verdict.headline in shown.headline
         self.blamed += shown.display in (Display.DOWN, Display.DEGRADED) or (
             on_meta and shown.display in (Display.CHECKING, Display.ALL_CLEAR)
         )
+        self.named += shown.headline.endswith("failed a check")
         on_you = self.state.verdict is not None and self.state.verdict.kind.side is Side.YOU
         self.blamed_you += shown.display in (Display.YOUR_SIDE, Display.CAPTIVE) or (
             on_you and shown.display is Display.CHECKING
@@ -280,8 +285,9 @@ def dropouts(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycles: 
     probe = ProbeSettings(timeout=REAL_TIMEOUT)
     rows = [
         "| dropout | cycles (light) | met by a dropout | false service/blocked notices | your-side notices "
-        "| full cycles' verdicts | the tray put it on Meta after | on your side after |",
-        "|---|---|---|---|---|---|---|---|",
+        "| full cycles' verdicts | the tray put it on Meta after | named a service failing a check after "
+        "| on your side after |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     rng = random.Random(6)
     for length in DROPOUTS:
@@ -292,7 +298,7 @@ def dropouts(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycles: 
         local = [n for n in lane.notes if n.kind is not NoteKind.OUTAGE]
         rows.append(
             f"| {length:g} s | {lane.cycles} ({lane.light}) | {met} | {len(service)} | {_titles(local)} "
-            f"| {_concluded([lane])} | {lane.blamed} cycles | {lane.blamed_you} cycles |"
+            f"| {_concluded([lane])} | {lane.blamed} cycles | {lane.named} cycles | {lane.blamed_you} cycles |"
         )
         print(rows[-1], flush=True)
         for note in lane.notes:

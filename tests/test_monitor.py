@@ -468,6 +468,28 @@ def test_a_block_is_confirmed_like_an_outage() -> None:
     assert d.view().display is Display.YOUR_SIDE
 
 
+def test_before_a_failure_is_confirmed_the_tray_says_what_failed_not_whose_fault_it_is() -> None:
+    # One failed check may be a lost packet: until the evidence confirms it, the words under the
+    # dashed ring say who failed a check, not "It's not your wifi", "down", "blocked" or "DNS".
+    for first, names, why in (
+        (MESSENGER_503, "Messenger", "Messenger's servers are answering with an error. Your internet is working."),
+        (BOTH_DOWN, "Messenger and Instagram", None),
+        (BLOCKED, "Messenger", "One failed check can be a lost packet: checking again before saying why."),
+        (META_DNS_FAILS, "Messenger", "One failed check can be a lost packet: checking again before saying why."),
+    ):
+        d = Driver()
+        d.cycle(HEALTHY)
+        d.cycle(first)
+        shown = d.view()
+        assert d.state.in_doubt
+        assert (shown.display, shown.headline) == (Display.CHECKING, f"Checking again: {names} failed a check")
+        if why is not None:
+            assert shown.explanation == why
+        for _ in range(d.settings.confirm_failures - 1):
+            d.cycle(first)
+        assert d.view().headline == first.headline  # confirmed: now it is said
+
+
 def test_a_block_and_an_outage_confirmed_together_lead_with_the_outage() -> None:
     d = Driver()
     sinkholed = p("messenger", "www.messenger.com", Outcome.SINKHOLED, Layer.DNS, addresses=("0.0.0.0",))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from traywatch.monitor import MonitorState, is_clean
 from traywatch.notices import LOCAL_TITLES
 from traywatch.policy import Quiet
-from traywatch.verdict import ServiceState, VerdictKind, down_headline, names_are
+from traywatch.verdict import ServiceState, Verdict, VerdictKind, down_headline, join_names, names_are
 from traywatch.words import say
 
 
@@ -102,7 +102,7 @@ def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = No
             explanation = f"Checking whether it is back: {verdict.headline.lower()}."
     elif state.in_doubt:
         display = Display.CHECKING
-        headline = f"Checking again: {verdict.headline}"
+        headline, explanation = _unconfirmed(verdict, headline, explanation)
     elif verdict.kind in _JUDGED_PER_SERVICE and not is_clean(verdict):
         # The controls fail too: the monitor does not count it against the service, nor may the icon.
         display = Display.CHECKING
@@ -116,6 +116,20 @@ def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = No
     else:
         display = Display.ALL_CLEAR
     return View(display, headline, explanation, rows, state.checked_at, paused_until, state.running is not None)
+
+
+def _unconfirmed(verdict: Verdict, headline: str, explanation: str) -> tuple[str, str]:
+    """The words while a failure waits for its confirming checks. One failed check can be a lost
+    packet, so they say which services failed it and not yet whose fault it is: "down", "blocked"
+    and "not your wifi" wait for the evidence that the notice waits for too."""
+    if verdict.kind not in _JUDGED_PER_SERVICE:
+        return f"Checking again: {headline}", explanation
+    names = [s.name for s in verdict.services if s.id in verdict.affected]
+    headline = f"Checking again: {join_names(names)} failed a check" if names else "Checking again"
+    if verdict.kind is not VerdictKind.SERVICE_DOWN:
+        # "blocked by a filter" and "Meta's DNS is failing" are conclusions, not what was seen.
+        explanation = "One failed check can be a lost packet: checking again before saying why."
+    return headline, explanation
 
 
 def _slow_again(state: MonitorState, service_ids: tuple[str, ...]) -> bool:
