@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QLocale, QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QLabel, QLineEdit, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from tests import servers
@@ -382,6 +383,66 @@ def test_the_entry_editor_is_wide_and_quiet_until_typed_in(qtbot: QtBot) -> None
     qtbot.keyClicks(editor.url, "https://x")
     editor.url.clear()
     assert editor.error.isVisible() and editor.error.text() == "Give it a name."
+
+
+def test_editing_an_entry_shows_every_field_as_saved_and_gives_back_the_same_entry(qtbot: QtBot) -> None:
+    typed = {
+        "id": "office-chat",
+        "name": "Office chat",
+        "url": "tls://chat.example.org:5223",
+        "status": "",
+        "body": "",
+        "match": "prefix",
+        "domains": "example.org, example.net",
+    }
+    web = {**typed, "id": "health", "name": "Health", "url": "https://example.org/h", "status": "200, 204"}
+    web.update(body="ok", match="exact", domains="")
+    for kind, fields, title in (("service", typed, "Service"), ("control", web, "Control endpoint")):
+        entry = build_entry(kind, fields)
+        editor = EntryEditor(kind, entry, set(), None)
+        qtbot.addWidget(editor)
+        assert editor.windowTitle() == title
+        assert editor.fields() == fields
+        assert editor.revalidate() == entry
+        qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        assert editor.result_entry == entry and editor.result() == QDialog.DialogCode.Accepted
+    # A chat edge is not a web page: tls:// makes an edge endpoint, http(s):// a web one.
+    assert [e.role.value for e in build_entry("service", typed).endpoints] == ["edge"]
+    assert [e.role.value for e in build_entry("service", {**web, "domains": ""}).endpoints] == ["web"]
+
+
+def test_test_now_is_offered_only_for_a_valid_entry_and_waits_for_its_answer(qtbot: QtBot) -> None:
+    asked: list[str] = []
+    answers: list[Any] = []
+
+    def tester(entry: Any, answer: Any) -> None:
+        asked.append(entry.name)
+        answers.append(answer)
+
+    untestable = EntryEditor("control", None, set(), None)
+    qtbot.addWidget(untestable)
+    untestable.name.setText("Office")
+    untestable.url.setText("http://192.0.2.10/")
+    assert untestable.buttons.button(untestable.buttons.StandardButton.Ok).isEnabled()
+    assert not untestable.test_button.isEnabled()  # valid, but no probe to test it with
+    editor = EntryEditor("control", None, set(), tester)
+    qtbot.addWidget(editor)
+    assert not editor.test_button.isEnabled()  # nothing to test yet
+    editor.name.setText("Office")
+    editor.url.setText("http://192.0.2.10/")
+    assert editor.test_button.isEnabled()
+    qtbot.mouseClick(editor.test_button, Qt.MouseButton.LeftButton)
+    assert asked == ["Office"] and editor.test_result.text() == "Testing…"
+    assert not editor.test_button.isEnabled()  # one test at a time
+    answers[0]("Works: answers 200")
+    qtbot.waitUntil(lambda: editor.test_result.text() == "Works: answers 200", timeout=2000)
+    assert editor.test_button.isEnabled()
+    editor.url.setText("ftp://x/")
+    assert not editor.test_button.isEnabled()
+    editor._test()  # reached only by a stale click: still nothing is asked
+    assert asked == ["Office"]
+    qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert editor.result_entry is None and editor.result() != QDialog.DialogCode.Accepted
 
 
 def test_edit_and_remove_need_a_selection_and_builtin_checks_are_listed(qtbot: QtBot, paths: Paths) -> None:
