@@ -402,6 +402,8 @@ def test_editing_an_entry_shows_every_field_as_saved_and_gives_back_the_same_ent
         editor = EntryEditor(kind, entry, set(), None)
         qtbot.addWidget(editor)
         assert editor.windowTitle() == title
+        labels = [label.text() for label in editor.findChildren(QLabel)]
+        assert ("Domains:" in labels) == (kind == "service")  # a control has no redirects to allow
         assert editor.fields() == fields
         assert editor.revalidate() == entry
         qtbot.mouseClick(editor.buttons.button(editor.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
