@@ -481,7 +481,12 @@ def test_before_a_failure_is_confirmed_the_tray_says_what_failed_not_whose_fault
     # One failed check may be a lost packet: until the evidence confirms it, the words under the
     # dashed ring say who failed a check, not "It's not your wifi", "down", "blocked" or "DNS".
     for first, names, why in (
-        (MESSENGER_503, "Messenger", "Messenger's servers are answering with an error. Your internet is working."),
+        (
+            MESSENGER_503,
+            "Messenger",
+            "Messenger's servers are answering with an error. "
+            "One failed check can be a lost packet: checking again before saying why.",
+        ),
         (BOTH_DOWN, "Messenger and Instagram", None),
         (BLOCKED, "Messenger", "One failed check can be a lost packet: checking again before saying why."),
         (META_DNS_FAILS, "Messenger", "One failed check can be a lost packet: checking again before saying why."),

@@ -9,7 +9,7 @@ from traywatch.monitor import MonitorState, is_clean
 from traywatch.notices import LOCAL_TITLES
 from traywatch.policy import Quiet
 from traywatch.verdict import ServiceState, Verdict, VerdictKind, down_headline, join_names, names_are
-from traywatch.words import say
+from traywatch.words import say, say_unconfirmed
 
 
 class Display(enum.Enum):
@@ -125,11 +125,7 @@ def _unconfirmed(verdict: Verdict, headline: str, explanation: str) -> tuple[str
     if verdict.kind not in _JUDGED_PER_SERVICE:
         return f"Checking again: {headline}", explanation
     names = [s.name for s in verdict.services if s.id in verdict.affected]
-    headline = f"Checking again: {join_names(names)} failed a check" if names else "Checking again"
-    if verdict.kind is not VerdictKind.SERVICE_DOWN:
-        # "blocked by a filter" and "Meta's DNS is failing" are conclusions, not what was seen.
-        explanation = "One failed check can be a lost packet: checking again before saying why."
-    return headline, explanation
+    return f"Checking again: {join_names(names) or 'a service'} failed a check", say_unconfirmed(verdict)
 
 
 def _slow_again(state: MonitorState, service_ids: tuple[str, ...]) -> bool:

@@ -57,6 +57,19 @@ def say_your_side(kind: VerdictKind) -> str:
     return _YOUR_SIDE.get(kind, _YOUR_SIDE[VerdictKind.OFFLINE])
 
 
+def _how_they_fail(verdict: Verdict) -> list[str]:
+    """A sentence for each of the first two services down: what their servers do."""
+    down = [s for s in verdict.services if s.state is ServiceState.DOWN and s.failing]
+    return [what_fails(s.name, s.failing, any(p.ok for p in s.probes)) for s in down[:2]]
+
+
+def say_unconfirmed(verdict: Verdict) -> str:
+    """The menu's reason while a service's failure waits for the checks that confirm it: what
+    was seen, and not yet why ("blocked", "Meta's DNS", "your internet works")."""
+    seen = _how_they_fail(verdict) if verdict.kind is VerdictKind.SERVICE_DOWN else []
+    return " ".join([*seen, "One failed check can be a lost packet: checking again before saying why."])
+
+
 def say(verdict: Verdict) -> str:
     """The notice's body and the menu's reason."""
     kind = verdict.kind
@@ -73,12 +86,7 @@ def say(verdict: Verdict) -> str:
         names = join_names([s.name for s in by_state.get(ServiceState.DOWN, [])])
         return f"{names} can't be found anywhere: Meta's address book (DNS) is failing. {_your_internet(verdict)}{meta}"
     if kind is VerdictKind.SERVICE_DOWN:
-        sentences = [
-            what_fails(s.name, s.failing, any(p.ok for p in s.probes))
-            for s in by_state.get(ServiceState.DOWN, [])
-            if s.failing
-        ]
-        return " ".join([*sentences[:2], _your_internet(verdict)]) + meta
+        return " ".join([*_how_they_fail(verdict), _your_internet(verdict)]) + meta
     if kind is VerdictKind.META_REPORTS:
         names = join_names([s.name for s in by_state.get(ServiceState.REPORTED, [])])
         verb = "works" if len(by_state.get(ServiceState.REPORTED, [])) == 1 else "work"
