@@ -247,8 +247,8 @@ def packet_loss(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycle
     rows = [
         "| packets lost | measured | cycles (light) | simulated hours | false service/blocked notices "
         "| your-side notices | other notices | full cycles' verdicts | the tray put it on Meta after "
-        "| cycle time: median / 95th percentile / max |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| named a service failing a check after | cycle time: median / 95th percentile / max |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for rate in LOSS_RATES:
         _lose(rate)
@@ -265,6 +265,7 @@ def packet_loss(net: Internet, cat: Catalog, settings: MonitorSettings, *, cycle
             f"| {rate:.0%} | {measured:.1%} | {sum(lane.cycles for lane in lanes)} "
             f"({sum(lane.light for lane in lanes)}) | {sum(lane.hours for lane in lanes):.1f} | {len(service)} "
             f"| {said} | {also} | {concluded} | {sum(lane.blamed for lane in lanes)} cycles "
+            f"| {sum(lane.named for lane in lanes)} cycles "
             f"| {statistics.median(durations):.2f} / {p95:.2f} / {durations[-1]:.2f} s |"
         )
         print(rows[-1], flush=True)
