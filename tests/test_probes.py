@@ -661,8 +661,8 @@ def _hangs_first(count: int, then: servers.Route) -> servers.Route:
 
 
 def test_two_hanging_attempts_get_a_third_at_three_quarters_of_the_deadline(http_server: LocalServer) -> None:
-    # At one connection in five lost, two attempts both lost is one endpoint in 25: the same
-    # endpoint three checks running, one in 15,000, which a busy hour of re-checks can meet.
+    # At one connection in five lost, two attempts both lost is one endpoint in 25: failed once,
+    # the same endpoint fails both re-checks one time in 625, which a lossy hour can meet.
     url = http_server.route("/retry-hang-twice", _hangs_first(2, servers.ok(b"fine")))
     started = time.perf_counter()
     result = probe(url, timeout=2.0)

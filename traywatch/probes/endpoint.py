@@ -4,10 +4,10 @@ One lost packet must not look like an outage, so a failed attempt is tried once 
 a fresh connection with a fresh lookup, before the deadline; and an attempt still hanging at
 ``HEDGE_SHARE`` of the deadline gets a second one alongside, so a dropped SYN or DNS query does not
 use up the whole cycle; if neither has answered at ``THIRD_SHARE``, a third joins them. Where one
-connection in five is lost, two lost attempts are one endpoint in 25 and three one in 125: the
-same endpoint failing three checks running, which is what confirms an outage, becomes 125 times
-rarer, and an endpoint that hangs for real still fails at the deadline. Only when every attempt
-fails does the probe fail, labelled by the first.
+connection in five is lost, two lost attempts are one endpoint in 25 and three one in 125, so an
+endpoint failing the two re-checks after a first failure, which confirms an outage, goes from
+one in 625 to one in 15,600; an endpoint that hangs for real still fails at the deadline. Only
+when every attempt fails does the probe fail, labelled by the first.
 Two resets in the handshake, a filter's sign, are asked a third time before they count.
 
 Each attempt looks the name up once and connects to the address it found: a failure after the
