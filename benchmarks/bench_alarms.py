@@ -13,8 +13,10 @@ Six tables, in Markdown:
    only badly). Per simulated hour, and in all.
 2. Flapping: Messenger down and up every 1, 2, 3 cycles or every 60, 120, 300 s for an hour,
    then up: notices per hour and per episode (new ones, and updates in place).
-3. Outages of Messenger for 10 minutes: its front answering 503 (the hard outage), and its chat
-   connections failing while its front answers (3 November 2021), from 20 onsets spread over one
+3. Outages of Messenger for 10 minutes: its front answering 503 (the hard outage), its front
+   taking requests and never answering them (a stalled back end: every probe of it runs to the
+   timeout), and its chat connections failing while its front answers (3 November 2021), from
+   20 onsets spread over one
    round of light cycles (one random onset in each twentieth): time to the notice, and to "back".
 
 4. Packet loss (``--only loss``, not run by default: it runs in real time): every service
@@ -429,7 +431,15 @@ def hard_outage(
     def chats(down: bool) -> None:
         net.chat_down(MESSENGER_CHATS if down else {})
 
-    for label, fault in (("front answers 503", front), ("chat connections fail behind the front", chats)):
+    def stalled(down: bool) -> None:
+        net.hang({MESSENGER_WEB} if down else set())
+
+    outages = (
+        ("front answers 503", front),
+        ("front takes requests and never answers", stalled),
+        ("chat connections fail behind the front", chats),
+    )
+    for label, fault in outages:
         rows += outage_rows(label, fault, cat, probe, settings, onsets=onsets)
         print("\n".join(rows[-2:]), flush=True)
     return rows

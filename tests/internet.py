@@ -89,6 +89,7 @@ class Faults:
     kinds: tuple[str, ...] = ()  # reset, hang, dns_drop, dns_servfail, refusing; dns_drop_once
     scope: str = "all"  # "all", or "meta": only Meta's hosts misbehave
     down: frozenset[str] = frozenset()  # hosts answering 503 (web) or resetting (edges)
+    hung: frozenset[str] = frozenset()  # hosts that take each request and never answer it
     # Hosts whose chat service fails behind a working edge: the WebSocket upgrade gets this status.
     chat_down: dict[str, int] = field(default_factory=dict)
     page_bytes: int = 0  # Meta's web fronts answer pages this big (0: a tiny page)
@@ -258,7 +259,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._doh(parse_qs(parts.query).get("name", [""])[0])
             return
         known = self.server.answers.get((host, parts.path))
-        if self.headers.get("Upgrade", "").lower() == "websocket":
+        if host in self.server.faults.hung:
+            self.server.stopping.wait(HANG_SECONDS)
+            self.close_connection = True
+        elif self.headers.get("Upgrade", "").lower() == "websocket":
             failing = self.server.faults.chat_down.get(host, 502 if host in self.server.faults.down else 0)
             self._upgrade(failing)
         elif host in self.server.faults.down:
@@ -328,6 +332,8 @@ def serve(folder: Path) -> None:
             continue
         if "down" in command:
             faults.down = frozenset(command["down"])
+        elif "hung" in command:
+            faults.hung = frozenset(command["hung"])
         elif "chat_down" in command:
             faults.chat_down = dict(command["chat_down"])
         elif "page_bytes" in command:
@@ -427,6 +433,10 @@ class Internet:
 
     def down(self, hosts: set[str]) -> None:
         self._send({"down": sorted(hosts)})
+
+    def hang(self, hosts: set[str]) -> None:
+        """These hosts take each request and never answer it, as a stalled back end does."""
+        self._send({"hung": sorted(hosts)})
 
     def chat_down(self, statuses: dict[str, int]) -> None:
         self._send({"chat_down": statuses})
