@@ -672,6 +672,23 @@ def test_two_hanging_attempts_get_a_third_at_three_quarters_of_the_deadline(http
     assert http_server.hits.count("/retry-hang-twice") == 3
 
 
+def test_a_second_attempt_that_fails_fast_does_not_bring_the_third_forward(http_server: LocalServer) -> None:
+    # The first still hangs: the third joins at three quarters of the deadline, as planned, and
+    # not the moment the second is turned away.
+    seen = {"n": 0}
+
+    def route(h: servers.Handler) -> None:
+        seen["n"] += 1
+        {1: servers.hang, 2: servers.reset_mid_response}.get(seen["n"], servers.ok(b"fine"))(h)
+
+    url = http_server.route("/hang-then-reset", route)
+    started = time.perf_counter()
+    result = probe(url, timeout=2.0, read_body=True)
+    elapsed = time.perf_counter() - started
+    assert (result.outcome, result.attempts) == (Outcome.OK, 3)
+    assert 1.5 <= elapsed < 1.9
+
+
 def test_an_endpoint_that_always_hangs_fails_at_the_deadline_after_three_attempts(http_server: LocalServer) -> None:
     url = http_server.route("/always-hangs", servers.hang)
     started = time.perf_counter()
