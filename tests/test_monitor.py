@@ -30,7 +30,7 @@ from traywatch.notices import Mark, NoteKind, Notification, Urgency
 from traywatch.pipeline import Pipeline
 from traywatch.policy import UNTIL_BACK, Quiet, held_back, in_quiet_hours
 from traywatch.settings import defaults
-from traywatch.verdict import Verdict, VerdictKind, decide
+from traywatch.verdict import ServiceState, Verdict, VerdictKind, decide
 from traywatch.view import Display, view
 
 
@@ -506,6 +506,16 @@ def test_before_a_failure_is_confirmed_the_tray_says_what_failed_not_whose_fault
         for _ in range(d.settings.confirm_failures - 1):
             d.cycle(first)
         assert d.view().headline == first.headline  # confirmed: now it is said
+
+
+def test_a_service_only_slow_beside_a_failure_is_not_named_as_failing_a_check() -> None:
+    instagram_slow = p("instagram", "www.instagram.com", ms=4000)
+    mixed = verdict_of((MESSENGER_FAILS, MESSENGER_OK[1], instagram_slow, INSTAGRAM_OK[1]))
+    assert {s.id for s in mixed.services if s.state is ServiceState.SLOW} == {"instagram"}
+    d = Driver()
+    d.cycle(HEALTHY)
+    d.cycle(mixed)
+    assert d.view().headline == "Checking again: Messenger failed a check"
 
 
 def test_a_block_and_an_outage_confirmed_together_lead_with_the_outage() -> None:

@@ -124,7 +124,7 @@ def _unconfirmed(verdict: Verdict, headline: str, explanation: str) -> tuple[str
     and "not your wifi" wait for the evidence that the notice waits for too."""
     if verdict.kind not in _JUDGED_PER_SERVICE:
         return f"Checking again: {headline}", explanation
-    names = [s.name for s in verdict.services if s.id in verdict.affected]
+    names = [s.name for s in verdict.services if s.state in (ServiceState.DOWN, ServiceState.BLOCKED)]
     return f"Checking again: {join_names(names) or 'a service'} failed a check", say_unconfirmed(verdict)
 
 
