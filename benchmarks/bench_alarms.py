@@ -140,16 +140,18 @@ class Lane:
         self.changes += changes
         self.notes += notices.build(changes, self.state)
         shown = view(self.state)
-        verdict = self.state.verdict
+        current = self.state.verdict
+        side = current.kind.side if current is not None else None
+        own_words = current is not None and current.headline in shown.headline
         # The icon, or a Meta-side verdict's own words beside any icon but your side's ("It's not
         # your wifi — …", "Checking again: Messenger is slow"); "Checking again: Messenger failed a
         # check" says what was seen and whose fault it is not yet.
-        on_meta = verdict is not None and verdict.kind.side is Side.THEM and verdict.headline in shown.headline
+        on_meta = side is Side.THEM and own_words
         self.blamed += shown.display in (Display.DOWN, Display.DEGRADED) or (
             on_meta and shown.display in (Display.CHECKING, Display.ALL_CLEAR)
         )
-        self.named += shown.headline.endswith("failed a check")
-        on_you = self.state.verdict is not None and self.state.verdict.kind.side is Side.YOU
+        self.named += side is Side.THEM and not own_words and shown.display is Display.CHECKING
+        on_you = side is Side.YOU
         self.blamed_you += shown.display in (Display.YOUR_SIDE, Display.CAPTIVE) or (
             on_you and shown.display is Display.CHECKING
         )
