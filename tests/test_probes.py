@@ -530,19 +530,20 @@ def test_huge_headers_are_capped_and_classified(http_server: LocalServer) -> Non
     assert result.outcome is Outcome.MALFORMED
 
 
-def _fails_first(first: servers.Route, then: servers.Route) -> servers.Route:
-    """Misbehaves on the first request only, as one lost packet or one bad server would."""
+def _in_turn(*routes: servers.Route) -> servers.Route:
+    """The n-th request gets the n-th route and every one after the last gets the last: a
+    misbehaving first few, as lost packets or one bad server would make them."""
     seen = {"n": 0}
 
     def route(h: servers.Handler) -> None:
         seen["n"] += 1
-        (first if seen["n"] == 1 else then)(h)
+        routes[min(seen["n"], len(routes)) - 1](h)
 
     return route
 
 
 def test_a_failed_attempt_is_tried_once_more_before_it_counts(http_server: LocalServer) -> None:
-    url = http_server.route("/retry-reset", _fails_first(servers.reset_mid_response, servers.ok(b"fine")))
+    url = http_server.route("/retry-reset", _in_turn(servers.reset_mid_response, servers.ok(b"fine")))
     result = probe(url, read_body=True)
     assert (result.outcome, result.attempts) == (Outcome.OK, 2)
     assert http_server.hits.count("/retry-reset") == 2
@@ -640,7 +641,7 @@ def test_a_probe_that_keeps_failing_is_tried_twice_and_no_more(http_server: Loca
 
 
 def test_a_hanging_attempt_gets_a_second_one_alongside_within_the_deadline(http_server: LocalServer) -> None:
-    url = http_server.route("/retry-hang", _fails_first(servers.hang, servers.ok(b"fine")))
+    url = http_server.route("/retry-hang", _in_turn(servers.hang, servers.ok(b"fine")))
     started = time.perf_counter()
     result = probe(url, timeout=2.0)
     elapsed = time.perf_counter() - started
@@ -649,21 +650,10 @@ def test_a_hanging_attempt_gets_a_second_one_alongside_within_the_deadline(http_
     assert result.latency_ms < 500  # its own time: the service answered it at once
 
 
-def _hangs_first(count: int, then: servers.Route) -> servers.Route:
-    """Hangs the first ``count`` requests, as connections whose packets are lost would."""
-    seen = {"n": 0}
-
-    def route(h: servers.Handler) -> None:
-        seen["n"] += 1
-        (servers.hang if seen["n"] <= count else then)(h)
-
-    return route
-
-
 def test_two_hanging_attempts_get_a_third_at_three_quarters_of_the_deadline(http_server: LocalServer) -> None:
     # At one connection in five lost, two attempts both lost is one endpoint in 25: failed once,
     # the same endpoint fails both re-checks one time in 625, which a lossy hour can meet.
-    url = http_server.route("/retry-hang-twice", _hangs_first(2, servers.ok(b"fine")))
+    url = http_server.route("/retry-hang-twice", _in_turn(servers.hang, servers.hang, servers.ok(b"fine")))
     started = time.perf_counter()
     result = probe(url, timeout=2.0)
     elapsed = time.perf_counter() - started
@@ -675,13 +665,7 @@ def test_two_hanging_attempts_get_a_third_at_three_quarters_of_the_deadline(http
 def test_a_second_attempt_that_fails_fast_does_not_bring_the_third_forward(http_server: LocalServer) -> None:
     # The first still hangs: the third joins at three quarters of the deadline, as planned, and
     # not the moment the second is turned away.
-    seen = {"n": 0}
-
-    def route(h: servers.Handler) -> None:
-        seen["n"] += 1
-        {1: servers.hang, 2: servers.reset_mid_response}.get(seen["n"], servers.ok(b"fine"))(h)
-
-    url = http_server.route("/hang-then-reset", route)
+    url = http_server.route("/hang-then-reset", _in_turn(servers.hang, servers.reset_mid_response, servers.ok(b"fine")))
     started = time.perf_counter()
     result = probe(url, timeout=2.0, read_body=True)
     elapsed = time.perf_counter() - started
