@@ -134,6 +134,18 @@ def ok(body: bytes = b"ok", status: int = 200, content_type: str = "text/plain")
     return lambda h: h.reply(status, body, {"Content-Type": content_type})
 
 
+def in_turn(*routes: Route) -> Route:
+    """The n-th request gets the n-th route and every one after the last gets the last: a
+    misbehaving first few, as lost packets or one bad server would make them."""
+    seen = {"n": 0}
+
+    def route(h: Handler) -> None:
+        seen["n"] += 1
+        routes[min(seen["n"], len(routes)) - 1](h)
+
+    return route
+
+
 class Switch:
     """A route that answers ``body`` with 200, or 503 while ``failing`` is set: a service going down."""
 

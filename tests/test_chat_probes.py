@@ -92,6 +92,19 @@ def test_429_is_throttled_and_never_down(https_server: LocalServer) -> None:
     assert not result.counted
 
 
+def test_a_throttled_answer_ends_the_probe_whichever_attempt_meets_it(https_server: LocalServer) -> None:
+    # A failure, then 429: no third attempt; a hang, then 429 alongside: no waiting for the hang.
+    failed = chat(
+        https_server, "/ws/fail-busy", servers.in_turn(servers.ws_refuse(502, b"x"), servers.ws_refuse(429, b""))
+    )
+    assert (failed.outcome, failed.attempts) == (Outcome.THROTTLED, 2)
+    assert https_server.hits.count("/ws/fail-busy") == 2
+    started = time.perf_counter()
+    hung = chat(https_server, "/ws/hang-busy", servers.in_turn(servers.hang, servers.ws_refuse(429, b"")), timeout=2.0)
+    assert (hung.outcome, hung.attempts) == (Outcome.THROTTLED, 2)
+    assert time.perf_counter() - started < 1.4  # the second starts at 1 s and is answered at once
+
+
 def test_documented_refusal_with_its_own_body_answers(https_server: LocalServer) -> None:
     body = json.dumps({"error": "no session", "code": 1357001}).encode()
     fields = {"expect_status": (400,), "expect_body": '"code": 1357001', "body_match": BodyMatch.CONTAINS}

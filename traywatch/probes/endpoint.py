@@ -1,14 +1,15 @@
 """Probe one endpoint layer by layer, inside the cycle's deadline, and say where it stopped.
 
-One lost packet must not look like an outage, so a failed attempt is tried once more at once, on
-a fresh connection with a fresh lookup, before the deadline; and an attempt still hanging at
-``HEDGE_SHARE`` of the deadline gets a second one alongside, so a dropped SYN or DNS query does not
-use up the whole cycle; if neither has answered at ``THIRD_SHARE``, a third joins them. Where one
-connection in five is lost, two lost attempts are one endpoint in 25 and three one in 125, so an
-endpoint failing the two re-checks after a first failure, which confirms an outage, goes from
-one in 625 to one in 15,600; an endpoint that hangs for real still fails at the deadline. Only
-when every attempt fails does the probe fail, labelled by the first.
-Two resets in the handshake, a filter's sign, are asked a third time before they count.
+One lost packet must not look like an outage, so a failed attempt is tried again at once, on a
+fresh connection with a fresh lookup, up to three attempts before the deadline; and an attempt
+still hanging at ``HEDGE_SHARE`` of the deadline gets another alongside, so a dropped SYN or DNS
+query does not use up the whole cycle, and a third joins at ``THIRD_SHARE`` if none has answered.
+Where one connection in five is lost or reset, two failed attempts are one endpoint in 25 and
+three one in 125, so an endpoint failing the two re-checks after a first failure, which confirms
+an outage, goes from one in 625 to one in 15,600; an endpoint that fails for real fails three
+times, and one that hangs for real fails at the deadline. Only when every attempt fails does the
+probe fail, labelled by the first, unless that was a reset in the handshake (a filter's sign)
+and a later one failed otherwise: a filter resets every time.
 
 Each attempt looks the name up once and connects to the address it found: a failure after the
 lookup is never a second, hidden lookup inside the HTTP client.
@@ -17,6 +18,7 @@ lookup is never a second, hidden lookup inside the HTTP client.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import time
 from collections.abc import Callable
@@ -36,6 +38,7 @@ SLOW_DNS_SHARE = 0.3
 DETAIL_LIMIT = 200
 HEDGE_SHARE = 0.5
 THIRD_SHARE = 0.75
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -118,51 +121,42 @@ async def probe_endpoint(
     context: ProbeContext,
     allows_redirect: Callable[[str], bool],
 ) -> ProbeResult:
+    """Up to ``ATTEMPTS`` attempts inside one deadline; the first good answer wins.
+
+    The next attempt starts as soon as none is running (every one so far has failed), or
+    alongside when the time reaches its share of the deadline (``HEDGE_SHARE`` for the second,
+    ``THIRD_SHARE`` for the third) with none answered. An answer that must not count (throttled,
+    not tried) ends the probe: a door that says "not now" is not knocked on again."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + context.timeout
-    first = asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
-    done, _ = await asyncio.wait({first}, timeout=context.timeout * HEDGE_SHARE)
-    if done:
-        result = first.result()
-        if result.ok or not result.counted:
-            return result
-        if loop.time() >= deadline:
-            return replace(result, attempts=1)
-        second = await _attempt(target_id, endpoint, context, allows_redirect, deadline)
-        if result.reset_in_handshake and second.reset_in_handshake and loop.time() < deadline:
-            # Reset twice in the handshake: a filter's sign, which random loss fakes for one
-            # endpoint in 25 at a 20 % reset rate, and a filter resets every time. It costs a
-            # connection to ask once more, so the sign holds only if the third is reset too.
-            third = await _attempt(target_id, endpoint, context, allows_redirect, deadline)
-            return replace(third if third.ok else result, attempts=3)
-        return replace(_telling(result, second), attempts=2)
-    # Still no answer half-way: a second attempt alongside, and the first good answer wins; a
-    # third at ``THIRD_SHARE`` if neither has answered by then.
-    second_task = asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
-    pending = {first, second_task}
-    started = [first, second_task]
-    third_at = deadline - context.timeout * (1 - THIRD_SHARE)
+    marks = [deadline - context.timeout * (1 - share) for share in (HEDGE_SHARE, THIRD_SHARE)]
+
+    def start() -> asyncio.Future[ProbeResult]:
+        return asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
+
+    started = [start()]
+    pending = set(started)
     while pending:
-        wait = max(0.0, third_at - loop.time()) if len(started) == 2 else None
+        more = len(started) < ATTEMPTS
+        wait = max(0.0, marks[len(started) - 1] - loop.time()) if more else None
         done, pending = await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            if task.result().ok:
+            if task.result().ok or not task.result().counted:
                 for other in pending:
                     other.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
                 return replace(task.result(), attempts=len(started))
-        if not done and len(started) == 2:
-            hedge = asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
-            started.append(hedge)
-            pending.add(hedge)
-    return replace(_telling(first.result(), second_task.result()), attempts=len(started))
+        if more and (not done or not pending) and loop.time() < deadline:
+            started.append(start())
+            pending.add(started[-1])
+    return replace(functools.reduce(_telling, (task.result() for task in started)), attempts=len(started))
 
 
 def _telling(first: ProbeResult, second: ProbeResult) -> ProbeResult:
-    """Which of two attempts the probe's result is: the one that worked, else the first, unless
-    the first was reset in the handshake and the second failed otherwise. A filter resets every
-    time, so that second failure is the one to go by, and the filter's sign is not kept."""
-    if second.ok or (first.reset_in_handshake and not second.reset_in_handshake):
+    """Which of two failed attempts (in the order they started) the probe's result is: the
+    first, unless it was reset in the handshake and the second failed otherwise. A filter resets
+    every time, so that other failure is the one to go by, and the filter's sign is not kept."""
+    if first.reset_in_handshake and not second.reset_in_handshake:
         return second
     return first
 
