@@ -20,9 +20,9 @@ import trustme
 from tests import servers
 from tests.helpers import control, cycle, probe, probe_control, resolver, service
 from tests.servers import LocalServer
-from traywatch.catalog import BodyMatch
+from traywatch.catalog import BodyMatch, Catalog
 from traywatch.model import DnsStatus, Layer, Outcome
-from traywatch.probes import dns, tls
+from traywatch.probes import ProbeSettings, dns, run_cycle, tls
 from traywatch.probes.classify import classify_exception
 from traywatch.probes.endpoint import uses_proxy
 from traywatch.probes.tls import ResumingContext
@@ -697,6 +697,25 @@ def test_an_endpoint_that_always_hangs_fails_at_the_deadline_after_three_attempt
     assert (result.outcome, result.attempts) == (Outcome.TIMEOUT, 3)
     assert 1.0 <= elapsed < 1.3  # not a second later for the third attempt
     assert http_server.hits.count("/always-hangs") == 3
+
+
+def test_a_cancelled_cycle_leaves_no_attempt_running(http_server: LocalServer) -> None:
+    # The app cancels a cycle when it quits or a check is asked anew: the attempts begun for a
+    # hanging endpoint must end with it, not hold a connection open until their deadline.
+    url = http_server.route("/hangs-on-cancel", servers.hang)
+    catalog = Catalog((service("svc", url),), (), ())
+
+    async def cancel_mid_probe() -> set[asyncio.Task[object]]:
+        checking = asyncio.ensure_future(run_cycle(catalog, ProbeSettings(timeout=2.0)))
+        await asyncio.sleep(1.25)  # two attempts running: the second began at 1 s
+        checking.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await checking
+        await asyncio.sleep(0)
+        return {task for task in asyncio.all_tasks() if task is not asyncio.current_task()}
+
+    assert asyncio.run(cancel_mid_probe()) == set()
+    assert http_server.hits.count("/hangs-on-cancel") == 2
 
 
 def test_a_refused_edge_is_tried_twice_more(http_server: LocalServer) -> None:

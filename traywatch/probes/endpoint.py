@@ -128,27 +128,31 @@ async def probe_endpoint(
     ``THIRD_SHARE`` for the third) with none answered. An answer that must not count (throttled,
     not tried) ends the probe: a door that says "not now" is not knocked on again."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + context.timeout
-    marks = [deadline - context.timeout * (1 - share) for share in (HEDGE_SHARE, THIRD_SHARE)]
+    begun = loop.time()
+    deadline = begun + context.timeout
+    marks = [begun + context.timeout * share for share in (HEDGE_SHARE, THIRD_SHARE)]
 
     def start() -> asyncio.Future[ProbeResult]:
         return asyncio.ensure_future(_attempt(target_id, endpoint, context, allows_redirect, deadline))
 
     started = [start()]
     pending = set(started)
-    while pending:
-        more = len(started) < ATTEMPTS
-        wait = max(0.0, marks[len(started) - 1] - loop.time()) if more else None
-        done, pending = await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task.result().ok or not task.result().counted:
-                for other in pending:
-                    other.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
-                return replace(task.result(), attempts=len(started))
-        if more and (not done or not pending) and loop.time() < deadline:
-            started.append(start())
-            pending.add(started[-1])
+    try:
+        while pending:
+            more = len(started) < ATTEMPTS
+            wait = max(0.0, marks[len(started) - 1] - loop.time()) if more else None
+            done, pending = await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.result().ok or not task.result().counted:
+                    return replace(task.result(), attempts=len(started))
+            if more and (not done or not pending) and loop.time() < deadline:
+                started.append(start())
+                pending.add(started[-1])
+    finally:
+        # The attempts still running once one has answered, or when the cycle itself is cancelled.
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
     return replace(functools.reduce(_telling, (task.result() for task in started)), attempts=len(started))
 
 
