@@ -99,7 +99,7 @@ class ProbeResult:
     layer_ms: tuple[tuple[Layer, float], ...] = ()
     redirect_to: str | None = None
     body_truncated: bool = False
-    attempts: int = 1  # 2 when a failed or hanging attempt was tried once more; 3 after two resets or two hangs
+    attempts: int = 1  # up to 3: after a failure, or alongside one that hangs (probes/endpoint.py)
 
     @property
     def ok(self) -> bool:
