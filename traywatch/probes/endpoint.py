@@ -150,9 +150,10 @@ async def probe_endpoint(
                 pending.add(started[-1])
     finally:
         # The attempts still running once one has answered, or when the cycle itself is cancelled.
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        if pending:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
     return replace(functools.reduce(_telling, (task.result() for task in started)), attempts=len(started))
 
 
