@@ -240,6 +240,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.request.do_handshake()
         super().setup()
 
+    def _never_answer(self) -> None:
+        """Hold the request unanswered, then hang up: a lost answer, or a stalled back end."""
+        self.server.stopping.wait(HANG_SECONDS)
+        self.close_connection = True
+
     def _reset_now(self) -> None:
         abort(self.request)
         raise ConnectionResetError("reset on purpose")
@@ -250,8 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
             _rst(self.connection)
             return
         if self.fault == "hang":
-            self.server.stopping.wait(HANG_SECONDS)
-            self.close_connection = True
+            self._never_answer()
             return
         parts = urlsplit(self.path)
         host = (self.headers.get("Host") or "").split(":")[0].lower()
@@ -260,8 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         known = self.server.answers.get((host, parts.path))
         if host in self.server.faults.hung:
-            self.server.stopping.wait(HANG_SECONDS)
-            self.close_connection = True
+            self._never_answer()
         elif self.headers.get("Upgrade", "").lower() == "websocket":
             failing = self.server.faults.chat_down.get(host, 502 if host in self.server.faults.down else 0)
             self._upgrade(failing)
