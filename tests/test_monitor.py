@@ -66,7 +66,11 @@ CLOCK = verdict_of(
         for service in ("messenger", "instagram")
     )
 )
-SLOW = verdict_of((p("messenger", "www.messenger.com", ms=4000), MESSENGER_OK[1], *INSTAGRAM_OK))
+SLOW_WWW = p("messenger", "www.messenger.com", ms=4000)
+SLOW_EDGE = p("messenger", "edge-chat.messenger.com", role=Role.EDGE, ms=4000)
+SLOW = verdict_of((SLOW_WWW, MESSENGER_OK[1], *INSTAGRAM_OK))
+SLOW_CHAT = verdict_of((MESSENGER_OK[0], SLOW_EDGE, *INSTAGRAM_OK))
+SLOW_BOTH = verdict_of((SLOW_WWW, SLOW_EDGE, *INSTAGRAM_OK))
 
 
 class Recorder:
@@ -681,6 +685,40 @@ def test_one_slow_answer_is_checked_again_before_the_tray_turns_amber() -> None:
         assert d.view().display is Display.CHECKING
         d.cycle(SLOW)
         assert d.view().display is Display.DEGRADED
+
+
+def test_slowness_moving_from_one_site_to_another_is_checked_again_before_amber() -> None:
+    d = Driver()
+    d.cycle(SLOW)  # www.messenger.com slow
+    d.cycle(SLOW_CHAT)  # then only its chat edge: noise moving around, not one thing slow
+    assert (d.view().display, d.view().headline) == (Display.CHECKING, "Checking again: Messenger is slow")
+    d.cycle(SLOW_CHAT)
+    assert (d.view().display, d.view().headline) == (Display.DEGRADED, "Messenger is slow")
+    # Both slow, then one of them: that one was slow both times.
+    d.cycle(HEALTHY)
+    d.cycle(SLOW_BOTH)
+    d.cycle(SLOW)
+    assert d.view().display is Display.DEGRADED
+
+
+def test_slowness_that_never_stays_on_one_site_is_no_slow_notice() -> None:
+    d = Driver()
+    for turn in range(30):  # half an hour, a different site slow each minute
+        d.cycle(SLOW if turn % 2 else SLOW_CHAT)
+        assert d.view().display is Display.CHECKING
+    assert d.notes == [] and d.history.notes == []
+    # The last turn found www slow. It stays slow: its ten minutes run from that sample.
+    first = d.now
+    while d.now - first < d.settings.slow_after - d.settings.interval:
+        d.cycle(SLOW)
+    assert d.notes == []
+    d.advance(first + d.settings.slow_after - d.now)
+    d.sample(SLOW)
+    assert d.titles() == ["Messenger has been slow for 10 min"]
+    # The slowness moves to the chat edge and stays there: the same slow spell, said once.
+    for _ in range(15):
+        d.cycle(SLOW_CHAT)
+    assert len(d.notes) == 1 and d.view().display is Display.DEGRADED
 
 
 def test_slow_notices_can_be_switched_off() -> None:

@@ -120,6 +120,7 @@ class Track:
     noticed_drops: int = 0  # how many drops the notice said then
     slow_since: float | None = None
     slow_samples: int = 0  # slow clean samples in a row
+    slow_suspects: frozenset[str] = frozenset()  # endpoints slow in every one of those samples
     slow_noticed: bool = False
     # Meta's own word: an episode begins when its status page reports the service, and ends once
     # the page has said nothing for a whole hold-down (so a report that comes and goes is one).
@@ -132,7 +133,15 @@ class Track:
 
     def forget_evidence(self) -> Track:
         return replace(
-            self, fails=0, first_fail=None, suspects=frozenset(), oks=0, first_ok=None, slow_since=None, slow_samples=0
+            self,
+            fails=0,
+            first_fail=None,
+            suspects=frozenset(),
+            oks=0,
+            first_ok=None,
+            slow_since=None,
+            slow_samples=0,
+            slow_suspects=frozenset(),
         )
 
 
@@ -371,7 +380,7 @@ def _judge_services(state: MonitorState, verdict: Verdict, at: float) -> tuple[M
             blocked = status.state is ServiceState.BLOCKED
             track, change = _failed(track, status.id, blocked=blocked, failing=failing, at=at, s=s)
         elif status.state in (ServiceState.UP, ServiceState.SLOW, ServiceState.REPORTED):
-            track, change = _answered(track, status.id, status.state is ServiceState.SLOW, at, s)
+            track, change = _answered(track, status.id, status.slow, at, s)
         else:
             change = None
         if change is not None:
@@ -402,6 +411,7 @@ def _failed(
         first_ok=None,
         slow_since=None,
         slow_samples=0,
+        slow_suspects=frozenset(),
     )
     if track.down:
         return replace(track, last_fail=at, blocked=blocked), None
@@ -424,7 +434,10 @@ def _failed(
     return track, Change(ChangeKind.DROPPED_AGAIN, sid, track.name, at, since=since, drops=track.drops)
 
 
-def _answered(track: Track, sid: str, slow: bool, at: float, s: MonitorSettings) -> tuple[Track, Change | None]:
+def _answered(
+    track: Track, sid: str, slow: frozenset[str], at: float, s: MonitorSettings
+) -> tuple[Track, Change | None]:
+    """A sample in which the service answered; ``slow`` holds the endpoints that took too long."""
     first_ok = _since(track.first_ok, track.oks, at)
     track = replace(track, fails=0, first_fail=None, suspects=frozenset(), oks=track.oks + 1, first_ok=first_ok)
     if track.down and track.oks >= s.confirm_recoveries:
@@ -453,9 +466,15 @@ def _answered(track: Track, sid: str, slow: bool, at: float, s: MonitorSettings)
                 reported_last=track.reported_last,
             )
     if not slow:
-        return replace(track, slow_since=None, slow_samples=0, slow_noticed=False), change
+        return replace(track, slow_since=None, slow_samples=0, slow_suspects=frozenset(), slow_noticed=False), change
+    suspects = track.slow_suspects & slow if track.slow_samples else slow
+    if not suspects:
+        # Another endpoint slow than before: noise moving around, as with failures. Start over,
+        # still noticed if it was: the service has not answered in time in between.
+        track = replace(track, slow_since=None, slow_samples=0)
+        suspects = slow
     slow_since = track.slow_since if track.slow_since is not None else at
-    track = replace(track, slow_since=slow_since, slow_samples=track.slow_samples + 1)
+    track = replace(track, slow_since=slow_since, slow_samples=track.slow_samples + 1, slow_suspects=suspects)
     if change is None and not track.slow_noticed and not track.in_episode and at - slow_since >= s.slow_after:
         track = replace(track, slow_noticed=True)
         change = Change(ChangeKind.SLOW, sid, track.name, at, since=slow_since)

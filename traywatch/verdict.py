@@ -89,6 +89,7 @@ class ServiceStatus:
     state: ServiceState
     probes: tuple[ProbeResult, ...]
     reason: str = ""
+    slow: frozenset[str] = frozenset()  # the endpoints that answered slowly, when its state is SLOW
 
     @property
     def failing(self) -> tuple[ProbeResult, ...]:
@@ -208,7 +209,8 @@ def _statuses(obs: Observations, state_of: dict[str, tuple[ServiceState, str]]) 
     statuses = []
     for sid, probes in grouped.items():
         state, reason = state_of.get(sid, (ServiceState.UP, ""))
-        statuses.append(ServiceStatus(sid, obs.service_name(sid), state, tuple(probes), reason))
+        slow = frozenset(p.endpoint_id for p in probes if _slow(p, obs)) if state is ServiceState.SLOW else frozenset()
+        statuses.append(ServiceStatus(sid, obs.service_name(sid), state, tuple(probes), reason, slow))
     return tuple(statuses)
 
 
@@ -316,7 +318,7 @@ def decide(obs: Observations) -> Verdict:
             continue
         if probe.ok:
             # Where a check lost a packet, a slow answer may have lost one too: not Meta's doing.
-            if _server_ms(probe) > obs.slow_ms and not lossy:
+            if _slow(probe, obs) and not lossy:
                 slow.setdefault(probe.target_id, []).append(probe)
             continue
         sign = _block_sign(probe, answers)
@@ -458,6 +460,10 @@ def _server_ms(probe: ProbeResult) -> float:
     the connection, which a lost packet stretches by a second or more (a lookup asked again, a
     connection request sent again) while a slow server does not. A connect-only probe has none."""
     return probe.latency_ms - sum(ms for layer, ms in probe.layer_ms if layer in (Layer.DNS, Layer.TCP))
+
+
+def _slow(probe: ProbeResult, obs: Observations) -> bool:
+    return probe.counted and probe.ok and _server_ms(probe) > obs.slow_ms
 
 
 def _every_site_answers(obs: Observations) -> bool:

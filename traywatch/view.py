@@ -107,7 +107,7 @@ def view(state: MonitorState, quiet: Quiet | None = None, now: float | None = No
         # The controls fail too: the monitor does not count it against the service, nor may the icon.
         display = Display.CHECKING
     elif verdict.kind is VerdictKind.DEGRADED and not _slow_again(state, verdict.affected):
-        # One slow answer may be one lost packet: amber once a second sample in a row says so too.
+        # One slow answer may be one lost packet: amber once the next sample finds the same endpoint slow.
         display = Display.CHECKING
         headline = f"Checking again: {verdict.headline}"
     elif verdict.kind in (VerdictKind.DEGRADED, VerdictKind.META_REPORTS):
@@ -129,7 +129,7 @@ def _unconfirmed(verdict: Verdict, headline: str, explanation: str) -> tuple[str
 
 
 def _slow_again(state: MonitorState, service_ids: tuple[str, ...]) -> bool:
-    """Whether one of these services was slow in the last two samples or more, in a row."""
+    """Whether one of these services has had an endpoint slow in the last two samples or more, in a row."""
     tracks = (state.track(sid) for sid in service_ids)
     return any(track is not None and track.slow_samples >= 2 for track in tracks)
 
