@@ -5,8 +5,9 @@
 Runs under a private Xvfb + trayer + dunst desktop (tests/desktop.py), with local servers
 (benchmarks/serve.py). Prints:
 1. start to tray icon shown: traywatch / bare app;
-2. RSS after 10 cycles: traywatch / bare app, and beside it the floor (bare app + ssl + asyncio)
-   and a bare app that makes 10 HTTPS requests with httpx, each / bare app;
+2. RSS after 10 cycles: traywatch / bare app, and beside it the floor (bare app + ssl + asyncio),
+   a bare app that makes 10 HTTPS requests with httpx, and a bare app that imports what traywatch
+   imports and runs none of it, each / bare app;
 3. CPU over 5 idle minutes at a 60 s interval, accelerated: CPU per cycle and per idle second
    measured separately, then 5 cycles + 300 idle seconds, as % of one core;
 4. GUI event-loop latency while cycles with hanging endpoints run (goal < 50 ms max).
@@ -65,6 +66,21 @@ HTTPX_APP = (
         worker = threading.Thread(target=probe)
         worker.start()
         worker.join()
+        """
+    )
+    + BARE_APP
+)
+
+# The bare app importing what traywatch imports: its command line, tray, session, probes and
+# D-Bus client (the last two on its first cycle), the same 300 or so modules it holds after 10
+# cycles (2026-11-28), running none of it: what the code costs before it does anything.
+IMPORTS_APP = (
+    textwrap.dedent(
+        """
+        import asyncio, ssl
+        ssl.create_default_context()
+        import traywatch.ui
+        import traywatch.cli, traywatch.ui.app, traywatch.ui.session, traywatch.probes, jeepney.io.asyncio
         """
     )
     + BARE_APP
@@ -171,11 +187,12 @@ def run(tmp: Path, env: dict[str, str], ports: dict[str, int]) -> None:
     _, bare = _bare(env)
     _, floor = _bare(env, FLOOR_APP)
     _, httpx_app = _bare(env, HTTPX_APP, f"https://127.0.0.1:{ports['https']}/web")
+    _, imports_app = _bare(env, IMPORTS_APP)
     assert wait_until(lambda: _cycles(log) >= 10, 60, 0.05)
     time.sleep(0.5)
     rss, bare_rss, floor_rss = _rss_kb(proc.pid), _rss_kb(bare.pid), _rss_kb(floor.pid)
-    httpx_rss = _rss_kb(httpx_app.pid)
-    for other in (bare, floor, httpx_app):
+    httpx_rss, imports_rss = _rss_kb(httpx_app.pid), _rss_kb(imports_app.pid)
+    for other in (bare, floor, httpx_app, imports_app):
         _stop(other)
     cpu_before, cycles_before = _cpu_s(proc.pid), _cycles(log)
     time.sleep(10)
@@ -192,6 +209,10 @@ def run(tmp: Path, env: dict[str, str], ports: dict[str, int]) -> None:
     print(
         f"   a bare app that makes 10 HTTPS requests with httpx (and asks platformdirs its folder): "
         f"{httpx_rss / 1024:.1f} MB, ratio {httpx_rss / bare_rss:.2f}; traywatch / it {rss / httpx_rss:.2f}"
+    )
+    print(
+        f"   a bare app that imports what traywatch imports and runs none of it: "
+        f"{imports_rss / 1024:.1f} MB, ratio {imports_rss / bare_rss:.2f}; traywatch / it {rss / imports_rss:.2f}"
     )
 
     state = tmp / "state-idle"
