@@ -648,15 +648,22 @@ def test_back_online_can_be_switched_off() -> None:
 # Slow services.
 
 
-def test_a_service_slow_for_ten_minutes_notifies_once() -> None:
-    d = Driver()
-    d.cycle(SLOW)
+def stay_slow_until_noticed(d: Driver) -> float:
+    """After a sample that found www slow: it stays slow until its ten minutes are up, and nothing
+    is said before. Returns the time of that first sample."""
     first = d.now
     while d.now - first < d.settings.slow_after - d.settings.interval:
         d.cycle(SLOW)
     assert d.notes == []
     d.advance(first + d.settings.slow_after - d.now)
     d.sample(SLOW)
+    return first
+
+
+def test_a_service_slow_for_ten_minutes_notifies_once() -> None:
+    d = Driver()
+    d.cycle(SLOW)
+    first = stay_slow_until_noticed(d)
     assert d.titles() == ["Messenger has been slow for 10 min"]
     assert d.now - first == 600  # the default: ten minutes, to the second
     assert d.notes[0].kind is NoteKind.SLOW
@@ -708,12 +715,7 @@ def test_slowness_that_never_stays_on_one_site_is_no_slow_notice() -> None:
         assert d.view().display is Display.CHECKING
     assert d.notes == [] and d.history.notes == []
     # The last turn found www slow. It stays slow: its ten minutes run from that sample.
-    first = d.now
-    while d.now - first < d.settings.slow_after - d.settings.interval:
-        d.cycle(SLOW)
-    assert d.notes == []
-    d.advance(first + d.settings.slow_after - d.now)
-    d.sample(SLOW)
+    stay_slow_until_noticed(d)
     assert d.titles() == ["Messenger has been slow for 10 min"]
     # The slowness moves to the chat edge and stays there: the same slow spell, said once.
     for _ in range(15):
