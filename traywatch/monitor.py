@@ -393,12 +393,19 @@ def _judge_services(state: MonitorState, verdict: Verdict, at: float) -> tuple[M
     return replace(state, tracks=tuple(tracks.items())), changes
 
 
+def _narrowed(suspects: frozenset[str], run: int, seen: frozenset[str]) -> frozenset[str] | None:
+    """The endpoints seen in every sample of a run of ``run`` so far and in this one, or None when
+    no endpoint was: noise moving around, not one thing broken, and the run starts over."""
+    if not run:
+        return seen
+    return (suspects & seen) or None
+
+
 def _failed(
     track: Track, sid: str, *, blocked: bool, failing: frozenset[str], at: float, s: MonitorSettings
 ) -> tuple[Track, Change | None]:
-    suspects = track.suspects & failing if track.fails else failing
-    if track.fails and not suspects:
-        # Another endpoint than before: noise moving around, not one thing broken. Start over.
+    suspects = _narrowed(track.suspects, track.fails, failing)
+    if suspects is None:
         track = replace(track, fails=0, first_fail=None)
         suspects = failing
     first = _since(track.first_fail, track.fails, at)
@@ -467,10 +474,9 @@ def _answered(
             )
     if not slow:
         return replace(track, slow_since=None, slow_samples=0, slow_suspects=frozenset(), slow_noticed=False), change
-    suspects = track.slow_suspects & slow if track.slow_samples else slow
-    if not suspects:
-        # Another endpoint slow than before: noise moving around, as with failures. Start over,
-        # still noticed if it was: the service has not answered in time in between.
+    suspects = _narrowed(track.slow_suspects, track.slow_samples, slow)
+    if suspects is None:
+        # Still noticed if it was: the service has not answered in time in between.
         track = replace(track, slow_since=None, slow_samples=0)
         suspects = slow
     slow_since = track.slow_since if track.slow_since is not None else at
