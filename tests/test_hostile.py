@@ -681,6 +681,40 @@ def test_release_follows_where_the_secret_was_saved_for() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://hooks.example:443/a", "https://hooks.example"),  # the scheme's own port is the same place
+        ("http://proxy.example:80", "http://proxy.example"),
+        ("https://hooks.example:80/a", "https://hooks.example:80"),  # another scheme's port is not
+        ("http://proxy.example:443", "http://proxy.example:443"),
+        ("//hooks.example/a", ""),  # no scheme
+        ("https:///a", ""),  # no host
+        ("hooks.example", ""),
+    ],
+)
+def test_an_origin_is_the_scheme_host_and_a_port_only_when_it_is_not_the_scheme_s_own(url: str, expected: str) -> None:
+    assert origin(url) == expected
+
+
+def test_a_secret_saved_with_the_default_port_written_out_is_sent_to_the_same_address_without_it() -> None:
+    assert release(pack("tok", "https://hooks.example:443/a"), "https://hooks.example/b", "token").secret == "tok"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ['{"secret": 5, "for": "https://hooks.example"}', '{"secret": "tok"}', '{"for": "https://hooks.example"}', "[1]"],
+)
+def test_a_keyring_entry_of_another_shape_is_read_as_a_secret_saved_before_binding(stored: str) -> None:
+    # Whatever else sits in the keyring under our name is never taken for a bound secret.
+    assert unpack(stored) == (stored, None)
+
+
+def test_a_legacy_secret_for_a_setting_with_no_address_yet_names_no_empty_place() -> None:
+    reason = release("tok", "", "token").reason
+    assert reason == "The token is not sent: enter it again in Settings, to tie it to its address."
+
+
+@pytest.mark.parametrize(
     ("url", "secret"),
     [
         ("https://hooks.slack.com/services/T00/B00/XXXX", True),
