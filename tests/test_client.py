@@ -47,6 +47,7 @@ PROXY_NAMES = (
         ("https://example.com:443/a?b=c#frag", "example.com", None, "/a?b=c", "https://example.com/a?b=c"),
         ("http://example.com:8080/", "example.com", 8080, "/", "http://example.com:8080/"),
         ("https://[::1]:8443/x", "::1", 8443, "/x", "https://[::1]:8443/x"),
+        ("https://[fe80::1%25eth0]/", "fe80::1", None, "/", "https://[fe80::1]/"),  # the zone left out
         ("https://bücher.example/", "xn--bcher-kva.example", None, "/", "https://xn--bcher-kva.example/"),
         ("https://a.example/a b/ü?q=x y", "a.example", None, "/a%20b/%C3%BC?q=x%20y", None),
         ("https://a.example/already%20escaped", "a.example", None, "/already%20escaped", None),

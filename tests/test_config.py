@@ -10,6 +10,7 @@ from traywatch.catalog import shipped_catalog
 from traywatch.config import load_config
 from traywatch.errors import ConfigError
 from traywatch.model import Layer, Role
+from traywatch.tomlreader import TomlDocument
 
 CONTROL = "[[control]]\nid = 'c'\nurl = 'http://c/'\n"
 
@@ -289,3 +290,18 @@ def test_a_config_file_may_be_1_mib(tmp_path: Path, size: int, refused: bool) ->
             load_config(path)
     else:
         assert load_config(path).values["general.interval"] == 90
+
+
+def test_a_file_that_says_it_is_empty_but_reads_on_is_refused_not_read_in_part() -> None:
+    # A /proc file reports 0 bytes and then gives megabytes; so does a file that grows between
+    # the size check and the read. The first 1 MiB of either is not a settings file.
+    endless = Path("/proc/kallsyms")
+    try:
+        with endless.open("rb") as handle:
+            long_enough = len(handle.read((1 << 20) + 1)) > 1 << 20
+    except OSError:
+        long_enough = False
+    if not long_enough or endless.stat().st_size != 0:
+        pytest.skip("this kernel gives no /proc file longer than 1 MiB")
+    with pytest.raises(ConfigError, match=r"is more than 1048576 bytes, too big to be a settings file"):
+        TomlDocument.read(endless)

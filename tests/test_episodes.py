@@ -150,6 +150,11 @@ def test_an_episode_that_ended_as_it_began_lasts_nothing() -> None:
     assert Episode("messenger", "down", 5.0, 5.0, "", "").duration(100.0) == 0.0
 
 
+def test_an_open_episode_begun_after_now_lasts_nothing_rather_than_less() -> None:
+    # The system clock set back under a running episode: "going on (-1 min)" is no duration.
+    assert Episode("messenger", "down", 100.5, None, "", "").duration(100.0) == 0.0
+
+
 def test_the_history_sink_keeps_every_notice_but_those_about_the_app(tmp_path: object) -> None:
     from pathlib import Path
 

@@ -1013,6 +1013,11 @@ def test_each_lookup_failure_is_named(code: str, outcome: Outcome) -> None:
     assert classify_exception(socket.gaierror(getattr(socket, code), "as the resolver says"))[0] is outcome
 
 
+def test_a_lookup_failure_without_a_name_of_its_own_gives_the_resolver_s_words() -> None:
+    failed = socket.gaierror(socket.EAI_MEMORY, "Memory allocation failure")
+    assert classify_exception(failed) == (Outcome.ERROR, "lookup failed: Memory allocation failure")
+
+
 def _openssl_error(answer: bytes) -> ssl.SSLError:
     """What OpenSSL itself raises when a TLS client receives ``answer``."""
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()

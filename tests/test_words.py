@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.test_monitor import CONTROLS_OK, INSTAGRAM_OK, MESSENGER_OK, Driver, ctl, p, verdict_of
-from tests.test_verdict import CHAT_502, PRODUCTS, meta_obs, page
+from tests.test_verdict import CHAT_502, MESSENGER_TIMES_OUT, PRODUCTS, meta_obs, obs_of, page
 from traywatch.model import Layer, Observations, Outcome
 from traywatch.notices import NoteKind
 from traywatch.verdict import VerdictKind, decide
@@ -47,6 +47,23 @@ def test_an_outage_is_said_in_plain_words_and_says_your_internet_works(probe: ob
     text = _down(probe)
     assert text == f"{words} Your internet is working."
     assert not JARGON.search(text)
+
+
+def test_a_service_is_told_by_its_first_failing_check() -> None:
+    # The web front comes first in a service's checks: what it does is what people see first.
+    chat_times_out = p("messenger", "edge-chat.messenger.com", Outcome.TIMEOUT, Layer.TLS)
+    front_503 = p("messenger", "www.messenger.com", Outcome.HTTP_STATUS, status=503)
+    assert say(verdict_of((front_503, chat_times_out, *INSTAGRAM_OK))) == (
+        "Messenger's servers are answering with an error. Your internet is working."
+    )
+
+
+def test_a_service_whose_failures_lost_packets_explain_is_not_told_as_failing() -> None:
+    controls = (*CONTROLS_OK[:4], ctl("1.1.1.1", Outcome.TIMEOUT))
+    instagram_503 = p("instagram", "www.instagram.com", Outcome.HTTP_STATUS, status=503)
+    verdict = decide(obs_of((MESSENGER_TIMES_OUT, MESSENGER_OK[1], instagram_503, INSTAGRAM_OK[1]), controls))
+    assert verdict.kind is VerdictKind.SERVICE_DOWN
+    assert say(verdict) == "Instagram's servers are answering with an error. Your internet is working."
 
 
 def test_chats_failing_behind_a_working_site_are_said_so() -> None:
