@@ -14,7 +14,8 @@ class TooDeep(ValueError):
     pass
 
 
-def _depth(text: bytes) -> int:
+def _depth(text: bytes, limit: int) -> int:
+    """How deep ``text`` nests, counted no further than one level past ``limit``."""
     depth = deepest = 0
     in_string = escaped = False
     for byte in text:
@@ -30,7 +31,7 @@ def _depth(text: bytes) -> int:
         elif byte in (0x5B, 0x7B):  # [ {
             depth += 1
             deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
+            if deepest > limit:
                 return deepest
         elif byte in (0x5D, 0x7D):  # ] }
             depth -= 1
@@ -40,7 +41,7 @@ def _depth(text: bytes) -> int:
 def loads(data: bytes, max_depth: int = MAX_DEPTH) -> Any:
     """``json.loads`` for an answer already capped in size; raises ValueError (TooDeep for
     nesting past ``max_depth``) on anything that is not such a document."""
-    if _depth(data) > max_depth:
+    if _depth(data, max_depth) > max_depth:
         raise TooDeep(f"nested deeper than {max_depth}")
     try:
         return json.loads(data)
