@@ -60,3 +60,14 @@ def test_no_home_folder_or_the_root_folder_scrubs_nothing() -> None:
     plain = diagnosis(d.state.verdict, d.now, [], d.now, home="/nonexistent-home")
     for home in ("", "/"):
         assert diagnosis(d.state.verdict, d.now, [], d.now, home=home) == plain
+
+
+def test_the_user_s_own_home_folder_is_scrubbed_when_none_is_named() -> None:
+    from dataclasses import replace
+    from pathlib import Path
+
+    home = str(Path.home())
+    assert home != "/"
+    seen = replace(HEALTHY, evidence=(f"extra CA bundle {home}/certs/extra.pem",))
+    text = diagnosis(seen, NOW, [], NOW)
+    assert "- extra CA bundle ~/certs/extra.pem" in text and home not in text

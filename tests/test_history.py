@@ -131,13 +131,51 @@ def test_a_tail_as_long_as_the_file_keeps_its_first_line(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("at", "kept"),
-    [(0.0, True), (1e11, True), (-5.0, False), (1.5e11, False)],
+    [(0.0, True), (1e11, True), (-5.0, False), (-0.5, False), (1.5e11, False), (1e11 + 0.5, False)],
 )
 def test_a_record_keeps_only_a_moment_that_can_be(tmp_path: Path, at: float, kept: bool) -> None:
     path = tmp_path / "history.jsonl"
     path.write_text(json.dumps({"at": at, "kind": "outage", "title": "t", "body": ""}) + "\n", encoding="utf-8")
     recent = History(path).recent()
     assert (len(recent.events), recent.unreadable) == ((1, 0) if kept else (0, 1))
+
+
+@pytest.mark.parametrize(
+    ("at", "kept"),
+    [(0.0, True), (1e11, True), (-0.5, False), (1e11 + 0.5, False)],
+)
+def test_a_record_whose_episode_mark_is_no_moment_is_unreadable(tmp_path: Path, at: float, kept: bool) -> None:
+    mark = {"service": "messenger", "kind": "down", "edge": "start", "at": at}
+    line = {"at": 1000.0, "kind": "outage", "title": "t", "body": "", "marks": [mark]}
+    path = tmp_path / "history.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    recent = History(path).recent()
+    assert (len(recent.events), recent.unreadable) == ((1, 0) if kept else (0, 1))
+
+
+def test_a_cut_drops_a_line_that_would_pass_half_the_bound_by_one_byte(tmp_path: Path) -> None:
+    probe = History(tmp_path / "probe.jsonl")
+    line = _same_size_lines(probe, 1)
+    history = History(tmp_path / "history.jsonl", max_bytes=4 * line - 2)  # half: two lines less a byte
+    _same_size_lines(history, 4)
+    assert [e.title for e in history.recent().events] == ["event 0003"]
+
+
+def test_recent_gives_the_last_50_unless_asked_for_another_number(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.jsonl")
+    _same_size_lines(history, 51)
+    titles = [e.title for e in history.recent().events]
+    assert (len(titles), titles[0], titles[-1]) == (50, "event 0001", "event 0050")
+    assert history.recent(0).events == () and history.recent(-3).events == ()
+
+
+def test_a_history_that_cannot_be_read_is_empty_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "history.jsonl"
+    folder.mkdir()  # a folder where the file should be
+    with caplog.at_level(logging.WARNING):
+        recent = History(folder).recent()
+    assert (recent.events, recent.unreadable) == ((), 0)
+    assert "could not read the history" in caplog.text
 
 
 @pytest.mark.parametrize(

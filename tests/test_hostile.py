@@ -906,3 +906,27 @@ def test_json_at_the_depth_bound_parses_and_one_deeper_does_not() -> None:
     assert jsonbound.loads(at_bound) is not None
     with pytest.raises(jsonbound.TooDeep):
         jsonbound.loads(b"[" + at_bound + b"]")
+
+
+@pytest.mark.parametrize("item", [b"[]", b"{}", b'{"a": [1]}'])
+def test_json_as_wide_as_it_likes_is_as_deep_as_its_deepest_branch(item: bytes) -> None:
+    from traywatch import jsonbound
+
+    wide = b"[" + b",".join([item] * 200) + b"]"  # a closing bracket ends a level
+    assert len(jsonbound.loads(wide)) == 200
+
+
+def test_an_escaped_quote_does_not_end_a_string_for_the_depth_count() -> None:
+    from traywatch import jsonbound
+
+    text = '"' + "[" * 100
+    assert jsonbound.loads(json.dumps({"s": text}).encode()) == {"s": text}
+
+
+@pytest.mark.parametrize("bound", [10, 100])
+def test_a_bound_of_the_caller_s_own_holds_above_and_below_the_default(bound: int) -> None:
+    from traywatch import jsonbound
+
+    assert jsonbound.loads(b"[" * bound + b"]" * bound, max_depth=bound) is not None
+    with pytest.raises(jsonbound.TooDeep):
+        jsonbound.loads(b"[" * (bound + 1) + b"]" * (bound + 1), max_depth=bound)

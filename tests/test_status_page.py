@@ -185,11 +185,13 @@ def test_a_hanging_page_is_bounded_by_the_cycle(https_server: LocalServer) -> No
         "messenger", "Messenger", (), (Endpoint("web", Role.WEB, https_server.url("/hang-ok")),), True, ("messenger",)
     )
     https_server.route("/hang-ok", servers.ok(b"hello"))
-    started = time.perf_counter()
+    began, started = time.time(), time.perf_counter()
     obs = asyncio.run(run_cycle(Catalog((service,), (), ()), ProbeSettings(timeout=0.8), watch))
     assert time.perf_counter() - started < 2.0
     assert obs.status_page is not None and not obs.status_page.available
     assert "in time" in obs.status_page.problem
+    # Dated when the read began, not when it was given up: the wait counts towards the interval.
+    assert began <= obs.status_page.fetched_at < began + 0.5
 
 
 def test_read_at_most_every_5_minutes_when_wrong_and_30_when_calm() -> None:
