@@ -101,3 +101,27 @@ def test_a_secret_is_one_line_of_text(value: object, problem: str | None) -> Non
 )
 def test_the_country_to_ask_from_is_a_two_letter_code_or_none(country: str, problems: dict[str, str]) -> None:
     assert cross_check({**defaults(), "globalping.country": country}) == problems
+
+
+@pytest.mark.parametrize("key", ["network.proxy_url", "network.extra_ca"])
+def test_an_address_or_a_file_that_may_be_empty_may_be_empty_but_not_two_lines(key: str) -> None:
+    assert BY_KEY[key].optional
+    assert BY_KEY[key].check("") is None
+    assert BY_KEY[key].check("https://proxy.example\nx") == "must be a single line"
+
+
+def test_an_extra_ca_file_must_hold_certificates(tmp_path: Path) -> None:
+    import trustme
+
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate\n")
+    assert cross_check({"network.extra_ca": str(bundle)}) == {"network.extra_ca": "not a PEM file of certificates"}
+    trustme.CA().cert_pem.write_to_path(str(bundle))
+    assert cross_check({"network.extra_ca": str(bundle)}) == {}
+
+
+def test_the_secret_settings_are_exactly_those_kept_in_the_keyring() -> None:
+    from traywatch.settings import SECRET_KEYS
+
+    assert SECRET_KEYS == ("network.proxy_password", "forwarding.token")
+    assert not set(SECRET_KEYS) & set(defaults())  # never given a value the file would hold
