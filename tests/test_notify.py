@@ -193,6 +193,23 @@ def test_an_id_the_server_answers_out_of_spec_is_not_offered_back(
     assert [n["replaces_id"] for n in server.notified] == [0, 0, server.notified[1]["id"]]
 
 
+def test_an_id_the_server_answers_is_logged_as_one_short_line(
+    server_on: Callable[..., NotificationServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = server_on()
+    server.id_reply = ("s", ("7" * 500 + "\nFAKE: notified\x1b[2J",))
+
+    async def scenario(notifier: DBusNotifier) -> None:
+        await notifier.send(OUTAGE)
+
+    with caplog.at_level(logging.INFO, logger="traywatch.notify"):
+        run(scenario)
+    (logged,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("notified (id ")]
+    shown = logged.removeprefix("notified (id ").partition(")")[0]
+    assert shown == "7" * 19 + "…"  # 20 characters, the cut marked
+    assert "\n" not in logged and "\x1b" not in logged
+
+
 @pytest.mark.parametrize(
     ("value", "kept"),
     [(1, True), (0xFFFFFFFF, True), (0, False), (-1, False), (0x100000000, False), (True, False), ("7", False)],
