@@ -9,7 +9,10 @@ import logging
 import plistlib
 import shutil
 import subprocess
+import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +21,7 @@ from tests.desktop import Desktop
 from tests.servers import LocalServer
 from traywatch.autostart import MARKER, LaunchAgent, XdgAutostart, desktop_exec, windows_command_line
 from traywatch.errors import TraywatchError
-from traywatch.forwarding import Target, forward, request_for
+from traywatch.forwarding import Credentials, Target, WebhookSink, forward, request_for
 from traywatch.notices import Notification, Urgency
 from traywatch.secretstore import SERVICE, NullStore, open_secret_store
 
@@ -219,6 +222,108 @@ def test_a_failing_webhook_is_tried_three_times_and_a_429_is_tried_again(http_se
     url = http_server.route("/hook-busy", route)
     outcome = asyncio.run(forward(Target(url), NOTE, backoff=0.01))
     assert (outcome.ok, outcome.attempts, len(seen)) == (True, 2, 2)
+
+
+@pytest.mark.parametrize(("status", "ok", "tries"), [(200, True, 1), (299, True, 1), (300, False, 1), (499, False, 1)])
+def test_only_a_2xx_is_delivered_and_only_a_5xx_or_429_is_tried_again(
+    http_server: LocalServer, status: int, ok: bool, tries: int
+) -> None:
+    route, seen = _recorder([status] * 3)
+    url = http_server.route(f"/hook-{status}", route)
+    outcome = asyncio.run(forward(Target(url), NOTE, backoff=0.01))
+    assert (outcome.ok, outcome.attempts, len(seen)) == (ok, tries, tries)
+
+
+def test_no_pause_follows_the_last_attempt(http_server: LocalServer) -> None:
+    # A pause after the last try would only hold the sender until the deadline cut it.
+    route, _ = _recorder([503])
+    url = http_server.route("/hook-last", route)
+    outcome = asyncio.run(forward(Target(url), NOTE, attempts=1, backoff=30.0, deadline=3.0))
+    assert (outcome.ok, outcome.attempts, outcome.detail) == (False, 1, "127.0.0.1 answered HTTP 503")
+
+
+def test_the_pause_between_attempts_doubles(http_server: LocalServer) -> None:
+    arrivals: list[float] = []
+
+    def route(h: servers.Handler) -> None:
+        arrivals.append(time.monotonic())
+        h.rfile.read(int(h.headers.get("Content-Length", "0")))
+        h.reply(503, b"busy")
+
+    url = http_server.route("/hook-pauses", route)
+    outcome = asyncio.run(forward(Target(url), NOTE, attempts=3, backoff=0.5))
+    assert (outcome.ok, outcome.attempts, len(arrivals)) == (False, 3, 3)
+    first, second = arrivals[1] - arrivals[0], arrivals[2] - arrivals[1]
+    # Never shorter than the pause (a sleep does not end early); the upper bounds leave 0.4 s
+    # for a loaded machine and still tell 0.5 / 1.0 from 0.5 / 0.5, 0.5 / 1.5 or 1.0 / 2.0.
+    assert 0.5 <= first < 0.9 and 1.0 <= second < 1.4, (first, second)
+
+
+def test_an_answer_of_exactly_the_cap_is_read_no_further(http_server: LocalServer) -> None:
+    from traywatch.forwarding import ANSWER_CAP
+
+    def route(h: servers.Handler) -> None:
+        h.rfile.read(int(h.headers.get("Content-Length", "0")))
+        h.send_response(200)
+        h.send_header("Content-Length", str(ANSWER_CAP * 100))
+        h.end_headers()
+        h.wfile.write(b"x" * ANSWER_CAP)  # then nothing more: a reader that wants more waits
+        servers.hold_open(h)
+
+    url = http_server.route("/hook-cap", route)
+    outcome = asyncio.run(forward(Target(url), NOTE, attempts=1, deadline=3.0))
+    assert (outcome.ok, outcome.detail) == (True, "HTTP 200")
+
+
+def _held_sink(url: str, outcomes: list[object]) -> tuple[WebhookSink, list[Coroutine[Any, Any, None]]]:
+    """A sink whose sender runs only when the test runs it: what waits is then known exactly."""
+    submitted: list[Coroutine[Any, Any, None]] = []
+    settings = {"forwarding.url": url, "forwarding.format": "json"}
+    sink = WebhookSink(submitted.append, lambda: settings, Credentials, outcomes.append)
+    return sink, submitted
+
+
+def test_notices_dropped_for_a_slow_webhook_are_counted_exactly_and_said_once(http_server: LocalServer) -> None:
+    from traywatch.forwarding import QUEUE_LIMIT
+
+    url = http_server.route("/hook-counted", servers.ok(b"ok"))
+    outcomes: list[object] = []
+    sink, submitted = _held_sink(url, outcomes)
+    assert sink.dropped == 0
+    for i in range(QUEUE_LIMIT + 5):
+        sink.deliver(Notification(f"note {i}", ""))
+    assert (sink.pending(), sink.dropped, len(submitted)) == (QUEUE_LIMIT, 5, 1)
+    asyncio.run(submitted.pop())
+    details = [getattr(o, "detail", "") for o in outcomes]
+    assert details == ["HTTP 200; 5 older notices dropped while it was slow"] + ["HTTP 200"] * (QUEUE_LIMIT - 1)
+    sink.deliver(Notification("later", ""))
+    asyncio.run(submitted.pop())
+    assert getattr(outcomes[-1], "detail", "") == "HTTP 200" and sink.dropped == 5
+
+
+def test_a_webhook_address_the_client_cannot_take_is_one_failed_attempt() -> None:
+    outcomes: list[object] = []
+    sink, submitted = _held_sink("http://[::1", outcomes)
+    sink.deliver(NOTE)
+    asyncio.run(submitted.pop())
+    (outcome,) = outcomes
+    assert (getattr(outcome, "ok", None), getattr(outcome, "attempts", None)) == (False, 1)
+    assert getattr(outcome, "detail", "").startswith("could not forward (")
+
+
+def test_the_webhook_bounds_are_the_documented_ones() -> None:
+    import inspect
+
+    from traywatch.forwarding import DEADLINE
+
+    documented = " ".join((Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text().split())
+    defaults = {name: p.default for name, p in inspect.signature(forward).parameters.items()}
+    assert defaults["deadline"] == DEADLINE
+    assert (
+        f"with a {defaults['timeout']:g} s timeout and up to {defaults['attempts']} attempts (server errors and 429"
+        in documented
+    )
+    assert f"all within one {DEADLINE:g} s deadline" in documented
 
 
 def test_only_the_webhooks_host_is_named() -> None:
