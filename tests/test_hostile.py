@@ -916,6 +916,15 @@ def test_json_as_wide_as_it_likes_is_as_deep_as_its_deepest_branch(item: bytes) 
     assert len(jsonbound.loads(wide)) == 200
 
 
+def test_a_branch_after_a_closed_one_is_measured_from_where_it_starts() -> None:
+    from traywatch import jsonbound
+
+    deep = b"[" * jsonbound.MAX_DEPTH + b"]" * jsonbound.MAX_DEPTH
+    assert jsonbound.loads(b"[[]," + deep[1:-1] + b"]") is not None  # as deep as the bound
+    with pytest.raises(jsonbound.TooDeep):
+        jsonbound.loads(b"[[]," + deep + b"]")  # one level more, after a closed sibling
+
+
 def test_an_escaped_quote_does_not_end_a_string_for_the_depth_count() -> None:
     from traywatch import jsonbound
 
