@@ -22,6 +22,7 @@ from tests.servers import LocalServer
 from traywatch.autostart import MARKER, LaunchAgent, XdgAutostart, desktop_exec, windows_command_line
 from traywatch.errors import TraywatchError
 from traywatch.forwarding import Credentials, Target, WebhookSink, forward, request_for
+from traywatch.forwarding import Outcome as Delivery
 from traywatch.notices import Notification, Urgency
 from traywatch.secretstore import SERVICE, NullStore, open_secret_store
 
@@ -275,8 +276,9 @@ def test_an_answer_of_exactly_the_cap_is_read_no_further(http_server: LocalServe
     assert (outcome.ok, outcome.detail) == (True, "HTTP 200")
 
 
-def _held_sink(url: str, outcomes: list[object]) -> tuple[WebhookSink, list[Coroutine[Any, Any, None]]]:
-    """A sink whose sender runs only when the test runs it: what waits is then known exactly."""
+def _held_sink(url: str, outcomes: list[Delivery]) -> tuple[WebhookSink, list[Coroutine[Any, Any, None]]]:
+    """A sink whose sender runs only when the test runs it: what waits is then known exactly.
+    No keyring: the configured address, no token."""
     submitted: list[Coroutine[Any, Any, None]] = []
     settings = {"forwarding.url": url, "forwarding.format": "json"}
     sink = WebhookSink(submitted.append, lambda: settings, Credentials, outcomes.append)
@@ -287,28 +289,28 @@ def test_notices_dropped_for_a_slow_webhook_are_counted_exactly_and_said_once(ht
     from traywatch.forwarding import QUEUE_LIMIT
 
     url = http_server.route("/hook-counted", servers.ok(b"ok"))
-    outcomes: list[object] = []
+    outcomes: list[Delivery] = []
     sink, submitted = _held_sink(url, outcomes)
     assert sink.dropped == 0
     for i in range(QUEUE_LIMIT + 5):
         sink.deliver(Notification(f"note {i}", ""))
     assert (sink.pending(), sink.dropped, len(submitted)) == (QUEUE_LIMIT, 5, 1)
     asyncio.run(submitted.pop())
-    details = [getattr(o, "detail", "") for o in outcomes]
+    details = [o.detail for o in outcomes]
     assert details == ["HTTP 200; 5 older notices dropped while it was slow"] + ["HTTP 200"] * (QUEUE_LIMIT - 1)
     sink.deliver(Notification("later", ""))
     asyncio.run(submitted.pop())
-    assert getattr(outcomes[-1], "detail", "") == "HTTP 200" and sink.dropped == 5
+    assert outcomes[-1].detail == "HTTP 200" and sink.dropped == 5
 
 
 def test_a_webhook_address_the_client_cannot_take_is_one_failed_attempt() -> None:
-    outcomes: list[object] = []
+    outcomes: list[Delivery] = []
     sink, submitted = _held_sink("http://[::1", outcomes)
     sink.deliver(NOTE)
     asyncio.run(submitted.pop())
     (outcome,) = outcomes
-    assert (getattr(outcome, "ok", None), getattr(outcome, "attempts", None)) == (False, 1)
-    assert getattr(outcome, "detail", "").startswith("could not forward (")
+    assert (outcome.ok, outcome.attempts) == (False, 1)
+    assert outcome.detail.startswith("could not forward (")
 
 
 def test_the_webhook_bounds_are_the_documented_ones() -> None:

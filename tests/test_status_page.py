@@ -191,7 +191,7 @@ def test_a_hanging_page_is_bounded_by_the_cycle(https_server: LocalServer) -> No
     assert obs.status_page is not None and not obs.status_page.available
     assert "in time" in obs.status_page.problem
     # Dated when the read began, not when it was given up: the wait counts towards the interval.
-    assert began <= obs.status_page.fetched_at < began + 0.5
+    assert began <= obs.status_page.fetched_at < began + 0.75  # given up 0.8 s after it began
 
 
 def test_read_at_most_every_5_minutes_when_wrong_and_30_when_calm() -> None:
