@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -126,8 +126,10 @@ def _recorder(replies: list[int]) -> tuple[servers.Route, list[dict[str, object]
     seen: list[dict[str, object]] = []
 
     def route(h: servers.Handler) -> None:
+        arrived = time.monotonic()
         length = int(h.headers.get("Content-Length", "0"))
-        seen.append({"body": json.loads(h.rfile.read(length)), "auth": h.headers.get("Authorization"), "path": h.path})
+        body = json.loads(h.rfile.read(length))
+        seen.append({"body": body, "auth": h.headers.get("Authorization"), "path": h.path, "at": arrived})
         h.reply(replies.pop(0) if replies else 200, b"ok")
 
     return route, seen
@@ -244,16 +246,11 @@ def test_no_pause_follows_the_last_attempt(http_server: LocalServer) -> None:
 
 
 def test_the_pause_between_attempts_doubles(http_server: LocalServer) -> None:
-    arrivals: list[float] = []
-
-    def route(h: servers.Handler) -> None:
-        arrivals.append(time.monotonic())
-        h.rfile.read(int(h.headers.get("Content-Length", "0")))
-        h.reply(503, b"busy")
-
+    route, seen = _recorder([503] * 3)
     url = http_server.route("/hook-pauses", route)
     outcome = asyncio.run(forward(Target(url), NOTE, attempts=3, backoff=0.5))
-    assert (outcome.ok, outcome.attempts, len(arrivals)) == (False, 3, 3)
+    assert (outcome.ok, outcome.attempts, len(seen)) == (False, 3, 3)
+    arrivals = [cast(float, request["at"]) for request in seen]
     first, second = arrivals[1] - arrivals[0], arrivals[2] - arrivals[1]
     # Never shorter than the pause (a sleep does not end early); the upper bounds leave 0.4 s
     # for a loaded machine and still tell 0.5 / 1.0 from 0.5 / 0.5, 0.5 / 1.5 or 1.0 / 2.0.
